@@ -1,0 +1,125 @@
+"""The ticket domain: enums and pure rules. No I/O, no database, no clock.
+
+Everything here takes values and returns values, so routing, SLA and the services can share one
+definition of what a status means and which moves between statuses are allowed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"  # waiting on the customer
+    ON_HOLD = "on_hold"  # waiting on a third party
+    SOLVED = "solved"
+    CLOSED = "closed"  # final: a reply opens a linked follow-up instead
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    NOTE = "note"
+
+
+class AuthorKind(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    BOT = "bot"
+
+
+class DeliveryState(StrEnum):
+    """Delivery of an outbound message, as shown on the message."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class ParticipantRole(StrEnum):
+    REQUESTER = "requester"
+    CC = "cc"
+
+
+# Which statuses an agent may move a ticket to from each status. CLOSED is final: the
+# customer's next message opens a linked follow-up ticket instead of reopening it.
+_ALLOWED: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset(
+        {Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED}
+    ),
+    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.SOLVED, Status.CLOSED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.SOLVED, Status.CLOSED}),
+    Status.SOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD})
+
+
+def can_transition(current: Status, target: Status) -> bool:
+    """True when an agent may move a ticket from `current` to `target` (same status is a no-op)."""
+    return current == target or target in _ALLOWED[current]
+
+
+def status_after_customer_message(current: Status) -> Status | None:
+    """The status a customer's new message moves a ticket to, or None for 'open a follow-up'.
+
+    A new ticket stays new until an agent touches it; pending/on-hold/solved tickets come back
+    to open because the customer is waiting again; a closed ticket is final.
+    """
+    if current is Status.CLOSED:
+        return None
+    if current is Status.NEW:
+        return Status.NEW
+    return Status.OPEN
+
+
+def status_after_agent_reply(current: Status, requested: Status | None) -> Status:
+    """The status after an agent's public reply: the one asked for, else new tickets become open."""
+    if requested is not None:
+        return requested
+    if current is Status.NEW:
+        return Status.OPEN
+    return current
+
+
+def is_open(status: Status) -> bool:
+    return status in OPEN_STATUSES
+
+
+def normalise_tag(tag: str) -> str:
+    """Tags are lowercase words joined by dashes, so 'VIP Customer' and 'vip-customer' are one."""
+    return "-".join(tag.strip().lower().split())

@@ -1,0 +1,1 @@
+"""Routing: categorise tickets and assign them to teams and agents."""
