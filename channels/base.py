@@ -77,6 +77,9 @@ class InboundMessage:
     language: str | None = None
     machine: Machine | None = None
     bounce: Bounce | None = None
+    # A conversation the channel keeps going until its ticket closes (a Telegram chat): the core
+    # points it at the ticket this message lands in. Email leaves it None and threads by references.
+    conversation_key: str | None = None
     # Channel-specific routing hints: a reply-to token, a mailbox's default category, ...
     ticket_token: str | None = None
     ticket_number: int | None = None  # a "[#1042]" subject tag, honoured only for participants
