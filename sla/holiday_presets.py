@@ -1,0 +1,25 @@
+"""Country holiday presets for business calendars, from the `holidays` package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import holidays as holidays_lib
+
+__all__ = ["country_holidays"]
+
+
+def country_holidays(country: str, years: Iterable[int], subdiv: str | None = None) -> set[date]:
+    """The public holidays of `country` (ISO 3166-1 alpha-2, e.g. "TR", "DE", "US") in `years`.
+
+    `subdiv` selects a state or province where holidays differ (e.g. "BY" for Bavaria). Only
+    whole-day public holidays are returned: half-day closures such as the afternoon before
+    Turkey's Republic Day cannot be expressed as a closed date and are left to custom intervals.
+    Raises ValueError for an unknown country or subdivision.
+    """
+    try:
+        found = holidays_lib.country_holidays(country, subdiv=subdiv, years=list(years))
+    except NotImplementedError as exc:
+        raise ValueError(f"no holiday preset for country {country!r}, subdiv {subdiv!r}") from exc
+    return set(found.keys())
