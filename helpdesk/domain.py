@@ -123,3 +123,27 @@ def is_open(status: Status) -> bool:
 def normalise_tag(tag: str) -> str:
     """Tags are lowercase words joined by dashes, so 'VIP Customer' and 'vip-customer' are one."""
     return "-".join(tag.strip().lower().split())
+
+
+class Principal:
+    """A signed-in user as far as access rules care: who, what role, which teams."""
+
+    __slots__ = ("name", "role", "team_ids", "user_id")
+
+    def __init__(self, user_id: int, role: Role, team_ids: frozenset[int], name: str = "") -> None:
+        self.user_id = user_id
+        self.role = role
+        self.team_ids = team_ids
+        self.name = name
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def may_access_ticket(who: Principal, team_id: int | None, assignee_id: int | None) -> bool:
+    """Supervisors and admins see every ticket; agents and bots see their teams' tickets,
+    tickets assigned to them, and tickets no team owns yet (the triage queue)."""
+    if who.sees_everything:
+        return True
+    return team_id is None or team_id in who.team_ids or assignee_id == who.user_id

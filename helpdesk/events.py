@@ -1,0 +1,61 @@
+"""What happened. Services record these; the bus hands them to subscribers after commit.
+
+Events carry ids and the facts a subscriber needs to decide whether to act, never table rows:
+a subscriber that acts reloads what it needs in its own unit of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    ticket_id: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCreated(Event):
+    channel: str
+    follow_up_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAdded(Event):
+    message_id: int
+    direction: str  # domain.Direction value
+    author_kind: str  # domain.AuthorKind value
+    machine: str | None = None  # set for auto-replies and bounces
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged(Event):
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketUpdated(Event):
+    """Priority, category, team, assignee or tags changed; `fields` names which."""
+
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMerged(Event):
+    into_ticket_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxQueued(Event):
+    outbox_id: int
+    deliver_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFailed(Event):
+    message_id: int
+    permanent: bool
+    reason: str

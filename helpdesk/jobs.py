@@ -1,0 +1,74 @@
+"""Job functions of the core. Each reloads state, so running one twice or late is harmless."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from helpdesk.errors import DeliveryError
+from helpdesk.events import OutboxQueued
+from helpdesk.runtime import Periodic, Runtime
+from helpdesk.services import outbox
+
+log = logging.getLogger(__name__)
+
+RECONCILE_EVERY = timedelta(seconds=30)
+
+
+async def deliver_outbox(rt: Runtime, outbox_id: int) -> str:
+    """Deliver one outbox entry through its channel; returns what happened, for the job log."""
+    async with rt.stores() as store:
+        message = await outbox.claim(store, outbox_id)
+    if message is None:
+        return "not due or already taken"
+    sender = rt.sender_for(message.channel)
+    try:
+        receipt = await sender.send(message)
+    except DeliveryError as exc:
+        error = exc
+    except Exception as exc:
+        # An unexpected sender failure is treated as transient; its bug is in the log.
+        log.exception("sender for %s failed on outbox %s", message.channel, outbox_id)
+        error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False)
+    else:
+        async with rt.stores() as store:
+            await outbox.complete(store, outbox_id, receipt)
+        return "sent"
+    async with rt.stores() as store:
+        retry_at = await outbox.fail(store, outbox_id, error, rt.settings.outbox_max_attempts)
+    if retry_at is None:
+        return f"failed: {error}"
+    await rt.scheduler.enqueue(
+        "deliver_outbox", outbox_id, at=retry_at, key=f"deliver:{outbox_id}:{retry_at.timestamp()}"
+    )
+    return f"retry at {retry_at.isoformat()}: {error}"
+
+
+async def reconcile_outbox(rt: Runtime) -> int:
+    """Re-arm every entry that is due or whose delivery lease ran out (a crashed worker)."""
+    now = rt.clock.now()
+    async with rt.stores() as store:
+        due = await outbox.due(store, now)
+    bucket = int(now.timestamp() // RECONCILE_EVERY.total_seconds())
+    for entry in due:
+        await rt.scheduler.enqueue(
+            "deliver_outbox", entry.outbox_id, key=f"deliver:{entry.outbox_id}:r{bucket}"
+        )
+    return len(due)
+
+
+def register(rt: Runtime) -> None:
+    """Add the core's jobs and wake-ups to a runtime."""
+    rt.jobs["deliver_outbox"] = deliver_outbox
+    rt.jobs["reconcile_outbox"] = reconcile_outbox
+    rt.periodic.append(Periodic("reconcile_outbox", RECONCILE_EVERY))
+
+    async def on_outbox_queued(event: OutboxQueued) -> None:
+        await rt.scheduler.enqueue(
+            "deliver_outbox",
+            event.outbox_id,
+            at=event.deliver_at,
+            key=f"deliver:{event.outbox_id}:queued",
+        )
+
+    rt.bus.subscribe(OutboxQueued, on_outbox_queued)

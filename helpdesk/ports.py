@@ -1,0 +1,106 @@
+"""What the core needs from the outside world, as Protocols. Adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock tests set by hand, so SLA and retry logic is tested without sleeping."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = at
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = at
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+
+        self._at = self._at + timedelta(**delta)
+        return self._at
+
+
+JobFunction = Callable[..., Awaitable[Any]]
+
+
+class Scheduler(Protocol):
+    """Wakes job functions up. Jobs reload state from the database, so running one twice is safe
+    and losing one only delays work until the reconciliation pass."""
+
+    async def enqueue(
+        self, job: str, *args: Any, at: datetime | None = None, key: str | None = None
+    ) -> None:
+        """Run `job(*args)` at `at` (now if None). A second enqueue with the same `key` while
+        the first is still waiting is dropped."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    kind: str
+    address: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """Everything a channel needs to deliver one reply, loaded fresh from the database."""
+
+    outbox_id: int
+    message_id: int
+    ticket_id: int
+    ticket_number: int
+    ticket_token: str
+    channel: str
+    source: str | None  # mailbox / bot / form the ticket came through
+    subject: str
+    text: str
+    html: str | None
+    to: tuple[Recipient, ...]
+    cc: tuple[Recipient, ...]
+    references: tuple[str, ...]  # thread keys of earlier messages, oldest first
+    attachments: tuple[OutboundAttachment, ...] = ()
+    kind: str = "reply"  # "reply", "notification", "survey", "auto_reply"
+    external_id: str | None = None  # pre-assigned id (email Message-ID) so a resend is one message
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReceipt:
+    """What the channel says it delivered: its own id for the message and new thread keys."""
+
+    external_id: str | None = None
+    thread_keys: tuple[str, ...] = ()
+
+
+class ReplySender(Protocol):
+    """Delivers outbound messages through one channel. Raise `errors.DeliveryError`."""
+
+    channel: str
+
+    async def send(self, message: OutboundMessage) -> DeliveryReceipt: ...

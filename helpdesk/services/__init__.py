@@ -1,0 +1,53 @@
+"""The only functions that change state. Routes, jobs and channel handlers call these.
+
+Each takes a `Store` (one unit of work) first; none commits, sends or schedules anything
+itself: they write rows and record events, and the caller's unit of work commits and then
+dispatches the events.
+"""
+
+from helpdesk.services._common import Actor
+from helpdesk.services.customers import add_participant, resolve_customer
+from helpdesk.services.directory import (
+    add_member,
+    authenticate_token,
+    create_category,
+    create_team,
+    create_token,
+    create_user,
+    revoke_token,
+)
+from helpdesk.services.ingest import IngestResult, ingest
+from helpdesk.services.messages import Posted, add_note, reply
+from helpdesk.services.quarantine import quarantine, resolve_quarantine
+from helpdesk.services.tickets import (
+    UNSET,
+    TicketChanges,
+    create_ticket,
+    merge_tickets,
+    update_ticket,
+)
+
+__all__ = [
+    "UNSET",
+    "Actor",
+    "IngestResult",
+    "Posted",
+    "TicketChanges",
+    "add_member",
+    "add_note",
+    "add_participant",
+    "authenticate_token",
+    "create_category",
+    "create_team",
+    "create_ticket",
+    "create_token",
+    "create_user",
+    "ingest",
+    "merge_tickets",
+    "quarantine",
+    "reply",
+    "resolve_customer",
+    "resolve_quarantine",
+    "revoke_token",
+    "update_ticket",
+]

@@ -1,0 +1,79 @@
+"""Helpers the service modules share: who is acting, audit rows, loading a ticket for update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from helpdesk.domain import AuthorKind
+from helpdesk.errors import NotFound
+from helpdesk.store import Store
+from helpdesk.tables import audit_t, counter_t, ticket_t
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change: an agent or bot user, a customer, or the system itself."""
+
+    kind: AuthorKind
+    user_id: int | None = None
+    customer_id: int | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(AuthorKind.SYSTEM)
+
+    @classmethod
+    def user(cls, user_id: int, *, bot: bool = False) -> Actor:
+        return cls(AuthorKind.BOT if bot else AuthorKind.AGENT, user_id=user_id)
+
+    @classmethod
+    def customer(cls, customer_id: int) -> Actor:
+        return cls(AuthorKind.CUSTOMER, customer_id=customer_id)
+
+
+async def audit(store: Store, ticket_id: int, actor: Actor, kind: str, /, **data: Any) -> None:
+    await store.execute(
+        insert(audit_t).values(
+            ticket_id=ticket_id,
+            at=store.now(),
+            actor_kind=actor.kind.value,
+            actor_user_id=actor.user_id,
+            actor_customer_id=actor.customer_id,
+            kind=kind,
+            data=data,
+        )
+    )
+
+
+async def ticket_row(store: Store, ticket_id: int, *, for_update: bool = False) -> RowMapping:
+    stmt = select(ticket_t).where(ticket_t.c.id == ticket_id)
+    if for_update and store.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    row = (await store.execute(stmt)).mappings().first()
+    if row is None:
+        raise NotFound(f"ticket {ticket_id} does not exist")
+    return row
+
+
+async def next_number(store: Store, name: str) -> int:
+    """The next value of a named counter; the row lock serialises concurrent writers."""
+    result = await store.execute(
+        update(counter_t)
+        .where(counter_t.c.name == name)
+        .values(value=counter_t.c.value + 1)
+        .returning(counter_t.c.value)
+    )
+    value = result.scalar_one_or_none()
+    if value is None:
+        raise RuntimeError(f"counter {name!r} is missing: run `helpdesk db upgrade`")
+    return int(value)
+
+
+async def touch(store: Store, ticket_id: int, **values: Any) -> None:
+    await store.execute(
+        update(ticket_t).where(ticket_t.c.id == ticket_id).values(updated_at=store.now(), **values)
+    )

@@ -1,0 +1,77 @@
+"""Customers and their identities: one customer, many ways to reach them."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from channels.base import Identity
+from helpdesk.domain import ParticipantRole
+from helpdesk.store import Store
+from helpdesk.tables import customer_t, identity_t, participant_t
+
+
+def normalise_address(identity: Identity) -> str:
+    address = identity.address.strip()
+    return address.lower() if identity.kind == "email" else address
+
+
+async def find_customer(store: Store, identity: Identity) -> int | None:
+    """The customer that owns `identity`, or None."""
+    result = await store.execute(
+        select(identity_t.c.customer_id).where(
+            identity_t.c.kind == identity.kind,
+            identity_t.c.address == normalise_address(identity),
+        )
+    )
+    value = result.scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+async def resolve_customer(store: Store, identity: Identity, *, language: str | None = None) -> int:
+    """The id of the customer owning `identity`, created with that identity when unknown.
+
+    A concurrent creation of the same identity fails the unique key; the caller's savepoint
+    retries and then finds the winner's row.
+    """
+    existing = await find_customer(store, identity)
+    if existing is not None:
+        return existing
+    now = store.now()
+    customer_id = (
+        await store.execute(
+            insert(customer_t)
+            .values(name=identity.display_name[:300], language=language, created_at=now)
+            .returning(customer_t.c.id)
+        )
+    ).scalar_one()
+    await store.execute(
+        insert(identity_t).values(
+            customer_id=customer_id,
+            kind=identity.kind,
+            address=normalise_address(identity),
+            display_name=identity.display_name[:300],
+            created_at=now,
+        )
+    )
+    return int(customer_id)
+
+
+async def is_participant(store: Store, ticket_id: int, customer_id: int) -> bool:
+    result = await store.execute(
+        select(participant_t.c.customer_id).where(
+            participant_t.c.ticket_id == ticket_id, participant_t.c.customer_id == customer_id
+        )
+    )
+    return result.first() is not None
+
+
+async def add_participant(
+    store: Store, ticket_id: int, customer_id: int, role: ParticipantRole = ParticipantRole.CC
+) -> bool:
+    """Add a participant; False when they already were one."""
+    result = await store.execute(
+        store.insert_ignoring_duplicates(participant_t).values(
+            ticket_id=ticket_id, customer_id=customer_id, role=role.value
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,149 @@
+"""Users, teams, categories and API tokens: the helpdesk's own directory."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from helpdesk.domain import Principal, Priority, Role
+from helpdesk.errors import Conflict, Unauthorized, ValidationFailed
+from helpdesk.security import hash_api_token, hash_password, new_api_token
+from helpdesk.store import Store
+from helpdesk.tables import api_token_t, category_t, team_member_t, team_t, user_t
+
+
+async def create_user(
+    store: Store,
+    *,
+    email: str,
+    name: str,
+    role: Role = Role.AGENT,
+    password: str | None = None,
+    team_ids: tuple[int, ...] = (),
+) -> int:
+    """Add a user (agent, supervisor, admin or bot); the password is stored argon2-hashed."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValidationFailed({"email": "must be an email address"})
+    if password is not None and len(password) < 8:
+        raise ValidationFailed({"password": "must be at least 8 characters"})
+    try:
+        async with store.savepoint():
+            user_id = (
+                await store.execute(
+                    insert(user_t)
+                    .values(
+                        email=email,
+                        name=name.strip() or email,
+                        role=role.value,
+                        password_hash=hash_password(password) if password else None,
+                        created_at=store.now(),
+                    )
+                    .returning(user_t.c.id)
+                )
+            ).scalar_one()
+    except IntegrityError:
+        raise Conflict(f"a user with email {email} already exists") from None
+    for team_id in team_ids:
+        await add_member(store, team_id, int(user_id))
+    return int(user_id)
+
+
+async def create_team(
+    store: Store, name: str, *, email: str | None = None, supervisor_id: int | None = None
+) -> int:
+    try:
+        async with store.savepoint():
+            team_id = (
+                await store.execute(
+                    insert(team_t)
+                    .values(
+                        name=name.strip(),
+                        email=email,
+                        supervisor_id=supervisor_id,
+                        created_at=store.now(),
+                    )
+                    .returning(team_t.c.id)
+                )
+            ).scalar_one()
+    except IntegrityError:
+        raise Conflict(f"a team named {name!r} already exists") from None
+    return int(team_id)
+
+
+async def add_member(store: Store, team_id: int, user_id: int) -> None:
+    await store.execute(
+        store.insert_ignoring_duplicates(team_member_t).values(team_id=team_id, user_id=user_id)
+    )
+
+
+async def create_category(
+    store: Store,
+    slug: str,
+    name: str,
+    *,
+    parent_id: int | None = None,
+    default_team_id: int | None = None,
+    default_priority: Priority | None = None,
+) -> int:
+    try:
+        async with store.savepoint():
+            category_id = (
+                await store.execute(
+                    insert(category_t)
+                    .values(
+                        slug=slug.strip().lower(),
+                        name=name.strip(),
+                        parent_id=parent_id,
+                        default_team_id=default_team_id,
+                        default_priority=default_priority.value if default_priority else None,
+                        created_at=store.now(),
+                    )
+                    .returning(category_t.c.id)
+                )
+            ).scalar_one()
+    except IntegrityError:
+        raise Conflict(f"a category with slug {slug!r} already exists") from None
+    return int(category_id)
+
+
+async def create_token(store: Store, user_id: int, name: str = "api") -> str:
+    """A new API token for `user_id`. The token is returned once; only its hash is kept."""
+    token = new_api_token()
+    await store.execute(
+        insert(api_token_t).values(
+            user_id=user_id, name=name, token_hash=hash_api_token(token), created_at=store.now()
+        )
+    )
+    return token
+
+
+async def authenticate_token(store: Store, token: str) -> Principal:
+    """The active user behind a Bearer token; `Unauthorized` for anything else."""
+    row = (
+        await store.execute(
+            select(user_t.c.id, user_t.c.role, user_t.c.name, api_token_t.c.id.label("token_id"))
+            .join(api_token_t, api_token_t.c.user_id == user_t.c.id)
+            .where(
+                api_token_t.c.token_hash == hash_api_token(token),
+                api_token_t.c.revoked_at.is_(None),
+                user_t.c.active.is_(True),
+            )
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("invalid or revoked token")
+    teams = await store.execute(
+        select(team_member_t.c.team_id).where(team_member_t.c.user_id == row.id)
+    )
+    return Principal(
+        int(row.id), Role(row.role), frozenset(int(t) for t in teams.scalars()), row.name
+    )
+
+
+async def revoke_token(store: Store, token: str) -> None:
+    await store.execute(
+        update(api_token_t)
+        .where(api_token_t.c.token_hash == hash_api_token(token))
+        .values(revoked_at=store.now())
+    )

@@ -1,0 +1,171 @@
+"""Agent and bot messages on a ticket: public replies (delivered through the outbox) and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert
+from sqlalchemy.engine import RowMapping
+
+from channels.base import Attachment
+from helpdesk import events
+from helpdesk.domain import (
+    AuthorKind,
+    DeliveryState,
+    Direction,
+    OutboxStatus,
+    Status,
+    can_transition,
+    status_after_agent_reply,
+)
+from helpdesk.errors import Conflict, ValidationFailed
+from helpdesk.services._common import Actor, audit, ticket_row, touch
+from helpdesk.services.ingest import store_attachments
+from helpdesk.store import Store
+from helpdesk.tables import message_t, outbox_t
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    message_id: int
+    outbox_id: int | None
+
+
+async def reply(
+    store: Store,
+    ticket_id: int,
+    actor: Actor,
+    text: str,
+    *,
+    html: str | None = None,
+    attachments: Sequence[Attachment] = (),
+    status: Status | None = None,
+    kind: str = "reply",
+) -> Posted:
+    """A public reply to the customer, queued for delivery through the ticket's channel.
+
+    The message and its outbox entry are written in this transaction; delivery happens after
+    commit, so a rollback sends nothing and a crash after commit still sends it once.
+    """
+    if not text.strip() and not attachments:
+        raise ValidationFailed({"text": "a reply needs text or an attachment"})
+    ticket = await ticket_row(store, ticket_id, for_update=True)
+    if ticket["status"] == Status.CLOSED.value:
+        raise Conflict(
+            f"ticket #{ticket['number']} is closed; the customer's next message opens a follow-up"
+        )
+    old = Status(ticket["status"])
+    new = status_after_agent_reply(old, status)
+    if not can_transition(old, new):
+        raise Conflict(f"a {old.value} ticket cannot become {new.value}")
+    now = store.now()
+    message_id = await _insert_message(
+        store, ticket, actor, Direction.OUTBOUND, text, html, DeliveryState.QUEUED, kind
+    )
+    if attachments:
+        await store_attachments(store, message_id, tuple(attachments))
+    outbox_id = (
+        await store.execute(
+            insert(outbox_t)
+            .values(
+                kind=kind,
+                ticket_id=ticket_id,
+                message_id=message_id,
+                channel=ticket["channel"],
+                status=OutboxStatus.PENDING.value,
+                next_attempt_at=now,
+                payload={},
+                created_at=now,
+            )
+            .returning(outbox_t.c.id)
+        )
+    ).scalar_one()
+    changes: dict[str, object] = {}
+    if new != old:
+        changes["status"] = new.value
+        if new is Status.SOLVED:
+            changes["solved_at"] = now
+        elif old is Status.SOLVED:
+            changes["solved_at"] = None
+    await touch(store, ticket_id, **changes)
+    await audit(store, ticket_id, actor, "reply_added", message_id=message_id, kind=kind)
+    if new != old:
+        await audit(store, ticket_id, actor, "status_changed", old=old.value, new=new.value)
+    store.record(
+        events.MessageAdded(
+            ticket_id=ticket_id,
+            at=now,
+            message_id=message_id,
+            direction=Direction.OUTBOUND.value,
+            author_kind=actor.kind.value,
+        ),
+        events.OutboxQueued(ticket_id=ticket_id, at=now, outbox_id=int(outbox_id), deliver_at=now),
+    )
+    if new != old:
+        store.record(events.StatusChanged(ticket_id=ticket_id, at=now, old=old, new=new))
+    return Posted(message_id, int(outbox_id))
+
+
+async def add_note(
+    store: Store,
+    ticket_id: int,
+    actor: Actor,
+    text: str,
+    *,
+    attachments: Sequence[Attachment] = (),
+) -> Posted:
+    """An internal note: visible to agents only, never sent, fulfils no SLA metric."""
+    if not text.strip():
+        raise ValidationFailed({"text": "a note needs text"})
+    ticket = await ticket_row(store, ticket_id, for_update=True)
+    message_id = await _insert_message(
+        store, ticket, actor, Direction.NOTE, text, None, None, "note"
+    )
+    if attachments:
+        await store_attachments(store, message_id, tuple(attachments))
+    await touch(store, ticket_id)
+    await audit(store, ticket_id, actor, "note_added", message_id=message_id)
+    store.record(
+        events.MessageAdded(
+            ticket_id=ticket_id,
+            at=store.now(),
+            message_id=message_id,
+            direction=Direction.NOTE.value,
+            author_kind=actor.kind.value,
+        )
+    )
+    return Posted(message_id, None)
+
+
+async def _insert_message(
+    store: Store,
+    ticket: RowMapping,
+    actor: Actor,
+    direction: Direction,
+    text: str,
+    html: str | None,
+    delivery: DeliveryState | None,
+    kind: str,
+) -> int:
+    author = actor.kind if actor.kind is not AuthorKind.CUSTOMER else AuthorKind.SYSTEM
+    result = await store.execute(
+        insert(message_t)
+        .values(
+            ticket_id=ticket["id"],
+            direction=direction.value,
+            author_kind=author.value,
+            author_user_id=actor.user_id,
+            channel=ticket["channel"],
+            subject=ticket["subject"],
+            text=text,
+            full_text=text,
+            html=html,
+            references=[],
+            delivery_state=delivery.value if delivery else None,
+            meta={"kind": kind} if kind not in ("reply", "note") else {},
+            created_at=store.now(),
+        )
+        .returning(message_t.c.id)
+    )
+    return int(result.scalar_one())

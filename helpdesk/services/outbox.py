@@ -1,0 +1,285 @@
+"""Outbox delivery: claim an entry, hand it to its channel, record what happened.
+
+Each step is its own short transaction, and nothing is sent while a transaction is open. A claim
+is a lease: a worker that dies mid-delivery leaves an entry the reconciliation pass picks up
+again when the lease ends, so a crash loses no reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from helpdesk import events
+from helpdesk.domain import DeliveryState, OutboxStatus, ParticipantRole
+from helpdesk.errors import DeliveryError
+from helpdesk.ports import DeliveryReceipt, OutboundAttachment, OutboundMessage, Recipient
+from helpdesk.services._common import Actor, audit
+from helpdesk.store import Store
+from helpdesk.tables import (
+    attachment_t,
+    identity_t,
+    message_t,
+    outbox_t,
+    participant_t,
+    thread_key_t,
+    ticket_t,
+)
+
+LEASE = timedelta(minutes=5)
+_BACKOFF_BASE = timedelta(seconds=30)
+_BACKOFF_CAP = timedelta(hours=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    outbox_id: int
+    at: datetime
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at 2 h: transient failures retry soon, then back off."""
+    delay: timedelta = _BACKOFF_BASE * (2 ** max(attempts - 1, 0))
+    return min(delay, _BACKOFF_CAP)
+
+
+async def claim(store: Store, outbox_id: int, lease: timedelta = LEASE) -> OutboundMessage | None:
+    """Take the entry for delivery if it is due and nobody holds it; None otherwise."""
+    now = store.now()
+    claimed = (
+        await store.execute(
+            update(outbox_t)
+            .where(
+                outbox_t.c.id == outbox_id,
+                or_(
+                    and_(
+                        outbox_t.c.status == OutboxStatus.PENDING.value,
+                        outbox_t.c.next_attempt_at <= now,
+                    ),
+                    and_(
+                        outbox_t.c.status == OutboxStatus.SENDING.value,
+                        outbox_t.c.locked_until < now,
+                    ),
+                ),
+            )
+            .values(
+                status=OutboxStatus.SENDING.value,
+                attempts=outbox_t.c.attempts + 1,
+                locked_until=now + lease,
+            )
+            .returning(outbox_t.c.message_id)
+        )
+    ).first()
+    if claimed is None:
+        return None
+    if claimed.message_id is not None:
+        await store.execute(
+            update(message_t)
+            .where(message_t.c.id == claimed.message_id)
+            .values(delivery_state=DeliveryState.SENDING.value)
+        )
+    return await load(store, outbox_id)
+
+
+async def load(store: Store, outbox_id: int) -> OutboundMessage:
+    """Everything a channel needs to deliver the entry, read fresh from the database."""
+    entry = (
+        (await store.execute(select(outbox_t).where(outbox_t.c.id == outbox_id))).mappings().one()
+    )
+    ticket = (
+        (await store.execute(select(ticket_t).where(ticket_t.c.id == entry["ticket_id"])))
+        .mappings()
+        .one()
+    )
+    message = (
+        (await store.execute(select(message_t).where(message_t.c.id == entry["message_id"])))
+        .mappings()
+        .one()
+    )
+    to, cc = await _recipients(store, int(ticket["id"]), str(ticket["channel"]))
+    references = await _references(store, int(ticket["id"]), int(message["id"]))
+    attachments = await _attachments(store, int(message["id"]))
+    return OutboundMessage(
+        outbox_id=outbox_id,
+        message_id=int(message["id"]),
+        ticket_id=int(ticket["id"]),
+        ticket_number=int(ticket["number"]),
+        ticket_token=store.signer.sign_ticket_token(str(ticket["token"])),
+        channel=str(ticket["channel"]),
+        source=ticket["source"],
+        subject=str(ticket["subject"]),
+        text=str(message["text"]),
+        html=message["html"],
+        to=to,
+        cc=cc,
+        references=references,
+        attachments=attachments,
+        kind=str(entry["kind"]),
+        external_id=message["external_id"],
+        extra=dict(entry["payload"] or {}),
+    )
+
+
+async def _recipients(
+    store: Store, ticket_id: int, channel: str
+) -> tuple[tuple[Recipient, ...], tuple[Recipient, ...]]:
+    kind = "email" if channel in ("email", "web_form", "phone", "api") else channel
+    rows = await store.execute(
+        select(
+            participant_t.c.role, identity_t.c.kind, identity_t.c.address, identity_t.c.display_name
+        )
+        .join(identity_t, identity_t.c.customer_id == participant_t.c.customer_id)
+        .where(participant_t.c.ticket_id == ticket_id, identity_t.c.kind == kind)
+        .order_by(identity_t.c.id)
+    )
+    to: list[Recipient] = []
+    cc: list[Recipient] = []
+    for row in rows:
+        recipient = Recipient(row.kind, row.address, row.display_name)
+        (to if row.role == ParticipantRole.REQUESTER.value else cc).append(recipient)
+    return tuple(to), tuple(cc)
+
+
+async def _references(store: Store, ticket_id: int, message_id: int) -> tuple[str, ...]:
+    rows = await store.execute(
+        select(thread_key_t.c.key)
+        .join(message_t, message_t.c.id == thread_key_t.c.message_id)
+        .where(thread_key_t.c.ticket_id == ticket_id, message_t.c.id != message_id)
+        .order_by(message_t.c.id)
+    )
+    return tuple(rows.scalars())
+
+
+async def _attachments(store: Store, message_id: int) -> tuple[OutboundAttachment, ...]:
+    rows = await store.execute(
+        select(attachment_t.c.filename, attachment_t.c.content_type, attachment_t.c.sha256)
+        .where(attachment_t.c.message_id == message_id)
+        .order_by(attachment_t.c.id)
+    )
+    return tuple(
+        [
+            OutboundAttachment(r.filename, r.content_type, await store.blobs.get(r.sha256))
+            for r in rows
+        ]
+    )
+
+
+async def complete(store: Store, outbox_id: int, receipt: DeliveryReceipt) -> None:
+    """Record a successful delivery and the thread keys the channel assigned."""
+    entry = (
+        await store.execute(
+            update(outbox_t)
+            .where(outbox_t.c.id == outbox_id)
+            .values(
+                status=OutboxStatus.SENT.value,
+                sent_at=store.now(),
+                locked_until=None,
+                last_error=None,
+            )
+            .returning(outbox_t.c.ticket_id, outbox_t.c.message_id)
+        )
+    ).one()
+    if entry.message_id is None:
+        return
+    values: dict[str, object] = {"delivery_state": DeliveryState.SENT.value, "delivery_error": None}
+    if receipt.external_id is not None:
+        values["external_id"] = receipt.external_id
+    await store.execute(
+        update(message_t).where(message_t.c.id == entry.message_id).values(**values)
+    )
+    keys = [k for k in (receipt.external_id, *receipt.thread_keys) if k]
+    for key in dict.fromkeys(keys):
+        await store.execute(
+            store.insert_ignoring_duplicates(thread_key_t).values(
+                key=key, ticket_id=entry.ticket_id, message_id=entry.message_id
+            )
+        )
+
+
+async def fail(
+    store: Store, outbox_id: int, error: DeliveryError, max_attempts: int
+) -> datetime | None:
+    """Record a failed attempt; return when to retry, or None when the entry has failed for good."""
+    entry = (
+        (await store.execute(select(outbox_t).where(outbox_t.c.id == outbox_id))).mappings().one()
+    )
+    attempts = int(entry["attempts"])
+    final = error.permanent or attempts >= max_attempts
+    now = store.now()
+    retry_at = None
+    if final:
+        status = OutboxStatus.FAILED
+    else:
+        status = OutboxStatus.PENDING
+        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempts)
+        retry_at = now + delay
+    await store.execute(
+        update(outbox_t)
+        .where(outbox_t.c.id == outbox_id)
+        .values(
+            status=status.value,
+            last_error=str(error)[:4000],
+            locked_until=None,
+            next_attempt_at=retry_at or entry["next_attempt_at"],
+        )
+    )
+    if entry["message_id"] is not None:
+        await store.execute(
+            update(message_t)
+            .where(message_t.c.id == entry["message_id"])
+            .values(
+                delivery_state=(DeliveryState.FAILED if final else DeliveryState.QUEUED).value,
+                delivery_error=str(error)[:4000],
+            )
+        )
+    if final:
+        ticket_id = int(entry["ticket_id"])
+        await audit(
+            store,
+            ticket_id,
+            Actor.system(),
+            "delivery_failed",
+            message_id=entry["message_id"],
+            reason=str(error)[:500],
+        )
+        if entry["message_id"] is not None:
+            store.record(
+                events.DeliveryFailed(
+                    ticket_id=ticket_id,
+                    at=now,
+                    message_id=int(entry["message_id"]),
+                    permanent=True,
+                    reason=str(error)[:500],
+                )
+            )
+    return retry_at
+
+
+async def due(store: Store, horizon: datetime, limit: int = 500) -> list[Due]:
+    """Entries that need a wake-up by `horizon`: pending ones and expired leases."""
+    rows = await store.execute(
+        select(
+            outbox_t.c.id, outbox_t.c.next_attempt_at, outbox_t.c.locked_until, outbox_t.c.status
+        )
+        .where(
+            or_(
+                and_(
+                    outbox_t.c.status == OutboxStatus.PENDING.value,
+                    outbox_t.c.next_attempt_at <= horizon,
+                ),
+                and_(
+                    outbox_t.c.status == OutboxStatus.SENDING.value,
+                    outbox_t.c.locked_until <= horizon,
+                ),
+            )
+        )
+        .order_by(outbox_t.c.next_attempt_at)
+        .limit(limit)
+    )
+    result = []
+    for row in rows:
+        at = row.next_attempt_at if row.status == OutboxStatus.PENDING.value else row.locked_until
+        result.append(Due(int(row.id), at))
+    return result

@@ -1,0 +1,248 @@
+"""Ticket changes by agents: create on behalf of a customer, update fields, merge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select, update
+
+from channels.base import Identity, InboundMessage
+from helpdesk import events
+from helpdesk.domain import Role, Status, can_transition, normalise_tag
+from helpdesk.errors import Conflict, ValidationFailed
+from helpdesk.services import customers
+from helpdesk.services._common import Actor, audit, ticket_row, touch
+from helpdesk.services.ingest import IngestResult, ingest
+from helpdesk.store import Store
+from helpdesk.tables import category_t, participant_t, team_member_t, team_t, thread_key_t, user_t
+
+
+class _Unset(Enum):
+    UNSET = 0
+
+
+UNSET = _Unset.UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class TicketChanges:
+    """Fields to change; a field left UNSET is not touched, None clears it."""
+
+    status: Status | _Unset = UNSET
+    priority: str | _Unset = UNSET
+    category_id: int | _Unset | None = UNSET
+    team_id: int | _Unset | None = UNSET
+    assignee_id: int | _Unset | None = UNSET
+    tags: Sequence[str] | _Unset = UNSET
+
+
+async def create_ticket(
+    store: Store,
+    actor: Actor,
+    *,
+    requester: Identity,
+    subject: str,
+    text: str,
+    channel: str = "phone",
+    external_id: str,
+    priority: str | None = None,
+    category: str | None = None,
+) -> IngestResult:
+    """Open a ticket on a customer's behalf (an agent logging a phone call).
+
+    It goes through `ingest` so the customer, numbering and threading rules are the same as
+    for any channel; `external_id` makes a retried API call create one ticket, not two.
+    """
+    result = await ingest(
+        store,
+        InboundMessage(
+            channel=channel,
+            external_id=external_id,
+            sender=requester,
+            subject=subject,
+            text=text,
+            full_text=text,
+            received_at=store.now(),
+            category=category,
+            priority=priority,
+            start_new=True,
+        ),
+    )
+    if result.new and result.ticket_id is not None:
+        await audit(store, result.ticket_id, actor, "logged_by_agent", channel=channel)
+    return result
+
+
+async def update_ticket(store: Store, ticket_id: int, actor: Actor, changes: TicketChanges) -> None:
+    """Apply `changes` with the domain's transition rules; each change is an audit event."""
+    ticket = await ticket_row(store, ticket_id, for_update=True)
+    if ticket["merged_into_id"] is not None:
+        raise Conflict(f"ticket #{ticket['number']} was merged and can no longer change")
+    values: dict[str, Any] = {}
+    changed: list[str] = []
+
+    if changes.status is not UNSET and changes.status.value != ticket["status"]:
+        await _change_status(store, ticket, actor, changes.status, values)
+    if changes.priority is not UNSET and changes.priority != ticket["priority"]:
+        _require_open(ticket)
+        values["priority"] = changes.priority
+        changed.append("priority")
+    if changes.category_id is not UNSET and changes.category_id != ticket["category_id"]:
+        _require_open(ticket)
+        await _require_exists(store, category_t, changes.category_id, "category_id")
+        values["category_id"] = changes.category_id
+        changed.append("category_id")
+    team_id = ticket["team_id"] if changes.team_id is UNSET else changes.team_id
+    if changes.team_id is not UNSET and changes.team_id != ticket["team_id"]:
+        _require_open(ticket)
+        await _require_exists(store, team_t, changes.team_id, "team_id")
+        values["team_id"] = changes.team_id
+        changed.append("team_id")
+    if changes.assignee_id is not UNSET and changes.assignee_id != ticket["assignee_id"]:
+        _require_open(ticket)
+        if changes.assignee_id is not None:
+            await _require_assignable(store, changes.assignee_id, team_id)
+        values["assignee_id"] = changes.assignee_id
+        changed.append("assignee_id")
+    elif (
+        changes.team_id is not UNSET
+        and ticket["assignee_id"] is not None
+        and team_id is not None
+        and not await _is_member(store, ticket["assignee_id"], team_id)
+    ):
+        # Moving a ticket to another team takes it away from an assignee outside that team.
+        values["assignee_id"] = None
+        changed.append("assignee_id")
+    if changes.tags is not UNSET:
+        tags = sorted({normalise_tag(t) for t in changes.tags if normalise_tag(t)})
+        if tags != sorted(ticket["tags"] or []):
+            values["tags"] = tags
+            changed.append("tags")
+
+    if not values:
+        return
+    await touch(store, ticket_id, **values)
+    for name in changed:
+        await audit(
+            store,
+            ticket_id,
+            actor,
+            f"{name.removesuffix('_id')}_changed",
+            old=_plain(ticket[name]),
+            new=_plain(values[name]),
+        )
+    if changed:
+        store.record(
+            events.TicketUpdated(ticket_id=ticket_id, at=store.now(), fields=tuple(changed))
+        )
+
+
+async def _change_status(
+    store: Store, ticket: Any, actor: Actor, new: Status, values: dict[str, Any]
+) -> None:
+    old = Status(ticket["status"])
+    if not can_transition(old, new):
+        raise Conflict(f"a {old.value} ticket cannot become {new.value}")
+    values["status"] = new.value
+    now = store.now()
+    if new is Status.SOLVED:
+        values["solved_at"] = now
+    elif new is Status.CLOSED:
+        values["closed_at"] = now
+        values["solved_at"] = ticket["solved_at"] or now
+    elif old is Status.SOLVED:
+        values["solved_at"] = None
+    await audit(store, ticket["id"], actor, "status_changed", old=old.value, new=new.value)
+    store.record(events.StatusChanged(ticket_id=ticket["id"], at=now, old=old, new=new))
+
+
+def _require_open(ticket: Any) -> None:
+    if ticket["status"] == Status.CLOSED.value:
+        raise Conflict(f"ticket #{ticket['number']} is closed")
+
+
+async def _require_exists(store: Store, table: Any, row_id: int | None, field: str) -> None:
+    if row_id is None:
+        return
+    found = (await store.execute(select(table.c.id).where(table.c.id == row_id))).first()
+    if found is None:
+        raise ValidationFailed({field: f"no such {field.removesuffix('_id')}: {row_id}"})
+
+
+async def _require_assignable(store: Store, user_id: int, team_id: int | None) -> None:
+    user = (
+        await store.execute(select(user_t.c.role, user_t.c.active).where(user_t.c.id == user_id))
+    ).first()
+    if user is None or not user.active:
+        raise ValidationFailed({"assignee_id": f"no active user {user_id}"})
+    if user.role == Role.BOT.value:
+        raise ValidationFailed({"assignee_id": "tickets are assigned to people, not bots"})
+    if team_id is not None and not await _is_member(store, user_id, team_id):
+        raise ValidationFailed({"assignee_id": f"user {user_id} is not a member of team {team_id}"})
+
+
+async def _is_member(store: Store, user_id: int, team_id: int) -> bool:
+    row = (
+        await store.execute(
+            select(team_member_t.c.user_id).where(
+                team_member_t.c.user_id == user_id, team_member_t.c.team_id == team_id
+            )
+        )
+    ).first()
+    return row is not None
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+async def merge_tickets(store: Store, source_id: int, target_id: int, actor: Actor) -> None:
+    """Merge `source` into `target`: the source closes, its participants and thread keys move
+    over so later replies land in the target, and both keep their own messages and history."""
+    if source_id == target_id:
+        raise ValidationFailed({"target_id": "a ticket cannot be merged into itself"})
+    source = await ticket_row(store, source_id, for_update=True)
+    target = await ticket_row(store, target_id, for_update=True)
+    if source["merged_into_id"] is not None:
+        raise Conflict(f"ticket #{source['number']} is already merged")
+    if target["merged_into_id"] is not None or target["status"] == Status.CLOSED.value:
+        raise Conflict(f"ticket #{target['number']} cannot take a merge: it is closed or merged")
+    for customer_id in await _participant_ids(store, source_id):
+        await customers.add_participant(store, target_id, customer_id)
+    await store.execute(
+        update(thread_key_t)
+        .where(thread_key_t.c.ticket_id == source_id)
+        .values(ticket_id=target_id)
+    )
+    now = store.now()
+    await touch(
+        store,
+        source_id,
+        status=Status.CLOSED.value,
+        merged_into_id=target_id,
+        closed_at=now,
+        solved_at=source["solved_at"] or now,
+    )
+    await touch(store, target_id)
+    await audit(
+        store, source_id, actor, "merged_into", ticket_id=target_id, number=target["number"]
+    )
+    await audit(
+        store, target_id, actor, "merged_from", ticket_id=source_id, number=source["number"]
+    )
+    store.record(
+        events.StatusChanged(
+            ticket_id=source_id, at=now, old=Status(source["status"]), new=Status.CLOSED
+        ),
+        events.TicketMerged(ticket_id=source_id, at=now, into_ticket_id=target_id),
+    )
+
+
+async def _participant_ids(store: Store, ticket_id: int) -> list[int]:
+    rows = await store.execute(
+        select(participant_t.c.customer_id).where(participant_t.c.ticket_id == ticket_id)
+    )
+    return [int(r) for r in rows.scalars()]

@@ -1,0 +1,134 @@
+"""Composition root for jobs: builds the runtime every process shares, and arq's worker.
+
+`assemble()` wires the core, the channels, routing and SLA into one `Runtime`; `helpdesk.app`
+calls it too, so the web process and the worker run the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import cron, func
+from arq.worker import Function
+
+from helpdesk import jobs
+from helpdesk.blobs import BlobStore
+from helpdesk.bus import Bus
+from helpdesk.db import Database
+from helpdesk.log_sender import LoggingSender
+from helpdesk.ports import Clock, Scheduler, SystemClock
+from helpdesk.runtime import Runtime
+from helpdesk.scheduling import QUEUE_NAME, ArqScheduler, InProcessScheduler
+from helpdesk.security import Signer
+from helpdesk.settings import Settings, load_settings
+from helpdesk.store import Stores
+
+log = logging.getLogger(__name__)
+
+
+def assemble(
+    settings: Settings, *, clock: Clock | None = None, scheduler: Scheduler | None = None
+) -> Runtime:
+    """Build the runtime: database, bus, scheduler, senders, jobs and event subscribers.
+
+    Connects nothing yet; `start()` does, so building is cheap and side-effect free.
+    """
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    bus = Bus()
+    blobs = BlobStore(settings.blob_dir)
+    signer = Signer(settings.secret_key)
+    if scheduler is None:
+        scheduler = (
+            ArqScheduler(settings.redis_url) if settings.redis_url else InProcessScheduler(clock)
+        )
+    rt = Runtime(
+        settings=settings,
+        db=db,
+        bus=bus,
+        clock=clock,
+        blobs=blobs,
+        signer=signer,
+        stores=Stores(db=db, bus=bus, clock=clock, blobs=blobs, signer=signer),
+        scheduler=scheduler,
+        fallback_sender=LoggingSender(),
+    )
+    if isinstance(scheduler, InProcessScheduler):
+        scheduler.bind(rt.run_job)
+    jobs.register(rt)
+    return rt
+
+
+async def start(rt: Runtime, *, periodic: bool = True) -> None:
+    """Connect the scheduler; with in-process jobs also start the periodic passes."""
+    if isinstance(rt.scheduler, ArqScheduler):
+        await rt.scheduler.connect()
+        rt.closers.append(rt.scheduler.close)
+    elif isinstance(rt.scheduler, InProcessScheduler):
+        rt.closers.append(rt.scheduler.stop)
+        if periodic:
+            for item in rt.periodic:
+                rt.scheduler.start_periodic(item.job, item.every.total_seconds())
+
+
+def _arq_function(name: str) -> Function:
+    async def run(ctx: dict[str, Any], *args: Any) -> Any:
+        runtime: Runtime = ctx["runtime"]
+        return await runtime.run_job(name, *args)
+
+    run.__qualname__ = run.__name__ = name
+    return func(run, name=name, max_tries=3)
+
+
+def worker_settings(settings: Settings, *, clock: Clock | None = None) -> dict[str, Any]:
+    """Keyword arguments for `arq.Worker`, running every job of the assembled runtime."""
+    if not settings.redis_url:
+        raise RuntimeError("HELPDESK_REDIS_URL is not set: `helpdesk serve` runs jobs in-process")
+    probe = assemble(settings, clock=clock, scheduler=ArqScheduler(settings.redis_url))
+    names = list(probe.jobs)
+    periodic = list(probe.periodic)
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        rt = assemble(settings, clock=clock)
+        await start(rt, periodic=False)
+        ctx["runtime"] = rt
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        rt: Runtime | None = ctx.get("runtime")
+        if rt is not None:
+            await rt.close()
+
+    cron_jobs = [
+        cron(
+            _arq_function(item.job).coroutine,
+            name=f"cron:{item.job}",
+            second=set(range(0, 60, max(1, int(item.every.total_seconds())))),
+            run_at_startup=True,
+            unique=True,
+        )
+        for item in periodic
+        if item.every.total_seconds() < 60
+    ]
+    return {
+        "functions": [_arq_function(name) for name in names],
+        "cron_jobs": cron_jobs,
+        "redis_settings": ArqScheduler(settings.redis_url).redis_settings,
+        "queue_name": QUEUE_NAME,
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "poll_delay": 0.1,
+        "max_jobs": 20,
+        "job_timeout": 300,
+        "keep_result": 60,
+        "health_check_interval": 10,
+        "handle_signals": True,
+    }
+
+
+def run_worker(settings: Settings | None = None) -> None:
+    """`helpdesk worker`: run jobs from Redis until SIGTERM."""
+    from arq.worker import Worker
+
+    worker = Worker(**worker_settings(settings or load_settings()))
+    worker.run()
