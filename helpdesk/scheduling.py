@@ -32,6 +32,7 @@ class InProcessScheduler:
         self._tasks: dict[asyncio.Task[None], float] = {}  # task -> loop time it wakes at
         self._periodic: list[asyncio.Task[None]] = []
         self.running = False
+        self.accepting = True
         self.failures = 0
 
     def bind(self, runner: Any) -> None:
@@ -41,6 +42,11 @@ class InProcessScheduler:
     async def enqueue(
         self, job: str, *args: Any, at: datetime | None = None, key: str | None = None
     ) -> None:
+        if not self.accepting:
+            # A stopping process takes no new work; the reconciliation pass of the next start
+            # re-arms it from the database.
+            log.info("scheduler stopped; %s%r left for reconciliation", job, args)
+            return
         if key is not None and key in self._pending:
             return
         delay = 0.0 if at is None else max(0.0, (at - self._clock.now()).total_seconds())
@@ -88,8 +94,12 @@ class InProcessScheduler:
             while any(wake <= loop.time() + within for wake in self._tasks.values()):  # noqa: ASYNC110 - polls task wake times; no single event marks "idle"
                 await asyncio.sleep(0.005)
 
+    def resume(self) -> None:
+        self.accepting = True
+
     async def stop(self) -> None:
         self.running = False
+        self.accepting = False
         tasks = [*self._periodic, *self._tasks.keys()]
         for task in tasks:
             task.cancel()
@@ -103,8 +113,9 @@ class InProcessScheduler:
 class ArqScheduler:
     """Enqueues jobs on Redis for `helpdesk worker` processes (arq)."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, clock: Clock) -> None:
         self.redis_settings = redis_settings(redis_url)
+        self._clock = clock
         self._pool: ArqRedis | None = None
 
     async def connect(self) -> None:
@@ -119,8 +130,13 @@ class ArqScheduler:
     async def enqueue(
         self, job: str, *args: Any, at: datetime | None = None, key: str | None = None
     ) -> None:
+        # Deferral is relative to our clock (tests inject one), so "due now" never waits on
+        # the gap between the injected clock and Redis' wall time.
+        delay = None if at is None else (at - self._clock.now()).total_seconds()
         # arq drops a second job with the same id while the first is queued or its result kept.
-        await self.pool.enqueue_job(job, *args, _job_id=key, _defer_until=at)
+        await self.pool.enqueue_job(
+            job, *args, _job_id=key, _defer_by=delay if delay and delay > 0 else None
+        )
 
     async def close(self) -> None:
         if self._pool is not None:

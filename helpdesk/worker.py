@@ -19,7 +19,7 @@ from helpdesk.db import Database
 from helpdesk.log_sender import LoggingSender
 from helpdesk.ports import Clock, Scheduler, SystemClock
 from helpdesk.runtime import Runtime
-from helpdesk.scheduling import QUEUE_NAME, ArqScheduler, InProcessScheduler
+from helpdesk.scheduling import QUEUE_NAME, ArqScheduler, InProcessScheduler, redis_settings
 from helpdesk.security import Signer
 from helpdesk.settings import Settings, load_settings
 from helpdesk.store import Stores
@@ -41,7 +41,9 @@ def assemble(
     signer = Signer(settings.secret_key)
     if scheduler is None:
         scheduler = (
-            ArqScheduler(settings.redis_url) if settings.redis_url else InProcessScheduler(clock)
+            ArqScheduler(settings.redis_url, clock)
+            if settings.redis_url
+            else InProcessScheduler(clock)
         )
     rt = Runtime(
         settings=settings,
@@ -66,6 +68,7 @@ async def start(rt: Runtime, *, periodic: bool = True) -> None:
         await rt.scheduler.connect()
         rt.closers.append(rt.scheduler.close)
     elif isinstance(rt.scheduler, InProcessScheduler):
+        rt.scheduler.resume()
         rt.closers.append(rt.scheduler.stop)
         if periodic:
             for item in rt.periodic:
@@ -85,7 +88,7 @@ def worker_settings(settings: Settings, *, clock: Clock | None = None) -> dict[s
     """Keyword arguments for `arq.Worker`, running every job of the assembled runtime."""
     if not settings.redis_url:
         raise RuntimeError("HELPDESK_REDIS_URL is not set: `helpdesk serve` runs jobs in-process")
-    probe = assemble(settings, clock=clock, scheduler=ArqScheduler(settings.redis_url))
+    probe = assemble(settings, clock=clock, scheduler=InProcessScheduler(SystemClock()))
     names = list(probe.jobs)
     periodic = list(probe.periodic)
 
@@ -113,7 +116,7 @@ def worker_settings(settings: Settings, *, clock: Clock | None = None) -> dict[s
     return {
         "functions": [_arq_function(name) for name in names],
         "cron_jobs": cron_jobs,
-        "redis_settings": ArqScheduler(settings.redis_url).redis_settings,
+        "redis_settings": redis_settings(settings.redis_url),
         "queue_name": QUEUE_NAME,
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

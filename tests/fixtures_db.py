@@ -142,3 +142,27 @@ async def runtime(settings: Settings, clock: FixedClock) -> AsyncIterator[Runtim
 def scheduler_of(rt: Runtime) -> InProcessScheduler:
     assert isinstance(rt.scheduler, InProcessScheduler)
     return rt.scheduler
+
+
+REDIS_URL = os.environ.get("HELPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest_asyncio.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """An empty Redis database for arq (default db 13 on 127.0.0.1:6379)."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        service_missing(
+            f"Redis at {REDIS_URL} is not reachable ({exc}): start it with "
+            "`redis-server --daemonize yes` or set HELPDESK_TEST_REDIS_URL"
+        )
+    await client.flushdb()
+    yield REDIS_URL
+    await client.flushdb()
+    await client.aclose()
