@@ -240,15 +240,15 @@ async def test_bounce_marks_our_reply_failed_and_opens_nothing(runtime: Runtime)
     assert bounce.ticket_id == opened.ticket_id and not bounce.opened_ticket
     assert await _count(runtime, ticket_t) == 1
     async with runtime.stores() as store:
-        state, error = (
+        row = (
             await store.execute(
                 select(message_t.c.delivery_state, message_t.c.delivery_error).where(
                     message_t.c.id == posted.message_id
                 )
             )
         ).one()
-    assert state == "failed"
-    assert "5.1.1" in error
+    assert row.delivery_state == "failed"
+    assert "5.1.1" in row.delivery_error
 
 
 async def test_chat_conversation_continues_until_closed_then_starts_fresh(
