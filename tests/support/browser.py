@@ -31,7 +31,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from tests.support.services import require
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "browser", "page"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "browser", "page", "session_loop_required"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,16 +68,21 @@ async def browser() -> AsyncIterator[Browser]:
             await instance.close()
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def page(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[Page]:
-    """A page in a fresh browser context (no cookies or storage shared between tests)."""
+@pytest.fixture
+def session_loop_required(request: pytest.FixtureRequest) -> None:
+    """Fail fast (before launching Chromium) when the test is not in the session loop."""
     marker = request.node.get_closest_marker("asyncio")
     if marker is None or marker.kwargs.get("loop_scope") != "session":
         pytest.fail(
-            "tests using `page` must run in the session loop: add "
+            "tests using `page`/`browser` must run in the session loop: add "
             '`pytestmark = pytest.mark.asyncio(loop_scope="session")` to the module',
             pytrace=False,
         )
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(session_loop_required: None, browser: Browser) -> AsyncIterator[Page]:
+    """A page in a fresh browser context (no cookies or storage shared between tests)."""
     context = await browser.new_context()
     try:
         yield await context.new_page()

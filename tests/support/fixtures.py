@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import browser, page
+from tests.support.browser import browser, page, session_loop_required
 from tests.support.certs import SelfSignedCert, make_self_signed_cert
 from tests.support.dovecot import DOVECOT_HOW_TO_FIX, Dovecot, DovecotError, MailUser
 from tests.support.services import require
@@ -26,6 +26,7 @@ __all__ = [
     "mailbox",
     "mailbox_factory",
     "page",
+    "session_loop_required",
     "smtp_server_factory",
     "smtp_sink",
     "telegram_api",

@@ -45,19 +45,20 @@ async def test_wait_for_times_out(smtp_sink: SmtpServer) -> None:
 
 async def test_starttls_and_auth_required(smtp_server_factory: SmtpFactory) -> None:
     server = smtp_server_factory(tls=True, require_starttls=True, users={"agent": "s3cret"})
-    common = {
-        "hostname": server.host,
-        "port": server.port,
-        "start_tls": True,
-        "tls_context": server.client_tls_context(),
-    }
+
+    async def send(username: str | None = None, password: str | None = None) -> None:
+        await aiosmtplib.send(
+            _message(), hostname=server.host, port=server.port, start_tls=True,
+            tls_context=server.client_tls_context(), username=username, password=password,
+        )
+
     with pytest.raises(aiosmtplib.SMTPAuthenticationError) as wrong:
-        await aiosmtplib.send(_message(), username="agent", password="nope", **common)
+        await send("agent", "nope")
     assert wrong.value.code == 535
     with pytest.raises(aiosmtplib.SMTPSenderRefused) as anonymous:
-        await aiosmtplib.send(_message(), **common)
+        await send()
     assert anonymous.value.code == 530
-    await aiosmtplib.send(_message(), username="agent", password="s3cret", **common)
+    await send("agent", "s3cret")
     [mail] = await server.wait_for(1)
     assert mail.tls
     assert mail.auth_login == "agent"

@@ -71,7 +71,7 @@ async def test_photo_chat_action_edit_and_callback(telegram_api: BotApiStandIn) 
         assert edited.edit_date is not None
         with pytest.raises(BadRequest, match="not modified"):
             await bot.edit_message_text("v2", chat_id=42, message_id=msg.message_id)
-        with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+        with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
             await bot.edit_message_text("x", chat_id=42, message_id=999)
         assert await bot.answer_callback_query("cbq-1", text="Closed")
 
@@ -79,7 +79,7 @@ async def test_photo_chat_action_edit_and_callback(telegram_api: BotApiStandIn) 
 async def test_blocked_user_raises_forbidden(telegram_api: BotApiStandIn) -> None:
     telegram_api.fail(42, 403)
     async with _bot(telegram_api) as bot:
-        with pytest.raises(Forbidden, match="(?i)bot was blocked by the user"):
+        with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
             await bot.send_message(chat_id=42, text="Hello")
         await bot.send_message(chat_id=43, text="others still work")
     [failed, ok] = telegram_api.calls("sendMessage")
@@ -103,7 +103,7 @@ async def test_flood_limit_raises_retry_after(
 async def test_bad_request_and_unknown_token(telegram_api: BotApiStandIn) -> None:
     telegram_api.fail(42, 400)
     async with _bot(telegram_api) as bot:
-        with pytest.raises(BadRequest, match="(?i)chat not found"):
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
             await bot.send_message(chat_id=42, text="Hello")
     with pytest.raises(InvalidToken):
         async with _bot(telegram_api, "999:unknown"):
