@@ -11,6 +11,7 @@ Mail is seeded either as if delivered by an MTA (``deliver``: ``dovecot-lda``) o
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import math
 import os
@@ -48,6 +49,14 @@ DOVECOT_HOW_TO_FIX = (
 )
 TlsMode = Literal["none", "starttls", "implicit"]
 _counter = itertools.count(1)
+# Safety net for interrupted runs: a Dovecot master outlives the Python process otherwise.
+_live: set[Dovecot] = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for server in list(_live):
+        server.stop(timeout=3)
 
 
 class DovecotError(RuntimeError):
@@ -222,6 +231,7 @@ service anvil {{
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        _live.add(self)
         deadline = time.monotonic() + timeout
         while True:
             if self._proc.poll() is not None:
@@ -238,6 +248,7 @@ service anvil {{
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self._proc = self._proc, None
+        _live.discard(self)
         if proc is None or proc.poll() is not None:
             return
         proc.send_signal(signal.SIGTERM)
