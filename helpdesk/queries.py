@@ -342,3 +342,26 @@ async def list_users(store: Store) -> list[dict[str, Any]]:
     for user in users:
         user["team_ids"] = sorted(by_user.get(user["id"], []))
     return users
+
+
+async def attachment(store: Store, attachment_id: int) -> dict[str, Any] | None:
+    """An attachment's metadata with the ticket it belongs to, for access checks."""
+    row = (
+        (
+            await store.execute(
+                select(
+                    attachment_t.c.id,
+                    attachment_t.c.filename,
+                    attachment_t.c.content_type,
+                    attachment_t.c.size,
+                    attachment_t.c.sha256,
+                    message_t.c.ticket_id,
+                )
+                .join(message_t, message_t.c.id == attachment_t.c.message_id)
+                .where(attachment_t.c.id == attachment_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)

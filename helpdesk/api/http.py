@@ -1,0 +1,102 @@
+"""JSON in and out, and the one place where the exception tree becomes HTTP statuses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from helpdesk.errors import (
+    Conflict,
+    Forbidden,
+    HelpdeskError,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+_STATUS: list[tuple[type[HelpdeskError], int]] = [
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (ValidationFailed, 422),
+]
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def ok(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(jsonable(data), status_code=status, headers=headers)
+
+
+def problem(status: int, message: str, fields: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": message}
+    if fields:
+        body["fields"] = fields
+    headers = {"WWW-Authenticate": 'Bearer realm="helpdesk"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def parse_body(request: Request, model: type[M]) -> M:
+    """The request's JSON body as `model`, or ValidationFailed naming each bad field."""
+    raw = await request.body()
+    try:
+        data = json.loads(raw or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationFailed({"body": f"not valid JSON: {exc}"}) from None
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "expected a JSON object"})
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(pydantic_fields(exc)) from None
+
+
+def pydantic_fields(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "body"
+        fields.setdefault(name, error["msg"])
+    return fields
+
+
+async def on_helpdesk_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HelpdeskError)
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            fields = exc.errors if isinstance(exc, ValidationFailed) else None
+            message = "validation failed" if fields else str(exc)
+            return problem(status, message, fields)
+    log.exception("unmapped error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal error")
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return problem(exc.status_code, exc.detail, None)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal error; it has been logged")

@@ -1,0 +1,53 @@
+"""What /healthz reports: can we reach the database, and is something running our jobs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import text
+
+from helpdesk.runtime import Runtime
+from helpdesk.scheduling import QUEUE_NAME, ArqScheduler, InProcessScheduler
+
+
+async def check(rt: Runtime) -> tuple[bool, dict[str, Any]]:
+    report: dict[str, Any] = {}
+    healthy = True
+    try:
+        async with rt.db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        report["database"] = {"ok": True, "kind": "sqlite" if rt.db.is_sqlite else "postgresql"}
+    except Exception as exc:
+        healthy = False
+        report["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    jobs_ok, report["jobs"] = await _jobs(rt)
+    return healthy and jobs_ok, report
+
+
+async def _jobs(rt: Runtime) -> tuple[bool, dict[str, Any]]:
+    scheduler = rt.scheduler
+    if isinstance(scheduler, InProcessScheduler):
+        return scheduler.accepting, {
+            "ok": scheduler.accepting,
+            "mode": "in-process",
+            "periodic_running": scheduler.running,
+            "failed_jobs": scheduler.failures,
+        }
+    if isinstance(scheduler, ArqScheduler):
+        try:
+            pool = scheduler.pool
+            await pool.ping()
+            beat = await pool.get(QUEUE_NAME + ":health-check")
+        except Exception as exc:
+            return False, {"ok": False, "mode": "arq", "error": f"{type(exc).__name__}: {exc}"}
+        # The web process only enqueues; a missing worker heartbeat is reported, not fatal,
+        # because jobs wait safely in Redis until a worker starts.
+        return True, {
+            "ok": True,
+            "mode": "arq",
+            "redis": "reachable",
+            "worker": beat.decode(errors="replace")[:200] if beat else "no worker heartbeat yet",
+            "checked_at": int(time.time()),
+        }
+    return True, {"ok": True, "mode": type(scheduler).__name__}
