@@ -257,9 +257,13 @@ async def test_reply_note_and_delivery_state(
     auth = directory.auth("alice")
     reply = await client.post(
         f"{API}/tickets/{ticket_id}/replies",
-        json={"text": "Refunded.", "html": "<p>Refunded.<script>x()</script></p>", "status": "solved"},
+        json={
+            "text": "Refunded.",
+            "html": "<p>Refunded.<script>x()</script></p>",
+            "status": "solved",
+        },
         headers=auth,
-    )  # fmt: skip
+    )
     assert reply.status_code == 201, reply.text
     note = await client.post(
         f"{API}/tickets/{ticket_id}/notes", json={"text": "checked ledger"}, headers=auth
