@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from helpdesk import api, health
 from helpdesk.api.http import on_helpdesk_error, on_http_error, on_unexpected
@@ -18,7 +18,7 @@ from helpdesk.errors import HelpdeskError
 from helpdesk.ports import Clock
 from helpdesk.runtime import Runtime
 from helpdesk.settings import Settings
-from helpdesk.worker import assemble, start
+from helpdesk.worker import assemble, components, start
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,15 @@ def create_app(
             status_code=200 if healthy else 503,
         )
 
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Mount(api.PREFIX, routes=api.routes(rt)),
+    ]
+    for component in components():
+        if component.routes is not None:
+            routes.extend(component.routes(rt))
     app = Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Mount(api.PREFIX, routes=api.routes(rt)),
-        ],
+        routes=routes,
         exception_handlers={
             HelpdeskError: on_helpdesk_error,
             HTTPException: on_http_error,

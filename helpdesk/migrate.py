@@ -1,4 +1,9 @@
-"""Database migrations, run programmatically (`helpdesk db upgrade`, `helpdesk serve`)."""
+"""Database migrations, run programmatically (`helpdesk db upgrade`, `helpdesk serve`).
+
+The core's migrations form the trunk; each component (a channel, the SLA engine) adds its own
+branch off it with `branch_labels=(<component>,)`, so components are developed independently
+and `heads` applies them all.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     """Bring the database schema up to `revision`. Blocking: call it off the event loop."""
     if database_url.startswith("sqlite"):
         path = database_url.split(":///", 1)[-1]
@@ -27,6 +32,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     # Alembic's env runs its own event loop, so it must not run on ours.
     await asyncio.to_thread(upgrade, database_url, revision)

@@ -51,3 +51,18 @@ class Runtime:
         for closer in reversed(self.closers):
             await closer()
         await self.db.dispose()
+
+
+@dataclass(frozen=True)
+class Component:
+    """A package that plugs into the product: a channel, the SLA engine, routing.
+
+    `install` registers senders, jobs, periodic passes and event subscribers on the runtime;
+    `routes` returns its web routes (webhooks, forms, admin pages); `cli` adds subcommands to
+    the `helpdesk` command. Composition roots list components; nothing else knows them.
+    """
+
+    name: str
+    install: Callable[[Runtime], None]
+    routes: Callable[[Runtime], list[Any]] | None = None
+    cli: Callable[[Any], None] | None = None  # receives argparse's subparsers object

@@ -18,13 +18,18 @@ from helpdesk.bus import Bus
 from helpdesk.db import Database
 from helpdesk.log_sender import LoggingSender
 from helpdesk.ports import Clock, Scheduler, SystemClock
-from helpdesk.runtime import Runtime
+from helpdesk.runtime import Component, Runtime
 from helpdesk.scheduling import QUEUE_NAME, ArqScheduler, InProcessScheduler, redis_settings
 from helpdesk.security import Signer
 from helpdesk.settings import Settings, load_settings
 from helpdesk.store import Stores
 
 log = logging.getLogger(__name__)
+
+
+def components() -> list[Component]:
+    """Every component of the product, in the order they install. One line per component."""
+    return []
 
 
 def assemble(
@@ -59,6 +64,8 @@ def assemble(
     if isinstance(scheduler, InProcessScheduler):
         scheduler.bind(rt.run_job)
     jobs.register(rt)
+    for component in components():
+        component.install(rt)
     return rt
 
 

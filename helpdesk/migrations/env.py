@@ -9,7 +9,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import helpdesk.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import helpdesk.tables  # noqa: F401  (registers the core's tables on SQLModel.metadata)
+from helpdesk.worker import components
+
+components()  # imports every component, whose tables register themselves too
 
 target_metadata = SQLModel.metadata
 

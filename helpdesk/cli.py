@@ -1,0 +1,281 @@
+"""The `helpdesk` command: serve, worker, database, users, tokens and demo data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy import select
+
+from helpdesk import services
+from helpdesk.domain import Priority, Role
+from helpdesk.errors import HelpdeskError
+from helpdesk.migrate import upgrade
+from helpdesk.ports import SystemClock
+from helpdesk.runtime import Runtime
+from helpdesk.settings import Settings, load_settings
+from helpdesk.tables import category_t, team_t, user_t
+
+log = logging.getLogger("helpdesk")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        result: int = args.run(settings, args)
+        return result
+    except HelpdeskError as exc:
+        print(f"helpdesk: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    from helpdesk.worker import components
+
+    parser = argparse.ArgumentParser(prog="helpdesk", description=__doc__)
+    sub = parser.add_subparsers(title="commands")
+
+    serve = sub.add_parser("serve", help="migrate the database and serve the web app and API")
+    serve.add_argument("--demo", action="store_true", help="load demo data first (once)")
+    serve.add_argument("--host", help="listen address (default HELPDESK_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default HELPDESK_PORT or 8000)")
+    serve.set_defaults(run=_serve)
+
+    worker = sub.add_parser("worker", help="run background jobs from Redis (HELPDESK_REDIS_URL)")
+    worker.set_defaults(run=_worker)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(title="db commands")
+    db.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(title="user commands")
+    add = user.add_parser("add", help="add an agent, supervisor, admin or bot")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", default="")
+    add.add_argument("--role", choices=[r.value for r in Role], default=Role.AGENT.value)
+    add.add_argument("--team", action="append", default=[], help="team name (repeatable)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(run=_user_add)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(title="token commands")
+    create = token.add_parser("create", help="create a Bearer token for a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", default="cli")
+    create.set_defaults(run=_token_create)
+
+    team = sub.add_parser("team", help="teams").add_subparsers(title="team commands")
+    team_add = team.add_parser("add", help="add a team")
+    team_add.add_argument("name")
+    team_add.add_argument("--email")
+    team_add.set_defaults(run=_team_add)
+
+    category = sub.add_parser("category", help="categories").add_subparsers(title="commands")
+    cat_add = category.add_parser("add", help="add a category")
+    cat_add.add_argument("slug")
+    cat_add.add_argument("name")
+    cat_add.add_argument("--parent", help="slug of the parent category")
+    cat_add.add_argument("--team", help="default team name")
+    cat_add.add_argument("--priority", choices=[p.value for p in Priority])
+    cat_add.set_defaults(run=_category_add)
+
+    sub.add_parser("demo", help="load demo data (once)").set_defaults(run=_demo)
+
+    for component in components():
+        if component.cli is not None:
+            component.cli(sub)
+    return parser
+
+
+def with_runtime(
+    settings: Settings, body: Callable[[Runtime], Awaitable[int]], *, migrate: bool = True
+) -> int:
+    """Migrate, build a runtime without background jobs, run `body`, close. For CLI commands."""
+    from helpdesk.scheduling import InProcessScheduler
+    from helpdesk.worker import assemble
+
+    if migrate:
+        upgrade(settings.database_url)
+
+    async def run() -> int:
+        rt = assemble(settings, scheduler=InProcessScheduler(SystemClock()))
+        try:
+            return await body(rt)
+        finally:
+            await rt.close()
+
+    return asyncio.run(run())
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from helpdesk.app import create_app
+    from helpdesk.demo import ADMIN_EMAIL, ADMIN_PASSWORD, has_users, load_demo
+
+    settings = settings.with_changes(
+        host=args.host or settings.host, port=args.port or settings.port
+    )
+    upgrade(settings.database_url)
+
+    async def prepare(rt: Runtime) -> int:
+        if args.demo:
+            demo = await load_demo(rt)
+            if demo.created:
+                print(f"Demo data loaded. Admin: {ADMIN_EMAIL} / {ADMIN_PASSWORD}")
+                print(f"API token: {demo.admin_token}")
+            else:
+                print("Demo data already present. New token: "
+                      f"helpdesk token create --email {ADMIN_EMAIL}")  # fmt: skip
+        elif not await has_users(rt):
+            print("No users yet. Create an admin and a token:\n"
+                  "  helpdesk user add --email you@example.com --role admin --password-stdin\n"
+                  "  helpdesk token create --email you@example.com")  # fmt: skip
+        return 0
+
+    with_runtime(settings, prepare, migrate=False)
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"Helpdesk on {base}  (health: {base}/healthz, API: {base}/api/v1/tickets)")
+    print(f"Data: {settings.data_dir}  Database: {_safe_url(settings.database_url)}")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from helpdesk.worker import run_worker
+
+    upgrade(settings.database_url)
+    run_worker(settings)
+    return 0
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    print(f"database at head: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def _user_add(settings: Settings, args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if args.password_stdin and not password:
+        password = getpass.getpass("password: ")
+
+    async def body(rt: Runtime) -> int:
+        async with rt.stores() as store:
+            team_ids = []
+            for name in args.team:
+                team_id = (
+                    await store.execute(select(team_t.c.id).where(team_t.c.name == name))
+                ).scalar_one_or_none()
+                if team_id is None:
+                    print(f"helpdesk: no team named {name!r}", file=sys.stderr)
+                    return 2
+                team_ids.append(int(team_id))
+            user_id = await services.create_user(
+                store,
+                email=args.email,
+                name=args.name,
+                role=Role(args.role),
+                password=password,
+                team_ids=tuple(team_ids),
+            )
+        print(f"user {user_id} {args.email} ({args.role}) created")
+        return 0
+
+    return with_runtime(settings, body)
+
+
+def _token_create(settings: Settings, args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        async with rt.stores() as store:
+            user_id = (
+                await store.execute(select(user_t.c.id).where(user_t.c.email == args.email.lower()))
+            ).scalar_one_or_none()
+            if user_id is None:
+                print(f"helpdesk: no user {args.email}", file=sys.stderr)
+                return 2
+            token = await services.create_token(store, int(user_id), args.name)
+        print(token)
+        return 0
+
+    return with_runtime(settings, body)
+
+
+def _team_add(settings: Settings, args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        async with rt.stores() as store:
+            team_id = await services.create_team(store, args.name, email=args.email)
+        print(f"team {team_id} {args.name} created")
+        return 0
+
+    return with_runtime(settings, body)
+
+
+def _category_add(settings: Settings, args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        async with rt.stores() as store:
+            parent_id = team_id = None
+            if args.parent:
+                parent_id = (
+                    await store.execute(
+                        select(category_t.c.id).where(category_t.c.slug == args.parent)
+                    )
+                ).scalar_one_or_none()
+                if parent_id is None:
+                    print(f"helpdesk: no category {args.parent!r}", file=sys.stderr)
+                    return 2
+            if args.team:
+                team_id = (
+                    await store.execute(select(team_t.c.id).where(team_t.c.name == args.team))
+                ).scalar_one_or_none()
+                if team_id is None:
+                    print(f"helpdesk: no team named {args.team!r}", file=sys.stderr)
+                    return 2
+            category_id = await services.create_category(
+                store,
+                args.slug,
+                args.name,
+                parent_id=parent_id,
+                default_team_id=team_id,
+                default_priority=Priority(args.priority) if args.priority else None,
+            )
+        print(f"category {category_id} {args.slug} created")
+        return 0
+
+    return with_runtime(settings, body)
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from helpdesk.demo import ADMIN_EMAIL, ADMIN_PASSWORD, load_demo
+
+    async def body(rt: Runtime) -> int:
+        demo = await load_demo(rt)
+        if demo.created:
+            print(f"Demo data loaded. Admin: {ADMIN_EMAIL} / {ADMIN_PASSWORD}")
+            print(f"API token: {demo.admin_token}")
+        else:
+            print("Demo data already present.")
+        return 0
+
+    return with_runtime(settings, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
