@@ -1,0 +1,91 @@
+"""Line patterns of reply headers and signatures, in the languages our corpora and users write."""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+
+# "-----Original Message-----" and its translations (Outlook, Thunderbird, Lotus).
+ORIGINAL_MESSAGE = re.compile(
+    r"^[-=_*\s]{2,}\s*(original message|ursprüngliche nachricht|original-nachricht|"
+    r"oorspronkelijk bericht|message d'origine|mensaje original|messaggio originale|"
+    r"mensagem original|opprinnelig melding|oprindelig meddelelse|ursprungligt meddelande|"
+    r"alkuperäinen viesti|původní zpráva|oryginalna wiadomość|orijinal mesaj|özgün ileti|"
+    r"eredeti üzenet|исходное сообщение|reply message|antwort nachricht|原始邮件)\s*[-=_*\s]*$",
+    _I,
+)
+# A forward is new content: nothing after its marker is cut.
+FORWARD_MARKER = re.compile(
+    r"^[-=_*\s>]*(forwarded message|begin forwarded message|weitergeleitete nachricht|"
+    r"doorgestuurd bericht|message transféré|mensaje reenviado|mensagem encaminhada|"
+    r"i̇letilen ileti|iletilen ileti|iletilen mesaj|videresendt meddelelse|"
+    r"vidarebefordrat meddelande|wiadomość przekazana|messaggio inoltrato|転送メッセージ)"
+    r"\s*:?\s*[-=_*\s]*$",
+    _I,
+)
+SEPARATOR = re.compile(r"^[-_=*~]{5,}$")
+
+_FROM_KEYS = (
+    r"from|von|de|kimden|van|från|fra|od|da|от|差出人|发件人|寄件者|feladó|lähettäjä|mittente"
+)
+_OTHER_KEYS = (
+    r"sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|à|a|objet|enviado|enviada|"
+    r"fecha|para|asunto|gönderildi|gönderilme tarihi|tarih|kime|konu|bilgi|verzonden|aan|"
+    r"onderwerp|skickat|till|ämne|sendt|til|emne|wysłano|do|temat|data|inviato|oggetto|"
+    r"assunto|送信日時|宛先|件名|日付|发送时间|收件人|主题|dátum|címzett|tárgy|lähetetty|"
+    r"vastaanottaja|aihe|отправлено|кому|тема|дата"
+)
+_KEY = r"^\*?\s*(?:{keys})\s*\*?\s*[:：]"
+HEADER_FROM = re.compile(_KEY.format(keys=_FROM_KEYS), _I)
+HEADER_FROM_STRONG = re.compile(_KEY.format(keys=_FROM_KEYS) + r".*(@|mailto:)", _I)
+HEADER_OTHER = re.compile(_KEY.format(keys=_OTHER_KEYS), _I)
+HEADER_ANY = re.compile(_KEY.format(keys=_FROM_KEYS + "|" + _OTHER_KEYS), _I)
+
+_WROTE = (
+    r"wrote|writes|schrieb|schreef|a écrit|escribió|ha scritto|escreveu|skrev|"
+    r"napisał\(a\)|napisała|napisał|pisze|kirjoitti|yazdı|написал\(а\)|написала|написал|"
+    r"írta|写道|のメッセージ|書きました|작성|het volgende geschreven|geschreven|đã viết"
+)
+ATTRIBUTION_START = re.compile(
+    r"^(on|am|le|el|op|il|em|den|dnia|w dniu|dne|pe|в|στις)\s", _I
+)
+ATTRIBUTION_END = re.compile(rf"({_WROTE}|sent)\s*[:：]?\s*$", _I)
+DASHED_ATTRIBUTION = re.compile(rf"^[-=]{{2,}}\s*.{{0,150}}\b({_WROTE})\b\s*[-=]{{2,}}$", _I)
+# An attribution that does not start with "On" must carry an address or a date (checked apart:
+# one pattern with a leading ".*" backtracks quadratically on long lines).
+WROTE_END = re.compile(rf"({_WROTE})\s*[:：]?\s*$", _I)
+ADDRESS_OR_DIGIT = re.compile(r"[@\d]")
+# "... <someone@example.com>:" at the end of a line that also has a date.
+ADDRESS_COLON_END = re.compile(r"(<\s*[^<>\s]*@[^<>\s]*>|[^\s<>]+@[^\s<>]+\.\w+)\s*[:：]?$")
+DATE_START = re.compile(r"^\d[\d/.-]+\d\b")
+
+MAX_SIGNATURE_LINES = 20
+SIG_DELIMITER = re.compile(r"^--\s*$")
+# A rule of dashes or underscores (mailing-list footers) ends the text only near the end.
+RULE = re.compile(r"^([-_=]{3,})\s*$")
+MAX_LINES_AFTER_RULE = 6
+MOBILE_SIGNATURE = re.compile(
+    r"^(sent from my [\w-]+(\s[\w-]+){0,2}|sent from (mail|outlook|yahoo mail|samsung mobile)"
+    r"( for \w+)?|sent with \w+\b.*|get outlook for (ios|android)|"
+    r"von meinem \w+( \w+)? gesendet|envoyé de mon \w+|enviado desde mi \w+|"
+    r"verzonden (met|vanaf) mijn \w+|skickat från min \w+|sendt fra min \w+|"
+    r"wysłane z mojego \w+|\w+['’](dan|den|tan|ten) gönderildi|inviato da \w+)\s*\.?$",
+    _I,
+)
+DASH_NAME = re.compile(r"^-\w[\w .'-]{0,40}$")
+SLASH_NAME = re.compile(r"^/\w[\w .-]{0,30}$")
+CLOSING = re.compile(
+    r"^(regards|best regards|kind regards|warm regards|warmest regards|best wishes|cheers|"
+    r"sincerely|yours( truly| sincerely)?|mit freundlichen grüßen|mit freundlichen grüssen|mfg|"
+    r"viele grüße|liebe grüße|beste grüße|freundliche grüße|gruß|grüße|"
+    r"met vriendelijke groet(en)?|vriendelijke groet(en)?|groeten|"
+    r"mvh|med venlig hilsen|venlig hilsen|venliga hälsningar|hilsen|kh|vh|"
+    r"med vänliga? hälsningar?|vänliga hälsningar|hälsningar|"
+    r"pozdrawiam|z poważaniem|z powazaniem|pozdrowienia|"
+    r"saygılarımla|saygılar|iyi çalışmalar|"
+    r"cordialement|bien cordialement|bien à vous|salutations|"
+    r"atentamente|saludos( cordiales)?|un saludo|cordiali saluti|distinti saluti|"
+    r"atenciosamente|以上、?よろしくお願いいたします。?|よろしくお願いします。?)\s*[,.!]?$",
+    _I,
+)

@@ -1,0 +1,279 @@
+"""The visible new text of a reply: quoted history, reply headers and signatures removed.
+
+Semantics follow github/email_reply_parser: quoted lines between new lines (inline answers)
+stay visible; what trails the last new line -- quoted blocks, the "On ... wrote:" line that
+introduces them, signatures -- is hidden, and so is a quote block heading the message (a
+bottom-posted reply). History that is not quoted with ">" (Outlook's header block,
+"-----Original Message-----", an attribution followed by plain text) cuts everything after
+it, unless the message is a forward: forwarded content is new content.
+"""
+
+from __future__ import annotations
+
+import re
+
+from channels.email import _patterns as P
+
+MAX_LINES = 5_000  # longer bodies: only the head is read for the reply (the rest is history)
+_SPAN = 6  # a reply header wrapped by the client spans at most this many lines
+
+
+def visible_text(body: str, *, forward: bool = False, sender_name: str = "") -> str:
+    """The new text of a plain-text body; `forward` keeps unquoted history (it is the content)."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")[:MAX_LINES]]
+    lines = _skip_leading_header_block(_mend_broken_quotes(lines))
+    if not forward:
+        cut = _history_start(lines)
+        if cut is not None:
+            lines = lines[:cut]
+    lines = _strip_leading_quote(lines)
+    lines = _strip_trailing(lines, _name_parts(sender_name))
+    return "\n".join(lines).strip("\n").rstrip()
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _mend_broken_quotes(lines: list[str]) -> list[str]:
+    # Clients wrap long quoted URLs without re-adding ">": a lone word between quoted lines
+    # belongs to the quote.
+    out = list(lines)
+    for i in range(1, len(out) - 1):
+        line = out[i].strip()
+        if (
+            line
+            and " " not in line
+            and not _is_quoted(line)
+            and _is_quoted(out[i - 1])
+            and _is_quoted(out[i + 1])
+        ):
+            out[i] = "> " + line
+    return out
+
+
+def _history_start(lines: list[str]) -> int | None:
+    """Index of the first line of unquoted history, or None."""
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or _is_quoted(line):
+            continue
+        if P.FORWARD_MARKER.match(stripped):
+            return None
+        if P.ORIGINAL_MESSAGE.match(stripped):
+            return _back_over_rules(lines, i)
+        if P.HEADER_ANY.match(stripped) and _header_block(lines, i):
+            return _back_over_rules(lines, i)
+        if P.RULE.match(stripped) and stripped.startswith("__"):
+            nxt = _next_nonblank(lines, i + 1)
+            if nxt is not None and P.HEADER_ANY.match(lines[nxt].strip()):
+                return _back_over_rules(lines, i)
+        end = _header_end(lines, i, strict=True)
+        if end is not None:
+            following = _next_nonblank(lines, end + 1)
+            if following is None or not _is_quoted(lines[following]):
+                return _back_over_rules(lines, i)
+    return None
+
+
+def _back_over_rules(lines: list[str], i: int) -> int:
+    """Include the rule lines and blanks clients put above a reply header in the cut."""
+    j = i
+    while j > 0 and (not lines[j - 1].strip() or P.SEPARATOR.match(lines[j - 1].strip())):
+        j -= 1
+    return j
+
+
+def _header_block(lines: list[str], i: int) -> bool:
+    """An Outlook-style block: From/Sent/Date/To/Subject lines, two or more after line i."""
+    keys = 0
+    address = "@" in lines[i]
+    for line in lines[i + 1 : i + 8]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if P.HEADER_ANY.match(stripped):
+            keys += 1
+            address = address or "@" in stripped
+            if keys >= 2:
+                return True
+        elif keys == 0 and len(stripped) > 100:
+            return False
+    return keys >= 1 and address
+
+
+def _skip_leading_header_block(lines: list[str]) -> list[str]:
+    """Header lines heading the body (a pasted or forwarded message's own) are not history."""
+    first = _next_nonblank(lines, 0)
+    if first is None or not P.HEADER_ANY.match(lines[first].strip()):
+        return lines
+    if not _header_block(lines, first):
+        return lines
+    j = first
+    while j < len(lines) and lines[j].strip():
+        j += 1
+    return lines[j:]
+
+
+def _next_nonblank(lines: list[str], start: int) -> int | None:
+    for j in range(start, min(len(lines), start + 10)):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def _header_end(lines: list[str], i: int, *, strict: bool) -> int | None:
+    """If a reply attribution ("On ... wrote:") starts at line i, the index of its last line.
+
+    `strict` is for attributions followed by unquoted text, where a false match would hide
+    new text: the date-and-address form then needs its trailing colon.
+    """
+    first = lines[i].strip()
+    if len(first) > 400:
+        return None
+    if P.DASHED_ATTRIBUTION.match(first):
+        return i
+    starts = bool(P.ATTRIBUTION_START.match(first))
+    joined = ""
+    for j in range(i, min(len(lines), i + _SPAN)):
+        part = lines[j].strip()
+        if j > i and _is_quoted(lines[j]) and not re.match(r">\s*wrote:?\s*$", part):
+            return None
+        joined = f"{joined} {part}".strip() if part else joined
+        if len(joined) > 500:
+            return None
+        if starts and P.ATTRIBUTION_END.search(joined):
+            return j
+        if P.WROTE_END.search(joined[-80:]) and P.ADDRESS_OR_DIGIT.search(joined):
+            return j
+        if _dated_address(joined, colon=strict or j > i):
+            return j
+        if j == i and not starts and (
+            not re.search(r"\d|@|<", joined) or joined.endswith((".", "!", "?"))
+        ):
+            # Only a line that starts like an attribution, or carries a date or an address,
+            # may be the first line of one the client wrapped.
+            return None
+    return None
+
+
+def _strip_leading_quote(lines: list[str]) -> list[str]:
+    """A bottom-posted reply: attribution and quote first, then the new text."""
+    first = _next_nonblank(lines, 0)
+    if first is None:
+        return lines
+    end = _header_end(lines, first, strict=False)
+    start = first if end is None else end + 1
+    j = start
+    while j < len(lines) and (not lines[j].strip() or _is_quoted(lines[j])):
+        j += 1
+    quoted = any(_is_quoted(line) for line in lines[start:j])
+    if quoted and j < len(lines):
+        return lines[j:]
+    return lines
+
+
+def _strip_trailing(lines: list[str], names: set[str]) -> list[str]:
+    """Hide what trails the last new line: quotes, their attribution, signatures, blanks."""
+    while True:
+        before = len(lines)
+        while lines and (not lines[-1].strip() or _is_quoted(lines[-1])):
+            lines = lines[:-1]
+        lines = _drop_trailing_attribution(lines)
+        lines = _drop_signature(lines, names)
+        lines = _drop_quote_before_signoff(lines)
+        if len(lines) == before:
+            return lines
+
+
+def _drop_trailing_attribution(lines: list[str]) -> list[str]:
+    last = len(lines) - 1
+    # Longest first for attributions that start like one ("On ..."), so a wrapped header goes
+    # whole; shortest first otherwise, so no text line above it is taken for part of it.
+    for span in range(_SPAN, 0, -1):
+        start = last + 1 - span
+        if start >= 0 and P.ATTRIBUTION_START.match(lines[start].strip()) and (
+            _header_end(lines, start, strict=False) == last
+        ):
+            return lines[:start]
+    for span in range(1, _SPAN + 1):
+        start = last + 1 - span
+        if start < 0:
+            break
+        if _header_end(lines, start, strict=False) == last:
+            while start > 0 and lines[start - 1].rstrip().endswith("<"):
+                start -= 1
+            return lines[:start]
+    return lines
+
+
+def _name_parts(sender_name: str) -> set[str]:
+    return {p.lower() for p in re.findall(r"\w{3,}", sender_name)}
+
+
+def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
+    n = len(lines)
+    for i in range(max(0, n - P.MAX_SIGNATURE_LINES), n):
+        stripped = lines[i].strip()
+        if P.SIG_DELIMITER.match(lines[i].rstrip()) or P.MOBILE_SIGNATURE.match(stripped):
+            return lines[:i]
+        if P.RULE.match(stripped) and sum(1 for t in lines[i + 1 :] if t.strip()) <= (
+            P.MAX_LINES_AFTER_RULE
+        ):
+            return lines[:i]
+        if P.DASH_NAME.match(stripped) and n - i <= 3:
+            return lines[:i]
+    # A closing phrase ("Regards,", "Mvh", "Pozdrawiam,") followed by a name and a few short lines.
+    for i in range(max(0, n - 7), n):
+        if P.CLOSING.match(lines[i].strip()) and _short_tail(lines[i + 1 :]):
+            return lines[:i]
+    # The sender's own name near the end, then only short lines: a signature block.
+    for i in range(max(1, n - 6), n):
+        words = {w.lower() for w in re.findall(r"\w{3,}", lines[i])}
+        if names and words & names and len(lines[i].strip()) <= 40 and _short_tail(lines[i:]):
+            if not lines[i - 1].strip() or _is_thanks(lines[i - 1]):
+                return lines[: i - 1] if _is_thanks(lines[i - 1]) else lines[:i]
+    if n >= 2 and P.SLASH_NAME.match(lines[-1].strip()) and not lines[-2].strip():
+        return lines[:-1]
+    return lines
+
+
+def _short_tail(tail: list[str]) -> bool:
+    kept = [t.strip() for t in tail if t.strip()]
+    return len(kept) <= 4 and all(len(t) <= 60 for t in kept)
+
+
+def _is_thanks(line: str) -> bool:
+    return bool(re.fullmatch(r"\s*(thanks|thank you|many thanks|best)\s*,\s*", line, re.I))
+
+
+def _drop_quote_before_signoff(lines: list[str]) -> list[str]:
+    """"Reply / On ... wrote: / > quote / Regards, Roman": the quote goes, the sign-off stays."""
+    last_quoted = max((i for i, line in enumerate(lines) if _is_quoted(line)), default=None)
+    if last_quoted is None:
+        return lines
+    tail = [t for t in lines[last_quoted + 1 :] if t.strip()]
+    if not tail or len(tail) > 2 or any(len(t.strip()) > 40 for t in tail):
+        return lines
+    start = last_quoted
+    while start > 0 and (not lines[start - 1].strip() or _is_quoted(lines[start - 1])):
+        start -= 1
+    head = _drop_trailing_attribution(lines[:start])
+    if len(head) == start:  # no attribution introduces the quote: an inline answer, keep it
+        return lines
+    while head and not head[-1].strip():
+        head = head[:-1]
+    return [*head, *lines[last_quoted + 1 :]] if head else lines
+
+
+def _dated_address(joined: str, *, colon: bool) -> bool:
+    """ "2014-10-17 11:28 Postmaster <pm@example.com>:", the colon optional before a quote."""
+    if colon and not joined.endswith((":", "：")):
+        return False
+    if not re.search(r"\d", joined):
+        return False
+    tail = joined[-200:]
+    if not P.ADDRESS_COLON_END.search(tail):
+        return False
+    return joined.endswith((":", "：")) or bool(P.DATE_START.match(joined))

@@ -1,0 +1,231 @@
+"""`parse_message`: raw RFC 5322 bytes in, a normalised `InboundMessage` out. Pure, no I/O.
+
+Caps (see `Limits`): 64 MiB of input, MIME depth 20, 500 parts, 2 M characters per text body,
+16 KiB per decoded header value, 500 addresses per header, 100 references, 25 MiB per
+attachment and 50 MiB for all attachments together. A reached cap or a dropped attachment
+shows up in `extra` as ("mime_part_cap", ...), ("dropped_attachment", "name (N bytes)"), ...;
+problems while decoding show up as ("charset", ...), ("decode_error", ...), ("defect", ...).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import hashlib
+import re
+from datetime import UTC, datetime
+from email.message import Message
+
+from channels.base import Identity, InboundMessage, Machine
+from channels.email import _bounce, _headers, _html, _machine
+from channels.email._mime import Limits, Walked, walk
+from channels.email._quotes import visible_text
+
+__all__ = ["Limits", "ParseError", "parse_message"]
+
+_TICKET_TAG = re.compile(r"\[#(\d{1,12})\]")
+_PLUS_TOKEN = re.compile(r"^[^+@\s]+\+([^@\s]+)@[^@\s]+$")
+_FORWARD_SUBJECT = re.compile(
+    r"^\s*(fwd?|fw|wg|tr|rv|enc|doorst|vs|vb|i̇let|ilet|pd|trs)\s*[:：]", re.IGNORECASE
+)
+_KNOWN_FIELDS = frozenset(
+    "from to cc bcc subject date message-id received return-path delivered-to sender reply-to "
+    "mime-version content-type content-transfer-encoding in-reply-to references "
+    "x-original-to envelope-to".split()
+)
+
+
+class ParseError(ValueError):
+    """Raised only when the bytes hold nothing usable as an email; the caller quarantines them."""
+
+
+def parse_message(raw: bytes, *, limits: Limits | None = None) -> InboundMessage:
+    """Parse one raw email into an `InboundMessage`; raise `ParseError` only on hopeless input.
+
+    Never raises anything else: problems met on the way are noted in `extra` instead.
+    """
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        raise ParseError("input is not bytes")
+    data = bytes(raw)
+    if not data.strip():
+        raise ParseError("empty input")
+    limits = limits or Limits()
+    try:
+        return _parse(data, limits)
+    except ParseError:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise ParseError(f"message too complex: {type(exc).__name__}") from exc
+    except Exception as exc:  # the contract: a bug in a heuristic must not lose the message
+        try:
+            return _parse_headers_only(data, limits, exc)
+        except Exception as inner:
+            raise ParseError(f"unparseable message: {type(exc).__name__}") from inner
+
+
+def _read(data: bytes, limits: Limits) -> Message:
+    notes = data[: limits.max_input_bytes]
+    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(notes)
+    names = {str(k).lower() for k in msg.keys()}
+    if not names & _KNOWN_FIELDS and not any(n.startswith("x-") for n in names):
+        raise ParseError("no email headers found")
+    return msg
+
+
+def _parse(data: bytes, limits: Limits) -> InboundMessage:
+    msg = _read(data, limits)
+    walked = walk(msg, limits)
+    extra: list[tuple[str, str]] = []
+    if len(data) > limits.max_input_bytes:
+        extra.append(("input_truncated", str(len(data))))
+    subject = _headers.decode_header(_headers.header(msg, "Subject"))
+    plain = "\n".join(walked.plain).strip("\n")
+    html_source = "\n".join(walked.html)
+    if plain.strip():
+        full_text = plain
+        visible_source = plain
+    else:
+        full_text = _html.to_text(html_source) if html_source else plain
+        visible_source = full_text
+    forward = walked.forwarded or bool(_FORWARD_SUBJECT.match(subject))
+    sender_name = _headers.addresses([str(v) for v in _headers.header_all(msg, "From")])[:1]
+    text = visible_text(visible_source, forward=forward,
+                        sender_name=sender_name[0][0] if sender_name else "")
+    sanitized = _html.sanitize(html_source) if html_source.strip() else None
+
+    machine: Machine | None = None
+    bounce = None
+    if _machine.is_complaint(walked.report_type, walked.feedback_report):
+        machine = Machine.COMPLAINT
+    else:
+        bounce = _bounce.detect(msg, walked, full_text, subject)
+        if bounce is not None:
+            machine = Machine.BOUNCE
+        else:
+            reason = _machine.auto_reply_reason(msg, subject)
+            if reason:
+                machine = Machine.AUTO_REPLY
+                extra.append(("auto_reply", reason))
+    extra.extend(_dedupe(walked.notes))
+    extra.extend(_defects(msg))
+    return _assemble(msg, data, walked, extra, subject=subject, text=text, full_text=full_text,
+                     html=sanitized, machine=machine, bounce=bounce)
+
+
+def _assemble(msg: Message, data: bytes, walked: Walked | None, extra: list[tuple[str, str]], *,
+              subject: str, text: str, full_text: str, html: str | None,
+              machine: Machine | None, bounce: _bounce.Bounce | None) -> InboundMessage:
+    sender = _sender(msg, extra)
+    recipients = _identities(_headers.header_all(msg, "To"))
+    cc = _identities(_headers.header_all(msg, "Cc"))
+    external_id = _headers.message_id(_headers.header(msg, "Message-ID"))
+    if external_id is None:
+        external_id = f"<{hashlib.sha256(data).hexdigest()}@helpdesk.invalid>"
+        extra.append(("synthetic_message_id", "missing or broken Message-ID"))
+    tag = _TICKET_TAG.search(subject)
+    return InboundMessage(
+        channel="email",
+        external_id=external_id,
+        sender=sender,
+        subject=subject,
+        text=text,
+        full_text=full_text,
+        html=html,
+        recipients=recipients,
+        cc=cc,
+        attachments=tuple(walked.attachments) if walked else (),
+        references=_references(msg),
+        received_at=_received_at(msg),
+        language=_language(msg),
+        machine=machine,
+        bounce=bounce,
+        ticket_token=_ticket_token(msg, recipients, cc),
+        ticket_number=int(tag.group(1)) if tag else None,
+        extra=tuple(extra),
+    )
+
+
+def _parse_headers_only(data: bytes, limits: Limits, error: Exception) -> InboundMessage:
+    msg = _read(data, limits)
+    subject = _headers.decode_header(_headers.header(msg, "Subject"))
+    body = msg.get_payload()
+    text = body if isinstance(body, str) else ""
+    text = _headers.decode_header(text[: limits.max_body_chars]) if text.isascii() else text
+    extra = [("parse_error", f"{type(error).__name__}: {str(error)[:200]}")]
+    return _assemble(msg, data, None, extra, subject=subject, text=text, full_text=text,
+                     html=None, machine=None, bounce=None)
+
+
+def _sender(msg: Message, extra: list[tuple[str, str]]) -> Identity:
+    for name in ("From", "Sender", "Reply-To", "Return-Path"):
+        found = _headers.addresses(_headers.header_all(msg, name))
+        if found:
+            display, address = found[0]
+            return Identity(kind="email", address=address, display_name=display)
+    extra.append(("missing_sender", ""))
+    return Identity(kind="email", address="")
+
+
+def _identities(values: list[str]) -> tuple[Identity, ...]:
+    seen: set[str] = set()
+    out = []
+    for display, address in _headers.addresses([str(v) for v in values]):
+        if address not in seen:
+            seen.add(address)
+            out.append(Identity(kind="email", address=address, display_name=display))
+    return tuple(out)
+
+
+def _references(msg: Message) -> tuple[str, ...]:
+    ordered = _headers.message_ids(_headers.header(msg, "In-Reply-To"))[:1]
+    ordered += list(reversed(_headers.message_ids(_headers.header(msg, "References"))))
+    seen: set[str] = set()
+    out = []
+    for ref in ordered:
+        if ref not in seen:
+            seen.add(ref)
+            out.append(ref)
+    return tuple(out[: _headers.MAX_REFERENCES])
+
+
+def _received_at(msg: Message) -> datetime:
+    date = _headers.parse_date(_headers.header(msg, "Date"))
+    if date is None:
+        date = _headers.received_date(_headers.header(msg, "Received"))
+    # Last resort only: the message says nothing usable about when it was sent.
+    return date or datetime.now(UTC)
+
+
+def _language(msg: Message) -> str | None:
+    value = _headers.header(msg, "Content-Language")
+    if not value:
+        return None
+    first = str(value).split(",", 1)[0].strip().lower()
+    tag = first.split("-", 1)[0]
+    return tag if re.fullmatch(r"[a-z]{2,3}", tag) else None
+
+
+def _ticket_token(msg: Message, recipients: tuple[Identity, ...], cc: tuple[Identity, ...]) -> str | None:
+    candidates = [i.address for i in recipients + cc]
+    for name in ("Delivered-To", "X-Original-To", "Envelope-To"):
+        candidates += [a for _, a in _headers.addresses([str(v) for v in _headers.header_all(msg, name)])]
+    for address in candidates:
+        match = _PLUS_TOKEN.match(address)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _dedupe(notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for note in notes:
+        if note not in seen:
+            seen.add(note)
+            out.append(note)
+    return out[:50]
+
+
+def _defects(msg: Message) -> list[tuple[str, str]]:
+    names = sorted({type(d).__name__ for d in getattr(msg, "defects", [])})
+    return [("defect", name) for name in names[:10]]
