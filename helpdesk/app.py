@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from helpdesk import api, health
-from helpdesk.api.http import on_helpdesk_error, on_http_error, on_unexpected
+from helpdesk.http import on_helpdesk_error, on_http_error, on_unexpected
 from helpdesk.errors import HelpdeskError
 from helpdesk.ports import Clock
 from helpdesk.runtime import Runtime

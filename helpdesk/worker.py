@@ -29,7 +29,12 @@ log = logging.getLogger(__name__)
 
 def components() -> list[Component]:
     """Every component of the product, in the order they install. One line per component."""
-    return []
+    from channels.chat.component import COMPONENT as chat
+    from channels.email.component import COMPONENT as email
+    from channels.web_form.component import COMPONENT as web_form
+    from sla.component import COMPONENT as sla
+
+    return [email, chat, web_form, sla]
 
 
 def assemble(

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from helpdesk.api import directory, tickets
-from helpdesk.api.auth import principal, require_role
+from helpdesk.auth import principal, require_role
 from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
 from helpdesk.domain import Principal, Role
 from helpdesk.runtime import Runtime

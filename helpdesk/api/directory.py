@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from helpdesk import queries
-from helpdesk.api.http import ok
+from helpdesk.http import ok
 from helpdesk.domain import Principal
 from helpdesk.runtime import Runtime
 

@@ -1,0 +1,1 @@
+"""The Telegram chat channel: webhook and polling in, Bot API out."""

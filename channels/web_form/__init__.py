@@ -1,0 +1,1 @@
+"""The web-form channel: configurable, embeddable forms that open tickets."""
