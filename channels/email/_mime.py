@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from email.message import Message
 
 from channels.base import Attachment
-from channels.email._charset import decode_text
 from channels.email import _headers
+from channels.email._charset import decode_text
 from channels.email._headers import decode_header
 
 
@@ -77,8 +77,10 @@ def _visit(part: Message, depth: int, out: Walked, limits: Limits, *, in_report:
         return
     disposition = _disposition(part)
     filename = _filename(part)
-    if ctype in {"text/plain", "text/html"} and disposition != "attachment" and (
-        not filename or disposition == "inline"
+    if (
+        ctype in {"text/plain", "text/html"}
+        and disposition != "attachment"
+        and (not filename or disposition == "inline")
     ):
         text = _decoded_text(part, out, limits)
         (out.plain if ctype == "text/plain" else out.html).append(text)
@@ -86,16 +88,26 @@ def _visit(part: Message, depth: int, out: Walked, limits: Limits, *, in_report:
     _attach(part, ctype, disposition, filename, _payload(part, out), out, limits)
 
 
-def _message_part(part: Message, depth: int, out: Walked, limits: Limits, *, in_report: bool) -> None:
+def _message_part(
+    part: Message, depth: int, out: Walked, limits: Limits, *, in_report: bool
+) -> None:
     ctype = part.get_content_type()
     payload = part.get_payload()
-    if ctype in {"message/delivery-status", "message/feedback-report", "message/disposition-notification"}:
+    if ctype in {
+        "message/delivery-status",
+        "message/feedback-report",
+        "message/disposition-notification",
+    }:
         text = _report_text(part, out)
-        (out.feedback_report if ctype == "message/feedback-report" else out.delivery_status).append(text)
+        (out.feedback_report if ctype == "message/feedback-report" else out.delivery_status).append(
+            text
+        )
         return
     if ctype == "text/rfc822-headers" or ctype == "message/rfc822-headers":
         raw = _payload(part, out)
-        out.returned_headers.append(email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True))
+        out.returned_headers.append(
+            email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
+        )
         return
     sub: Message | None = None
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
@@ -230,7 +242,10 @@ def _attach(
         extension = mimetypes.guess_extension(ctype) or ".bin"
         filename = f"{(cid or 'attachment').split('@', 1)[0][:60]}{extension}"
     size = len(data)
-    if size > limits.max_attachment_bytes or out.attachment_bytes + size > limits.max_total_attachment_bytes:
+    if (
+        size > limits.max_attachment_bytes
+        or out.attachment_bytes + size > limits.max_total_attachment_bytes
+    ):
         out.notes.append(("dropped_attachment", f"{filename} ({size} bytes)"))
         return
     out.attachment_bytes += size

@@ -47,9 +47,7 @@ _WROTE = (
     r"napisał\(a\)|napisała|napisał|pisze|kirjoitti|yazdı|написал\(а\)|написала|написал|"
     r"írta|写道|のメッセージ|書きました|작성|het volgende geschreven|geschreven|đã viết"
 )
-ATTRIBUTION_START = re.compile(
-    r"^(on|am|le|el|op|il|em|den|dnia|w dniu|dne|pe|в|στις)\s", _I
-)
+ATTRIBUTION_START = re.compile(r"^(on|am|le|el|op|il|em|den|dnia|w dniu|dne|pe|в|στις)\s", _I)
 ATTRIBUTION_END = re.compile(rf"({_WROTE}|sent)\s*[:：]?\s*$", _I)
 DASHED_ATTRIBUTION = re.compile(rf"^[-=]{{2,}}\s*.{{0,150}}\b({_WROTE})\b\s*[-=]{{2,}}$", _I)
 # An attribution that does not start with "On" must carry an address or a date (checked apart:

@@ -149,8 +149,10 @@ def _header_end(lines: list[str], i: int, *, strict: bool) -> int | None:
             return j
         if _dated_address(joined, colon=strict or j > i):
             return j
-        if j == i and not starts and (
-            not re.search(r"\d|@|<", joined) or joined.endswith((".", "!", "?"))
+        if (
+            j == i
+            and not starts
+            and (not re.search(r"\d|@|<", joined) or joined.endswith((".", "!", "?")))
         ):
             # Only a line that starts like an attribution, or carries a date or an address,
             # may be the first line of one the client wrapped.
@@ -193,8 +195,10 @@ def _drop_trailing_attribution(lines: list[str]) -> list[str]:
     # whole; shortest first otherwise, so no text line above it is taken for part of it.
     for span in range(_SPAN, 0, -1):
         start = last + 1 - span
-        if start >= 0 and P.ATTRIBUTION_START.match(lines[start].strip()) and (
-            _header_end(lines, start, strict=False) == last
+        if (
+            start >= 0
+            and P.ATTRIBUTION_START.match(lines[start].strip())
+            and (_header_end(lines, start, strict=False) == last)
         ):
             return lines[:start]
     for span in range(1, _SPAN + 1):
@@ -231,9 +235,12 @@ def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
     # The sender's own name near the end, then only short lines: a signature block.
     for i in range(max(1, n - 6), n):
         words = {w.lower() for w in re.findall(r"\w{3,}", lines[i])}
-        if names and words & names and len(lines[i].strip()) <= 40 and _short_tail(lines[i:]):
-            if not lines[i - 1].strip() or _is_thanks(lines[i - 1]):
-                return lines[: i - 1] if _is_thanks(lines[i - 1]) else lines[:i]
+        signature = names and words & names and len(lines[i].strip()) <= 40
+        if signature and _short_tail(lines[i:]):
+            if _is_thanks(lines[i - 1]):
+                return lines[: i - 1]
+            if not lines[i - 1].strip():
+                return lines[:i]
     if n >= 2 and P.SLASH_NAME.match(lines[-1].strip()) and not lines[-2].strip():
         return lines[:-1]
     return lines
@@ -249,7 +256,7 @@ def _is_thanks(line: str) -> bool:
 
 
 def _drop_quote_before_signoff(lines: list[str]) -> list[str]:
-    """"Reply / On ... wrote: / > quote / Regards, Roman": the quote goes, the sign-off stays."""
+    """ "Reply / On ... wrote: / > quote / Regards, Roman": the quote goes, the sign-off stays."""
     last_quoted = max((i for i, line in enumerate(lines) if _is_quoted(line)), default=None)
     if last_quoted is None:
         return lines

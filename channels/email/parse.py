@@ -29,9 +29,27 @@ _FORWARD_SUBJECT = re.compile(
     r"^\s*(fwd?|fw|wg|tr|rv|enc|doorst|vs|vb|i̇let|ilet|pd|trs)\s*[:：]", re.IGNORECASE
 )
 _KNOWN_FIELDS = frozenset(
-    "from to cc bcc subject date message-id received return-path delivered-to sender reply-to "
-    "mime-version content-type content-transfer-encoding in-reply-to references "
-    "x-original-to envelope-to".split()
+    [
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "message-id",
+        "received",
+        "return-path",
+        "delivered-to",
+        "sender",
+        "reply-to",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "in-reply-to",
+        "references",
+        "x-original-to",
+        "envelope-to",
+    ]
 )
 
 
@@ -66,7 +84,7 @@ def parse_message(raw: bytes, *, limits: Limits | None = None) -> InboundMessage
 def _read(data: bytes, limits: Limits) -> Message:
     notes = data[: limits.max_input_bytes]
     msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(notes)
-    names = {str(k).lower() for k in msg.keys()}
+    names = {str(k).lower() for k in msg}
     if not names & _KNOWN_FIELDS and not any(n.startswith("x-") for n in names):
         raise ParseError("no email headers found")
     return msg
@@ -89,8 +107,9 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
         visible_source = full_text
     forward = walked.forwarded or bool(_FORWARD_SUBJECT.match(subject))
     sender_name = _headers.addresses([str(v) for v in _headers.header_all(msg, "From")])[:1]
-    text = visible_text(visible_source, forward=forward,
-                        sender_name=sender_name[0][0] if sender_name else "")
+    text = visible_text(
+        visible_source, forward=forward, sender_name=sender_name[0][0] if sender_name else ""
+    )
     sanitized = _html.sanitize(html_source) if html_source.strip() else None
 
     machine: Machine | None = None
@@ -108,13 +127,33 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
                 extra.append(("auto_reply", reason))
     extra.extend(_dedupe(walked.notes))
     extra.extend(_defects(msg))
-    return _assemble(msg, data, walked, extra, subject=subject, text=text, full_text=full_text,
-                     html=sanitized, machine=machine, bounce=bounce)
+    return _assemble(
+        msg,
+        data,
+        walked,
+        extra,
+        subject=subject,
+        text=text,
+        full_text=full_text,
+        html=sanitized,
+        machine=machine,
+        bounce=bounce,
+    )
 
 
-def _assemble(msg: Message, data: bytes, walked: Walked | None, extra: list[tuple[str, str]], *,
-              subject: str, text: str, full_text: str, html: str | None,
-              machine: Machine | None, bounce: _bounce.Bounce | None) -> InboundMessage:
+def _assemble(
+    msg: Message,
+    data: bytes,
+    walked: Walked | None,
+    extra: list[tuple[str, str]],
+    *,
+    subject: str,
+    text: str,
+    full_text: str,
+    html: str | None,
+    machine: Machine | None,
+    bounce: _bounce.Bounce | None,
+) -> InboundMessage:
     sender = _sender(msg, extra)
     recipients = _identities(_headers.header_all(msg, "To"))
     cc = _identities(_headers.header_all(msg, "Cc"))
@@ -152,8 +191,18 @@ def _parse_headers_only(data: bytes, limits: Limits, error: Exception) -> Inboun
     text = body if isinstance(body, str) else ""
     text = _headers.decode_header(text[: limits.max_body_chars]) if text.isascii() else text
     extra = [("parse_error", f"{type(error).__name__}: {str(error)[:200]}")]
-    return _assemble(msg, data, None, extra, subject=subject, text=text, full_text=text,
-                     html=None, machine=None, bounce=None)
+    return _assemble(
+        msg,
+        data,
+        None,
+        extra,
+        subject=subject,
+        text=text,
+        full_text=text,
+        html=None,
+        machine=None,
+        bounce=None,
+    )
 
 
 def _sender(msg: Message, extra: list[tuple[str, str]]) -> Identity:
@@ -205,10 +254,14 @@ def _language(msg: Message) -> str | None:
     return tag if re.fullmatch(r"[a-z]{2,3}", tag) else None
 
 
-def _ticket_token(msg: Message, recipients: tuple[Identity, ...], cc: tuple[Identity, ...]) -> str | None:
+def _ticket_token(
+    msg: Message, recipients: tuple[Identity, ...], cc: tuple[Identity, ...]
+) -> str | None:
     candidates = [i.address for i in recipients + cc]
     for name in ("Delivered-To", "X-Original-To", "Envelope-To"):
-        candidates += [a for _, a in _headers.addresses([str(v) for v in _headers.header_all(msg, name)])]
+        candidates += [
+            a for _, a in _headers.addresses([str(v) for v in _headers.header_all(msg, name)])
+        ]
     for address in candidates:
         match = _PLUS_TOKEN.match(address)
         if match:

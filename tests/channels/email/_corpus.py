@@ -175,8 +175,9 @@ def _erp_cases(set_name: str) -> Iterator[ReplyCase]:
         yield case
     inline = data.get("inline_cases")
     for i, spec in enumerate(inline if isinstance(inline, list) else []):
-        yield ReplyCase(set_name, f"inline_{i}", wrap(spec["input"]),
-                        [_equals(spec["visible_text_equals"])])
+        yield ReplyCase(
+            set_name, f"inline_{i}", wrap(spec["input"]), [_equals(spec["visible_text_equals"])]
+        )
 
 
 def _mpr_cases() -> Iterator[ReplyCase]:
@@ -191,9 +192,11 @@ def _mpr_cases() -> Iterator[ReplyCase]:
                 if "body_equals" in reply:
                     case.checks.append(_equals(reply["body_equals"]))
                 case.checks += [_contains(s) for s in reply.get("body_contains", [])]
-                hidden = [*reply.get("body_not_contains", []),
-                          *reply.get("signatures_contains", []),
-                          *reply.get("headers_contains", [])]
+                hidden = [
+                    *reply.get("body_not_contains", []),
+                    *reply.get("signatures_contains", []),
+                    *reply.get("headers_contains", []),
+                ]
                 if reply.get("signatures_equals"):
                     hidden.append(reply["signatures_equals"])
                 case.checks += [_lacks(s) for s in hidden]
@@ -201,8 +204,12 @@ def _mpr_cases() -> Iterator[ReplyCase]:
                     case.checks.append(_lacks(reply["signatures_startswith"]))
             else:
                 # Older replies are quoted history: none of their text may stay visible.
-                later = [*reply.get("content_contains", []), *reply.get("headers_contains", []),
-                         *reply.get("body_contains", []), *reply.get("signatures_contains", [])]
+                later = [
+                    *reply.get("content_contains", []),
+                    *reply.get("headers_contains", []),
+                    *reply.get("body_contains", []),
+                    *reply.get("signatures_contains", []),
+                ]
                 case.checks += [_lacks(s) for s in later if len(s) >= 8]
         if "latest_reply_line_count" in spec:
             case.checks.append(_line_count(spec["latest_reply_line_count"]))
@@ -221,8 +228,12 @@ def _talon_cases() -> Iterator[ReplyCase]:
     plain = data["plain_fixtures"]
     assert isinstance(plain, dict)
     for name, expected in plain["expected"].items():
-        yield ReplyCase(set_name, name, (base / name).read_bytes(),
-                        [_equals(_TALON_SIGNATURE.sub("", expected))])
+        yield ReplyCase(
+            set_name,
+            name,
+            (base / name).read_bytes(),
+            [_equals(_TALON_SIGNATURE.sub("", expected))],
+        )
     html_fixtures = data["html_fixtures"]
     assert isinstance(html_fixtures, dict)
     for name, expected in html_fixtures["expected_whitespace_insensitive"].items():
@@ -234,13 +245,22 @@ def _talon_cases() -> Iterator[ReplyCase]:
             expected = _html_to_plain(spec["expected_html_whitespace_removed"])
             yield ReplyCase(set_name, name, raw, [_ws_equals(expected)])
         else:
-            yield ReplyCase(set_name, name, (base / name).read_bytes(),
-                            [lambda t: None if t.strip() else "empty", _lacks("From")])
+            yield ReplyCase(
+                set_name,
+                name,
+                (base / name).read_bytes(),
+                [lambda t: None if t.strip() else "empty", _lacks("From")],
+            )
     signatures = data["signature_fixtures"]
     assert isinstance(signatures, dict)
     for name, spec in signatures["expected"].items():
-        body = (base / name.removeprefix("signature/emails/").join(["signature/emails/", ""])
-                ).read_text("utf-8") if False else (base / name).read_text("utf-8")
+        body = (
+            (
+                base / name.removeprefix("signature/emails/").join(["signature/emails/", ""])
+            ).read_text("utf-8")
+            if False
+            else (base / name).read_text("utf-8")
+        )
         sender = (base / spec["sender_file"]).read_text("utf-8").strip()
         sender = sender if "@" in sender else f"{sender} <sender@example.test>"
         raw = wrap(body).replace(b"Customer <customer@example.test>", sender.encode(), 1)
@@ -259,8 +279,12 @@ def _talon_cases() -> Iterator[ReplyCase]:
     for spec in inline["html"]:
         if spec.get("decorators"):
             continue
-        yield ReplyCase(set_name, spec["test"], wrap(spec["input"], "text/html"),
-                        [_ws_equals(_html_to_plain(spec["expected"]))])
+        yield ReplyCase(
+            set_name,
+            spec["test"],
+            wrap(spec["input"], "text/html"),
+            [_ws_equals(_html_to_plain(spec["expected"]))],
+        )
 
 
 @dataclass
@@ -298,16 +322,27 @@ def bounce_cases() -> Iterator[BounceCase]:
     per_detector = data["per_detector"]
     assert isinstance(per_detector, dict)
     for name, entries in sorted(per_detector.items()):
-        permanent = {a for e in entries if e["kind"] == "permanent" for a in e["addresses"]}
-        temporary = {a for e in entries if e["kind"] == "temporary" for a in e["addresses"]}
-        yield BounceCase(name, (folder / name).read_bytes(), frozenset(permanent),
-                         frozenset(temporary), bool(permanent or temporary))
+        # Our addresses are lower-cased by contract; upstream keeps the case it saw.
+        permanent = {a.lower() for e in entries if e["kind"] == "permanent" for a in e["addresses"]}
+        temporary = {a.lower() for e in entries if e["kind"] == "temporary" for a in e["addresses"]}
+        yield BounceCase(
+            name,
+            (folder / name).read_bytes(),
+            frozenset(permanent),
+            frozenset(temporary),
+            bool(permanent or temporary),
+        )
     scan = data["scan"]
     assert isinstance(scan, dict)
     for name, spec in sorted(scan.items()):
         failures = spec.get("all_failures", {"permanent": spec["scan_message"], "temporary": []})
-        permanent, temporary = frozenset(failures["permanent"]), frozenset(failures["temporary"])
-        yield BounceCase(name, (folder / name).read_bytes(), permanent, temporary, True)
+        yield BounceCase(
+            name,
+            (folder / name).read_bytes(),
+            frozenset(a.lower() for a in failures["permanent"]),
+            frozenset(a.lower() for a in failures["temporary"]),
+            True,
+        )
 
 
 def run_bounce_case(case: BounceCase) -> Outcome:
@@ -333,8 +368,12 @@ def corpus_files() -> Iterator[Path]:
     """Every message file of the email corpora (reply bodies and expectation files excluded)."""
     for set_name in EMAIL_SETS:
         for path in sorted((CORPORA / set_name).rglob("*")):
-            if not path.is_file() or path.name in {"LICENSE", "expected.json", "index.json",
-                                                   "stats.json"}:
+            if not path.is_file() or path.name in {
+                "LICENSE",
+                "expected.json",
+                "index.json",
+                "stats.json",
+            }:
                 continue
             if set_name.startswith("reply_") and path.suffix not in {".eml"}:
                 continue
