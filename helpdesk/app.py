@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from helpdesk import api, health
-from helpdesk.http import on_helpdesk_error, on_http_error, on_unexpected
 from helpdesk.errors import HelpdeskError
+from helpdesk.http import on_helpdesk_error, on_http_error, on_unexpected
 from helpdesk.ports import Clock
 from helpdesk.runtime import Runtime
 from helpdesk.settings import Settings

@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from helpdesk.api import directory, tickets
-from helpdesk.auth import principal, require_role
 from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
+from helpdesk.auth import principal, require_role
 from helpdesk.domain import Principal, Role
 from helpdesk.runtime import Runtime
 

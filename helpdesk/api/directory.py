@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from helpdesk import queries
-from helpdesk.http import ok
 from helpdesk.domain import Principal
+from helpdesk.http import ok
 from helpdesk.runtime import Runtime
 
 

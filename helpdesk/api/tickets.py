@@ -12,10 +12,10 @@ from starlette.responses import Response
 
 from channels.base import Identity
 from helpdesk import queries, services
-from helpdesk.http import ok, parse_body
 from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
 from helpdesk.domain import Principal, Role, Status
 from helpdesk.errors import NotFound, ValidationFailed
+from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
 from helpdesk.services import UNSET, Actor, TicketChanges
 

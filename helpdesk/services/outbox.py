@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
 
 from helpdesk import events
 from helpdesk.domain import DeliveryState, OutboxStatus, ParticipantRole
@@ -93,6 +95,8 @@ async def load(store: Store, outbox_id: int) -> OutboundMessage:
         .mappings()
         .one()
     )
+    if entry["message_id"] is None:
+        return _notification(store, outbox_id, entry, ticket)
     message = (
         (await store.execute(select(message_t).where(message_t.c.id == entry["message_id"])))
         .mappings()
@@ -120,6 +124,75 @@ async def load(store: Store, outbox_id: int) -> OutboundMessage:
         external_id=message["external_id"],
         extra=dict(entry["payload"] or {}),
     )
+
+
+def _notification(
+    store: Store, outbox_id: int, entry: RowMapping, ticket: RowMapping
+) -> OutboundMessage:
+    payload = dict(entry["payload"] or {})
+    return OutboundMessage(
+        outbox_id=outbox_id,
+        message_id=0,
+        ticket_id=int(ticket["id"]),
+        ticket_number=int(ticket["number"]),
+        ticket_token=store.signer.sign_ticket_token(str(ticket["token"])),
+        channel=str(entry["channel"]),
+        source=ticket["source"],
+        subject=str(payload.get("subject", ticket["subject"])),
+        text=str(payload.get("text", "")),
+        html=payload.get("html"),
+        to=tuple(Recipient(**r) for r in payload.get("to", [])),
+        cc=(),
+        references=(),
+        kind=str(entry["kind"]),
+        extra=payload,
+    )
+
+
+async def queue_notification(
+    store: Store,
+    ticket_id: int,
+    *,
+    channel: str,
+    to: list[Recipient],
+    subject: str,
+    text: str,
+    kind: str = "notification",
+    html: str | None = None,
+    deliver_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Queue machine mail about a ticket that is not a ticket message (an escalation notice to a
+    supervisor, a form confirmation), delivered by `channel`'s sender like any outbox entry."""
+    now = store.now()
+    at = deliver_at or now
+    payload: dict[str, Any] = {
+        **(extra or {}),
+        "to": [{"kind": r.kind, "address": r.address, "display_name": r.display_name} for r in to],
+        "subject": subject,
+        "text": text,
+        "html": html,
+    }
+    outbox_id = (
+        await store.execute(
+            insert(outbox_t)
+            .values(
+                kind=kind,
+                ticket_id=ticket_id,
+                message_id=None,
+                channel=channel,
+                status=OutboxStatus.PENDING.value,
+                next_attempt_at=at,
+                payload=payload,
+                created_at=now,
+            )
+            .returning(outbox_t.c.id)
+        )
+    ).scalar_one()
+    store.record(
+        events.OutboxQueued(ticket_id=ticket_id, at=now, outbox_id=int(outbox_id), deliver_at=at)
+    )
+    return int(outbox_id)
 
 
 async def _recipients(

@@ -233,3 +233,26 @@ async def test_arq_reconciliation_rearms_a_job_lost_with_redis(
     second = RecordingSender()
     await _run_arq_worker(settings, clock, second)
     assert [m.message_id for m in sender.sent + second.sent] == [posted.message_id]
+
+
+async def test_notification_without_a_ticket_message_is_delivered_to_its_recipients(
+    runtime: Runtime,
+) -> None:
+    from helpdesk.ports import Recipient
+
+    sender = RecordingSender()
+    runtime.senders["email"] = sender
+    async with runtime.stores() as store:
+        opened = await services.ingest(store, email_in())
+        await outbox.queue_notification(
+            store,
+            opened.ticket_id or 0,
+            channel="email",
+            to=[Recipient("email", "sue@help.test", "Sue")],
+            subject="Ticket #1001 breached its first-reply target",
+            text="Please look at it.",
+        )
+    await scheduler_of(runtime).drain()
+    assert [(m.kind, m.to[0].address, m.subject) for m in sender.sent] == [
+        ("notification", "sue@help.test", "Ticket #1001 breached its first-reply target")
+    ]
