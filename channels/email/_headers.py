@@ -109,7 +109,7 @@ def _word_bytes(kind: str, payload: str) -> bytes:
     return quopri.decodestring(payload.replace("_", " ").encode("ascii", "replace"), header=True)
 
 
-def addresses(values: list[str]) -> list[tuple[str, str]]:
+def addresses(values: list[str], *, keep_case: bool = False) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs from address headers; junk entries skipped."""
     raw = [unfold(v[:MAX_HEADER_CHARS]) for v in values if v]
     # Decode 8-bit first but keep encoded words for after the split: a decoded name may
@@ -124,13 +124,15 @@ def addresses(values: list[str]) -> list[tuple[str, str]]:
         addr = addr.strip().strip("<>").strip()
         if "@" not in addr or " " in addr:
             continue
-        pairs.append((decode_header(name).strip().strip('"').strip(), addr.lower()))
+        pairs.append(
+            (decode_header(name).strip().strip('"').strip(), addr if keep_case else addr.lower())
+        )
         if len(pairs) >= MAX_ADDRESSES:
             break
     if not pairs:
         for text in texts:
             for found in re.findall(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+", text)[:MAX_ADDRESSES]:
-                pairs.append(("", found.lower()))
+                pairs.append(("", found if keep_case else found.lower()))
     return pairs
 
 

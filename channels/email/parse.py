@@ -178,7 +178,7 @@ def _assemble(
         language=_language(msg),
         machine=machine,
         bounce=bounce,
-        ticket_token=_ticket_token(msg, recipients, cc),
+        ticket_token=_ticket_token(msg),
         ticket_number=int(tag.group(1)) if tag else None,
         extra=tuple(extra),
     )
@@ -254,18 +254,13 @@ def _language(msg: Message) -> str | None:
     return tag if re.fullmatch(r"[a-z]{2,3}", tag) else None
 
 
-def _ticket_token(
-    msg: Message, recipients: tuple[Identity, ...], cc: tuple[Identity, ...]
-) -> str | None:
-    candidates = [i.address for i in recipients + cc]
-    for name in ("Delivered-To", "X-Original-To", "Envelope-To"):
-        candidates += [
-            a for _, a in _headers.addresses([str(v) for v in _headers.header_all(msg, name)])
-        ]
-    for address in candidates:
-        match = _PLUS_TOKEN.match(address)
-        if match:
-            return match.group(1)
+def _ticket_token(msg: Message) -> str | None:
+    # The token is signed by the core: keep its case, unlike the addresses we store.
+    for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To"):
+        for _, address in _headers.addresses(_headers.header_all(msg, name), keep_case=True):
+            match = _PLUS_TOKEN.match(address)
+            if match:
+                return match.group(1)
     return None
 
 
