@@ -154,7 +154,8 @@ def test_random_bytes_only_ever_raise_parse_error(raw: bytes) -> None:
             b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n",
             b"Content-Type: text/html; charset=bogus\r\nContent-Transfer-Encoding: base64\r\n\r\n",
             b"Content-Type: message/rfc822\r\n\r\n",
-            b"Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x\r\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n"
+            b"\r\n--x\r\n"
             b"Content-Type: message/delivery-status\r\n\r\n",
             b"Subject: =?utf-8?b?",
         ]
