@@ -254,13 +254,7 @@ def _talon_cases() -> Iterator[ReplyCase]:
     signatures = data["signature_fixtures"]
     assert isinstance(signatures, dict)
     for name, spec in signatures["expected"].items():
-        body = (
-            (
-                base / name.removeprefix("signature/emails/").join(["signature/emails/", ""])
-            ).read_text("utf-8")
-            if False
-            else (base / name).read_text("utf-8")
-        )
+        body = (base / name).read_text("utf-8")
         sender = (base / spec["sender_file"]).read_text("utf-8").strip()
         sender = sender if "@" in sender else f"{sender} <sender@example.test>"
         raw = wrap(body).replace(b"Customer <customer@example.test>", sender.encode(), 1)
