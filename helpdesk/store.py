@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, Result, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from helpdesk.blobs import BlobStore
@@ -31,7 +32,9 @@ from helpdesk.security import Signer
 
 @dataclass
 class Store:
-    session: AsyncSession
+    # A Core connection, not an ORM session: every service speaks Core statements, and the
+    # session's per-statement bookkeeping cost more than the statements on the ingest path.
+    conn: AsyncConnection
     clock: Clock
     blobs: BlobStore
     signer: Signer
@@ -45,13 +48,11 @@ class Store:
         self.events.extend(events)
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
-        return await self.session.execute(statement, params)
+        return await self.conn.execute(statement, params)
 
     def insert_ignoring_duplicates(self, table: Table) -> Insert:
         """INSERT that skips rows whose unique key already exists, on SQLite and PostgreSQL."""
-        if self.dialect == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        return sqlite.insert(table).on_conflict_do_nothing()
+        return _insert_ignoring(self.dialect, table)
 
     def upsert(self, table: Table, *, index_elements: list[str], update: list[str]) -> Insert:
         """INSERT that updates `update` columns when the `index_elements` key already exists."""
@@ -66,11 +67,20 @@ class Store:
         """A nested transaction: on error only its own writes and events are undone."""
         mark = len(self.events)
         try:
-            async with self.session.begin_nested():
+            async with self.conn.begin_nested():
                 yield
         except BaseException:
             del self.events[mark:]
             raise
+
+
+@cache
+def _insert_ignoring(dialect: str, table: Table) -> Insert:
+    # Built once per table: hot paths pass values as parameters, so the statement (and its
+    # compiled form) is reused instead of rebuilt for every row.
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 @dataclass
@@ -85,15 +95,14 @@ class Stores:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
-        async with self.db.sessions() as session:
-            async with session.begin():
-                store = Store(
-                    session=session,
-                    clock=self.clock,
-                    blobs=self.blobs,
-                    signer=self.signer,
-                    dialect=self.db.engine.dialect.name,
-                )
-                yield store
+        async with self.db.engine.begin() as conn:
+            store = Store(
+                conn=conn,
+                clock=self.clock,
+                blobs=self.blobs,
+                signer=self.signer,
+                dialect=self.db.engine.dialect.name,
+            )
+            yield store
             events: Sequence[Event] = list(store.events)
         await self.bus.dispatch(events)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from helpdesk.domain import AuthorKind
@@ -35,17 +35,27 @@ class Actor:
         return cls(AuthorKind.CUSTOMER, customer_id=customer_id)
 
 
+_INSERT_AUDIT = insert(audit_t)
+_NEXT_NUMBER = (
+    update(counter_t)
+    .where(counter_t.c.name == bindparam("counter_name"))
+    .values(value=counter_t.c.value + 1)
+    .returning(counter_t.c.value)
+)
+
+
 async def audit(store: Store, ticket_id: int, actor: Actor, kind: str, /, **data: Any) -> None:
     await store.execute(
-        insert(audit_t).values(
-            ticket_id=ticket_id,
-            at=store.now(),
-            actor_kind=actor.kind.value,
-            actor_user_id=actor.user_id,
-            actor_customer_id=actor.customer_id,
-            kind=kind,
-            data=data,
-        )
+        _INSERT_AUDIT,
+        {
+            "ticket_id": ticket_id,
+            "at": store.now(),
+            "actor_kind": actor.kind.value,
+            "actor_user_id": actor.user_id,
+            "actor_customer_id": actor.customer_id,
+            "kind": kind,
+            "data": data,
+        },
     )
 
 
@@ -61,12 +71,7 @@ async def ticket_row(store: Store, ticket_id: int, *, for_update: bool = False) 
 
 async def next_number(store: Store, name: str) -> int:
     """The next value of a named counter; the row lock serialises concurrent writers."""
-    result = await store.execute(
-        update(counter_t)
-        .where(counter_t.c.name == name)
-        .values(value=counter_t.c.value + 1)
-        .returning(counter_t.c.value)
-    )
+    result = await store.execute(_NEXT_NUMBER, {"counter_name": name})
     value = result.scalar_one_or_none()
     if value is None:
         raise RuntimeError(f"counter {name!r} is missing: run `helpdesk db upgrade`")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from channels.base import Identity
 from helpdesk.domain import ParticipantRole
 from helpdesk.store import Store
 from helpdesk.tables import customer_t, identity_t, participant_t
+
+_FIND = select(identity_t.c.customer_id).where(
+    identity_t.c.kind == bindparam("kind"), identity_t.c.address == bindparam("address")
+)
+_INSERT_CUSTOMER = insert(customer_t).returning(customer_t.c.id)
+_INSERT_IDENTITY = insert(identity_t)
 
 
 def normalise_address(identity: Identity) -> str:
@@ -18,10 +24,7 @@ def normalise_address(identity: Identity) -> str:
 async def find_customer(store: Store, identity: Identity) -> int | None:
     """The customer that owns `identity`, or None."""
     result = await store.execute(
-        select(identity_t.c.customer_id).where(
-            identity_t.c.kind == identity.kind,
-            identity_t.c.address == normalise_address(identity),
-        )
+        _FIND, {"kind": identity.kind, "address": normalise_address(identity)}
     )
     value = result.scalar_one_or_none()
     return None if value is None else int(value)
@@ -39,19 +42,19 @@ async def resolve_customer(store: Store, identity: Identity, *, language: str | 
     now = store.now()
     customer_id = (
         await store.execute(
-            insert(customer_t)
-            .values(name=identity.display_name[:300], language=language, created_at=now)
-            .returning(customer_t.c.id)
+            _INSERT_CUSTOMER,
+            {"name": identity.display_name[:300], "language": language, "created_at": now},
         )
     ).scalar_one()
     await store.execute(
-        insert(identity_t).values(
-            customer_id=customer_id,
-            kind=identity.kind,
-            address=normalise_address(identity),
-            display_name=identity.display_name[:300],
-            created_at=now,
-        )
+        _INSERT_IDENTITY,
+        {
+            "customer_id": customer_id,
+            "kind": identity.kind,
+            "address": normalise_address(identity),
+            "display_name": identity.display_name[:300],
+            "created_at": now,
+        },
     )
     return int(customer_id)
 
@@ -70,8 +73,7 @@ async def add_participant(
 ) -> bool:
     """Add a participant; False when they already were one."""
     result = await store.execute(
-        store.insert_ignoring_duplicates(participant_t).values(
-            ticket_id=ticket_id, customer_id=customer_id, role=role.value
-        )
+        store.insert_ignoring_duplicates(participant_t),
+        {"ticket_id": ticket_id, "customer_id": customer_id, "role": role.value},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

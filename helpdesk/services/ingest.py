@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -56,6 +56,11 @@ async def ingest(store: Store, message: InboundMessage, raw: bytes | None = None
     the first one's result with `new=False`. `raw` (the bytes as received) is kept as a blob so
     the original can be shown and re-parsed later.
     """
+    if store.dialect == "sqlite":
+        # SQLite transactions here hold the only write lock (BEGIN IMMEDIATE): no concurrent
+        # writer can race us between the check and the insert, so no savepoint is needed.
+        existing = await _existing(store, message)
+        return existing or await _ingest_new(store, message, raw)
     for _attempt in range(_MAX_ATTEMPTS):
         existing = await _existing(store, message)
         if existing is not None:
@@ -73,15 +78,24 @@ async def ingest(store: Store, message: InboundMessage, raw: bytes | None = None
     return existing
 
 
+# The ingest path runs these for every message: built once, executed with parameters.
+_EXISTING = (
+    select(message_t.c.id, message_t.c.ticket_id, ticket_t.c.number)
+    .join(ticket_t, ticket_t.c.id == message_t.c.ticket_id)
+    .where(
+        message_t.c.channel == bindparam("channel"),
+        message_t.c.external_id == bindparam("external_id"),
+    )
+)
+_INSERT_TICKET = insert(ticket_t).returning(ticket_t.c.id)
+_INSERT_MESSAGE = insert(message_t).returning(message_t.c.id)
+_THREAD_KEY = select(thread_key_t.c.ticket_id).where(thread_key_t.c.key == bindparam("key"))
+
+
 async def _existing(store: Store, message: InboundMessage) -> IngestResult | None:
     row = (
         await store.execute(
-            select(message_t.c.id, message_t.c.ticket_id, ticket_t.c.number)
-            .join(ticket_t, ticket_t.c.id == message_t.c.ticket_id)
-            .where(
-                message_t.c.channel == message.channel,
-                message_t.c.external_id == message.external_id,
-            )
+            _EXISTING, {"channel": message.channel, "external_id": message.external_id}
         )
     ).first()
     if row is None:
@@ -146,9 +160,7 @@ async def _find_ticket(
         message.references
     )
     for key in keys:
-        ticket_id = (
-            await store.execute(select(thread_key_t.c.ticket_id).where(thread_key_t.c.key == key))
-        ).scalar_one_or_none()
+        ticket_id = (await store.execute(_THREAD_KEY, {"key": key})).scalar_one_or_none()
         if ticket_id is not None:
             return await _follow_merges(store, int(ticket_id))
     if message.ticket_token:
@@ -214,9 +226,7 @@ async def _open_ticket(
         "created_at": now,
         "updated_at": now,
     }
-    ticket_id = (
-        await store.execute(insert(ticket_t).values(**values).returning(ticket_t.c.id))
-    ).scalar_one()
+    ticket_id = (await store.execute(_INSERT_TICKET, values)).scalar_one()
     await customers.add_participant(store, ticket_id, customer_id, ParticipantRole.REQUESTER)
     for identity in message.cc:
         cc_id = await customers.resolve_customer(store, identity)
@@ -302,31 +312,32 @@ async def _store_message(
         meta["cc"] = [i.address for i in message.cc]
     message_id = (
         await store.execute(
-            insert(message_t)
-            .values(
-                ticket_id=ticket_id,
-                direction=Direction.INBOUND.value,
-                author_kind=author_kind.value,
-                author_customer_id=customer_id,
-                channel=message.channel,
-                external_id=message.external_id,
-                subject=message.subject[:998],
-                text=message.text,
-                full_text=message.full_text or message.text,
-                html=message.html,
-                references=list(message.references),
-                machine=message.machine.value if message.machine else None,
-                raw_ref=raw_ref,
-                meta=meta,
-                created_at=now,
-            )
-            .returning(message_t.c.id)
+            _INSERT_MESSAGE,
+            {
+                "ticket_id": ticket_id,
+                "direction": Direction.INBOUND.value,
+                "author_kind": author_kind.value,
+                "author_customer_id": customer_id,
+                "author_user_id": None,
+                "channel": message.channel,
+                "external_id": message.external_id,
+                "subject": message.subject[:998],
+                "text": message.text,
+                "full_text": message.full_text or message.text,
+                "html": message.html,
+                "references": list(message.references),
+                "machine": message.machine.value if message.machine else None,
+                "delivery_state": None,
+                "delivery_error": None,
+                "raw_ref": raw_ref,
+                "meta": meta,
+                "created_at": now,
+            },
         )
     ).scalar_one()
     await store.execute(
-        store.insert_ignoring_duplicates(thread_key_t).values(
-            key=message.external_id, ticket_id=ticket_id, message_id=message_id
-        )
+        store.insert_ignoring_duplicates(thread_key_t),
+        {"key": message.external_id, "ticket_id": ticket_id, "message_id": message_id},
     )
     if message.attachments:
         await store_attachments(store, message_id, message.attachments)
