@@ -1,45 +1,25 @@
-"""The JSON API under /api/v1: one table of endpoints drives both the routes and the OpenAPI
-document, so the document cannot drift from what is served."""
+"""The core JSON API under /api/v1: tickets, replies, notes, merges, attachments, directory.
+
+The OpenAPI document at /api/v1/openapi.json is built from the app's routes, so it lists
+exactly what is served, components' endpoints included."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from helpdesk.api import directory, tickets
+from helpdesk.api.openapi import document
 from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
-from helpdesk.auth import principal, require_role
-from helpdesk.domain import Principal, Role
+from helpdesk.endpoints import Endpoint, Query
+from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.runtime import Runtime
 
-Handler = Callable[[Runtime, Request, Principal], Awaitable[Response]]
-STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.BOT)
 PREFIX = "/api/v1"
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    name: str
-    description: str
-    schema: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    method: str
-    path: str
-    handler: Handler
-    summary: str
-    body: type[BaseModel] | None = None
-    query: tuple[Query, ...] = ()
-    status: int = 200
-    roles: tuple[Role, ...] = STAFF
 
 
 _INT = {"type": "integer", "minimum": 1}
@@ -80,25 +60,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 
 
 def routes(rt: Runtime) -> list[BaseRoute]:
-    """Starlette routes for the API, mounted at /api/v1 by the app."""
-    result: list[BaseRoute] = [
-        Route(e.path, _guarded(rt, e), methods=[e.method], name=e.handler.__name__)
-        for e in ENDPOINTS
-    ]
+    """Starlette routes for the core API, mounted at /api/v1 by the app."""
+    result: list[BaseRoute] = list(endpoint_routes(rt, ENDPOINTS))
     result.append(Route("/openapi.json", _serve_openapi, methods=["GET"]))
     return result
 
 
-def _guarded(rt: Runtime, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
-    async def handle(request: Request) -> Response:
-        who = await principal(rt, request)
-        require_role(who, *endpoint.roles)
-        return await endpoint.handler(rt, request, who)
-
-    return handle
+def openapi_document(app: Starlette) -> dict[str, Any]:
+    """The OpenAPI document of every route the app serves under /api/v1."""
+    return document(app.routes, PREFIX)
 
 
 async def _serve_openapi(request: Request) -> Response:
-    from helpdesk.api.openapi import document
-
-    return JSONResponse(document(ENDPOINTS, PREFIX))
+    return JSONResponse(openapi_document(request.app))
