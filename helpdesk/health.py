@@ -22,6 +22,15 @@ async def check(rt: Runtime) -> tuple[bool, dict[str, Any]]:
         healthy = False
         report["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
     jobs_ok, report["jobs"] = await _jobs(rt)
+    for contributor in rt.health_checks:
+        # A component's trouble (one mailbox's wrong password) is reported, not fatal: the
+        # web process is still healthy and a load balancer must not take it out of service.
+        try:
+            name, section = await contributor(rt)
+        except Exception as exc:
+            name = getattr(contributor, "__name__", "component")
+            section = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        report[name] = section
     return healthy and jobs_ok, report
 
 

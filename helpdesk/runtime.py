@@ -16,6 +16,8 @@ from helpdesk.settings import Settings
 from helpdesk.store import Stores
 
 Job = Callable[..., Awaitable[Any]]  # async def job(runtime, *args)
+# A component's part of /healthz: returns (section name, report with an "ok" flag).
+HealthCheck = Callable[["Runtime"], Awaitable[tuple[str, dict[str, Any]]]]
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Runtime:
     periodic: list[Periodic] = field(default_factory=list)
     # Things to close on shutdown, newest first (bot sessions, pools, ...).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Component sections of /healthz (mailboxes, bots); they inform, not fail, the check.
+    health_checks: list[HealthCheck] = field(default_factory=list)
 
     def sender_for(self, channel: str) -> ReplySender:
         return self.senders.get(channel, self.fallback_sender)
