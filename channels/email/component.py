@@ -2,11 +2,51 @@
 
 from __future__ import annotations
 
-from helpdesk.runtime import Component, Runtime
+from typing import Any
+
+from sqlalchemy import select
+
+from channels.email import tables
+from channels.email.cli import register as register_cli
+from channels.email.jobs import SUPERVISE_EVERY, Pollers
+from channels.email.outbound import EmailSender
+from channels.email.routes import routes
+from helpdesk.runtime import Component, Periodic, Runtime
+
+# Channels whose tickets have no sender of their own answer by email.
+EMAIL_FALLBACK_CHANNELS = ("web_form", "phone", "api")
 
 
 def _install(rt: Runtime) -> None:
-    """Register senders, jobs, periodic passes and event subscribers."""
+    """Register the sender, the poller supervisor job and the mailbox health section."""
+    sender = EmailSender(rt)
+    rt.senders["email"] = sender
+    for channel in EMAIL_FALLBACK_CHANNELS:
+        rt.senders.setdefault(channel, EmailSender(rt, channel))
+    pollers = Pollers()
+
+    async def email_pollers(runtime: Runtime) -> int:
+        return await pollers.supervise(runtime)
+
+    rt.jobs["email_pollers"] = email_pollers
+    rt.periodic.append(Periodic("email_pollers", SUPERVISE_EVERY))
+    rt.closers.append(pollers.close)
+    rt.health_checks.append(_health)
 
 
-COMPONENT = Component(name="email", install=_install)
+async def _health(rt: Runtime) -> tuple[str, dict[str, Any]]:
+    t = tables.mailbox_t
+    async with rt.stores() as store:
+        rows = await store.execute(
+            select(t.c.name, t.c.status, t.c.last_error, t.c.last_error_at, t.c.last_success_at)
+            .where(t.c.active.is_(True))
+            .order_by(t.c.id)
+        )
+        items = [dict(row._mapping) for row in rows]
+    for item in items:
+        for key in ("last_error_at", "last_success_at"):
+            item[key] = item[key].isoformat() if item[key] else None
+    return "mailboxes", {"ok": all(i["status"] != "error" for i in items), "items": items}
+
+
+COMPONENT = Component(name="email", install=_install, routes=routes, cli=register_cli)

@@ -1,0 +1,176 @@
+"""`helpdesk mailbox add|list|test|remove`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from channels.email import _imap, queries, services
+from channels.email.config import MailboxCreate
+from helpdesk.blobs import BlobStore
+from helpdesk.bus import Bus
+from helpdesk.crypto import SecretBox
+from helpdesk.db import Database
+from helpdesk.errors import ValidationFailed
+from helpdesk.http import jsonable, pydantic_fields
+from helpdesk.migrate import upgrade
+from helpdesk.ports import SystemClock
+from helpdesk.security import Signer
+from helpdesk.settings import Settings
+from helpdesk.store import Store, Stores
+
+
+def register(sub: Any) -> None:
+    """Add the `mailbox` command to the `helpdesk` argument parser."""
+    mailbox = sub.add_parser("mailbox", help="email mailboxes").add_subparsers(title="commands")
+    add = mailbox.add_parser("add", help="add a mailbox (passwords from stdin or a prompt)")
+    add.add_argument("name")
+    add.add_argument("--address", required=True, help="the support address")
+    add.add_argument("--display-name", default="")
+    add.add_argument("--imap-host", required=True)
+    add.add_argument("--imap-port", type=int, default=993)
+    add.add_argument("--imap-tls", choices=["implicit", "starttls", "none"], default="implicit")
+    add.add_argument("--imap-user", help="default: the address")
+    add.add_argument("--folder", default="INBOX")
+    add.add_argument("--after-import", default="seen", help="'seen' or 'move:<folder>'")
+    add.add_argument("--smtp-host", required=True)
+    add.add_argument("--smtp-port", type=int, default=587)
+    add.add_argument("--smtp-tls", choices=["implicit", "starttls", "none"], default="starttls")
+    add.add_argument("--smtp-user", help="default: the IMAP user; '' for no SMTP login")
+    add.add_argument("--category", help="default category slug")
+    add.add_argument("--team", help="default team name")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password (used for IMAP and SMTP) from the first line of stdin",
+    )
+    add.set_defaults(run=_add)
+    mailbox.add_parser("list", help="list mailboxes and their health").set_defaults(run=_list)
+    test = mailbox.add_parser("test", help="log in to IMAP and SMTP now and report")
+    test.add_argument("name")
+    test.set_defaults(run=_test)
+    remove = mailbox.add_parser("remove", help="delete a mailbox (its tickets stay)")
+    remove.add_argument("name")
+    remove.set_defaults(run=_remove)
+
+
+def _with_store(settings: Settings, body: Callable[[Store], Awaitable[int]]) -> int:
+    """Migrate, open one unit of work, run `body`. Mailbox commands need no jobs or senders,
+    and building the full runtime here would import every other component."""
+    upgrade(settings.database_url)
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        stores = Stores(
+            db=db,
+            bus=Bus(),
+            clock=SystemClock(),
+            blobs=BlobStore(settings.blob_dir),
+            signer=Signer(settings.secret_key),
+        )
+        try:
+            async with stores() as store:
+                return await body(store)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Mailbox password: ")
+    imap_user = args.imap_user or args.address
+    smtp_user = imap_user if args.smtp_user is None else args.smtp_user
+    try:
+        data = MailboxCreate(
+            name=args.name,
+            address=args.address,
+            display_name=args.display_name,
+            imap_host=args.imap_host,
+            imap_port=args.imap_port,
+            imap_tls=args.imap_tls,
+            imap_user=imap_user,
+            imap_password=password,
+            imap_folder=args.folder,
+            after_import=args.after_import,
+            smtp_host=args.smtp_host,
+            smtp_port=args.smtp_port,
+            smtp_tls=args.smtp_tls,
+            smtp_user=smtp_user,
+            smtp_password=password if smtp_user else "",
+            default_category=args.category,
+            default_team=args.team,
+        )
+    except ValidationError as exc:
+        raise ValidationFailed(pydantic_fields(exc)) from None
+
+    async def body(store: Store) -> int:
+        mailbox_id = await services.add_mailbox(store, SecretBox(settings.secret_key), data)
+        print(f"mailbox {data.name} added (id {mailbox_id})")
+        return 0
+
+    return _with_store(settings, body)
+
+
+def _list(settings: Settings, args: argparse.Namespace) -> int:
+    async def body(store: Store) -> int:
+        items = await queries.list_mailboxes(store)
+        print(json.dumps(jsonable(items), indent=2))
+        return 0
+
+    return _with_store(settings, body)
+
+
+def _remove(settings: Settings, args: argparse.Namespace) -> int:
+    async def body(store: Store) -> int:
+        await services.remove_mailbox(store, args.name)
+        print(f"mailbox {args.name} removed")
+        return 0
+
+    return _with_store(settings, body)
+
+
+def _test(settings: Settings, args: argparse.Namespace) -> int:
+    import aiosmtplib
+
+    async def body(store: Store) -> int:
+        row = await queries.mailbox_row(store, args.name)
+        mailbox = queries.decrypt(row, SecretBox(settings.secret_key))
+        failures = 0
+        try:
+            client = await asyncio.to_thread(_imap.connect, mailbox, 15.0)
+            folder = await asyncio.to_thread(_imap.select, client, mailbox.imap_folder)
+            await asyncio.to_thread(_imap.logout, client)
+            print(f"IMAP ok: {mailbox.imap_host}:{mailbox.imap_port} (IDLE: {folder.idle})")
+        except Exception as exc:
+            failures += 1
+            print(f"IMAP FAILED: {type(exc).__name__}: {exc}")
+        try:
+            smtp = aiosmtplib.SMTP(
+                hostname=mailbox.smtp_host,
+                port=mailbox.smtp_port,
+                use_tls=mailbox.smtp_tls == "implicit",
+                start_tls=mailbox.smtp_tls == "starttls",
+                timeout=15,
+            )
+            await smtp.connect()
+            if mailbox.smtp_user:
+                await smtp.login(mailbox.smtp_user, mailbox.smtp_password)
+            await smtp.quit()
+            print(f"SMTP ok: {mailbox.smtp_host}:{mailbox.smtp_port}")
+        except Exception as exc:
+            failures += 1
+            print(f"SMTP FAILED: {type(exc).__name__}: {exc}")
+        return 1 if failures else 0
+
+    return _with_store(settings, body)

@@ -1,0 +1,226 @@
+"""The email channel's mutators: mailboxes, health, checkpoints, importing one raw message,
+and the auto-reply throttle. Each takes a `Store`; the caller's unit of work commits."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from channels.email.config import MailboxConfig, MailboxCreate, MailboxPatch
+from channels.email.parse import ParseError, parse_message
+from channels.email.queries import mailbox_row
+from channels.email.tables import checkpoint_t, mailbox_t, throttle_t
+from helpdesk import services
+from helpdesk.crypto import SecretBox
+from helpdesk.errors import ValidationFailed
+from helpdesk.services import Actor, TicketChanges
+from helpdesk.store import Store
+from helpdesk.tables import team_t, ticket_t
+
+log = logging.getLogger(__name__)
+
+AUTO_REPLY_LIMIT = 3
+AUTO_REPLY_WINDOW = timedelta(hours=1)
+_SECRETS = ("imap_password", "smtp_password")
+
+
+async def add_mailbox(store: Store, box: SecretBox, data: MailboxCreate) -> int:
+    """Create a mailbox; passwords are stored encrypted. Duplicate name/address: 422 per field."""
+    await _unique(store, name=data.name, address=data.address)
+    now = store.now()
+    values: dict[str, Any] = data.model_dump()
+    for name in _SECRETS:
+        values[name] = box.encrypt(values[name]) if values[name] else ""
+    result = await store.execute(
+        insert(mailbox_t)
+        .values(**values, status="new", created_at=now, updated_at=now)
+        .returning(mailbox_t.c.id)
+    )
+    mailbox_id = int(result.scalar_one())
+    log.info("mailbox %s (%s) added", data.name, data.address)
+    return mailbox_id
+
+
+async def update_mailbox(store: Store, box: SecretBox, name: str, patch: MailboxPatch) -> None:
+    """Change the fields given in `patch`; a new password is encrypted, never echoed."""
+    row = await mailbox_row(store, name)
+    values: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    if values.get("address") and values["address"] != row["address"]:
+        await _unique(store, address=values["address"])
+    for field in ("address", "imap_host", "imap_port", "imap_user", "imap_folder", "smtp_host"):
+        if field in values and values[field] is None:
+            raise ValidationFailed({field: "cannot be empty"})
+    for secret in _SECRETS:
+        if secret in values:
+            values[secret] = box.encrypt(values[secret]) if values[secret] else ""
+    if not values:
+        return
+    # New connection settings deserve a fresh health verdict.
+    await store.execute(
+        update(mailbox_t)
+        .where(mailbox_t.c.id == row["id"])
+        .values(**values, status="new", last_error=None, updated_at=store.now())
+    )
+
+
+async def remove_mailbox(store: Store, name: str) -> None:
+    """Delete a mailbox and its checkpoints; tickets that came through it stay."""
+    row = await mailbox_row(store, name)
+    await store.execute(delete(checkpoint_t).where(checkpoint_t.c.mailbox_id == row["id"]))
+    await store.execute(delete(mailbox_t).where(mailbox_t.c.id == row["id"]))
+
+
+async def _unique(store: Store, *, name: str | None = None, address: str | None = None) -> None:
+    errors: dict[str, str] = {}
+    for field, value in (("name", name), ("address", address)):
+        if value is None:
+            continue
+        found = (
+            await store.execute(select(mailbox_t.c.id).where(mailbox_t.c[field] == value))
+        ).first()
+        if found is not None:
+            errors[field] = f"a mailbox with this {field} already exists"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def record_ok(store: Store, mailbox_id: int) -> None:
+    """The mailbox was reached and logged into: clear its error."""
+    await store.execute(
+        update(mailbox_t)
+        .where(mailbox_t.c.id == mailbox_id)
+        .values(status="ok", last_error=None, last_success_at=store.now())
+    )
+
+
+async def record_error(store: Store, mailbox_id: int, error: str) -> None:
+    """The mailbox could not be reached or logged into; shown in its status and /healthz."""
+    await store.execute(
+        update(mailbox_t)
+        .where(mailbox_t.c.id == mailbox_id)
+        .values(status="error", last_error=error[:2000], last_error_at=store.now())
+    )
+
+
+async def save_checkpoint(
+    store: Store, mailbox_id: int, folder: str, uidvalidity: int, last_uid: int
+) -> None:
+    """Remember how far `folder` was imported (UIDs only count within one UIDVALIDITY)."""
+    await store.execute(
+        store.upsert(
+            checkpoint_t,
+            index_elements=["mailbox_id", "folder"],
+            update=["uidvalidity", "last_uid", "updated_at"],
+        ).values(
+            mailbox_id=mailbox_id,
+            folder=folder,
+            uidvalidity=uidvalidity,
+            last_uid=last_uid,
+            updated_at=store.now(),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What became of one raw message: `outcome` is ticket | duplicate | loop | quarantined."""
+
+    outcome: str
+    ticket_id: int | None = None
+    message_id: int | None = None
+    quarantine_id: int | None = None
+
+
+async def import_message(
+    store: Store, mailbox: MailboxConfig, raw: bytes, own: frozenset[str]
+) -> Imported:
+    """Parse and ingest one raw message from `mailbox`; never raises for a bad message.
+
+    Mail from our own support addresses is a loop and is dropped (logged); a message that
+    cannot be parsed or ingested goes to the quarantine with its raw bytes.
+    """
+    try:
+        message = parse_message(raw)
+    except ParseError as exc:
+        return await _quarantine(store, mailbox, f"unparseable: {exc}", raw)
+    if message.sender.address.lower() in own:
+        log.info("mailbox %s: dropped %s from our own address", mailbox.name, message.external_id)
+        return Imported("loop")
+    message = dataclasses.replace(
+        message, source=mailbox.name, category=message.category or mailbox.default_category
+    )
+    try:
+        async with store.savepoint():
+            result = await services.ingest(store, message, raw=raw)
+            if result.opened_ticket and result.ticket_id and mailbox.default_team:
+                await _default_team(store, result.ticket_id, mailbox.default_team)
+    except Exception as exc:  # per-message boundary: keep the bytes, move on
+        log.exception("mailbox %s: could not ingest %s", mailbox.name, message.external_id)
+        return await _quarantine(store, mailbox, f"ingest failed: {type(exc).__name__}: {exc}", raw)
+    if result.quarantine_id is not None:
+        return Imported("quarantined", quarantine_id=result.quarantine_id)
+    return Imported("ticket" if result.new else "duplicate", result.ticket_id, result.message_id)
+
+
+async def _default_team(store: Store, ticket_id: int, team_name: str) -> None:
+    team_id = (
+        await store.execute(select(team_t.c.id).where(team_t.c.name == team_name))
+    ).scalar_one_or_none()
+    if team_id is None:
+        log.warning("default team %r of a mailbox does not exist", team_name)
+        return
+    current = (
+        await store.execute(select(ticket_t.c.team_id).where(ticket_t.c.id == ticket_id))
+    ).scalar_one_or_none()
+    if current is None:  # routing or the category did not pick a team
+        await services.update_ticket(
+            store, ticket_id, Actor.system(), TicketChanges(team_id=int(team_id))
+        )
+
+
+async def _quarantine(store: Store, mailbox: MailboxConfig, reason: str, raw: bytes) -> Imported:
+    qid = await services.quarantine(
+        store, channel="email", source=mailbox.name, reason=reason, raw=raw
+    )
+    return Imported("quarantined", quarantine_id=qid)
+
+
+async def allow_auto_reply(
+    store: Store,
+    address: str,
+    *,
+    limit: int = AUTO_REPLY_LIMIT,
+    window: timedelta = AUTO_REPLY_WINDOW,
+) -> bool:
+    """Count one automatic mail to `address`; False once `limit` were sent within `window`.
+
+    Bots and the email sender call this before any automatic mail, so two robots answering
+    each other stop after a few rounds instead of looping forever.
+    """
+    address = address.strip().lower()
+    now = store.now()
+    row = (
+        await store.execute(
+            select(throttle_t.c.window_start, throttle_t.c.count.label("sent")).where(
+                throttle_t.c.address == address
+            )
+        )
+    ).first()
+    if row is None or now - row.window_start >= window:
+        await store.execute(
+            store.upsert(
+                throttle_t, index_elements=["address"], update=["window_start", "count"]
+            ).values(address=address, window_start=now, count=1)
+        )
+        return True
+    if row.sent >= limit:
+        return False
+    await store.execute(
+        update(throttle_t).where(throttle_t.c.address == address).values(count=row.sent + 1)
+    )
+    return True
