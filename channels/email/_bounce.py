@@ -67,6 +67,7 @@ _ORIGINAL_START = re.compile(
     r"^\s*(-{2,}\s*)?(below this line is a copy of the message|original message follows|"
     r"this is a copy of the message|the original message (follows|is attached|is included)|"
     r"a copy of the original message|unsent message below|returned message|"
+    r"original message\b[^\n]{0,40}\b(follows|below|attached|included|details)|"
     r"original message headers|message headers follow|"
     r"-+\s*original message\s*-+|content-type: message/rfc822|"
     r"----- (original|the) message|\*\*\*\s*original message|received: from|"
@@ -80,6 +81,28 @@ _SKIP_LOCAL = re.compile(
     r"double-bounce|mdaemon)$",
     re.IGNORECASE,
 )
+# Header-like lines of the notice (also "* From:" bullets, ">Received:" quotes) name the
+# original's sender and route, never the failed recipient.
+_HEADER_LINE = re.compile(
+    r"[\s*>\u2022-]*(received|message-id|from|reply-to|return-path|by|with|id|to|cc|"
+    r"sent|subject|date)\b[: ]",
+    re.IGNORECASE,
+)
+# A line announcing the list of failed recipients that follows it.
+_LIST_INTRO = re.compile(
+    r"(following|these|those) (e-?mail )?(recipients?|addresses|address|users?|destinations?)"
+    r"|\bnot delivered to the following\b|\bdid not reach the following\b",
+    re.IGNORECASE,
+)
+_LIST_PARAGRAPHS = 3  # paragraphs after the announcing line that may hold the list
+# A lone word at the start of a listed line: a local part without a domain.
+_BARE_LOCAL = re.compile(r"^\s*[*\u2022-]?\s*([A-Za-z0-9][\w.+-]{0,63})(?:\s*$|\s{2,}|\t)")
+# Where the returned copy names whom it was sent to.
+_RECIPIENT_LINE = re.compile(
+    r"^[\s*>\u2022-]*(to|cc|envelope-to|x-original-to|delivered-to)\s*:(.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_RECEIVED_FOR = re.compile(r"\bfor\s+<?([^\s<>;]+@[^\s<>;]+?)>?[;\s]", re.IGNORECASE)
 _MESSAGE_ID_LINE = re.compile(r"^message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -104,7 +127,7 @@ def detect(msg: Message, walked: Walked, text: str, subject: str) -> Bounce | No
         or walked.report_type == "delivery-status"
     ):
         return None
-    return Bounce(_original_id(walked, text), _from_text(msg, text, subject))
+    return Bounce(_original_id(walked, text), _from_text(msg, walked, text, subject))
 
 
 def _from_reports(reports: list[str]) -> tuple[FailedRecipient, ...] | None:
@@ -157,11 +180,14 @@ def _fields(block: str) -> dict[str, str]:
     return fields
 
 
-def _from_text(msg: Message, text: str, subject: str) -> tuple[FailedRecipient, ...]:
+def _from_text(
+    msg: Message, walked: Walked, text: str, subject: str
+) -> tuple[FailedRecipient, ...]:
     notice = text[:_MAX_SCAN]
+    returned = ""
     cut = _ORIGINAL_START.search(notice)
     if cut:
-        notice = notice[: cut.start()]
+        notice, returned = notice[: cut.start()], text[cut.start() : cut.start() + _MAX_SCAN]
     excluded = {
         a
         for _, a in _headers.addresses(
@@ -172,7 +198,10 @@ def _from_text(msg: Message, text: str, subject: str) -> tuple[FailedRecipient, 
     }
     temporary = bool(_TEMPORARY_TEXT.search(notice) or _TEMPORARY_TEXT.search(subject))
     failed = [a for _, a in _headers.addresses(_headers.header_all(msg, "X-Failed-Recipients"))]
-    candidates = [(a, "") for a in failed] or _addresses_in(notice)
+    candidates = [(a, "") for a in failed] or _addressed(
+        _listed(notice, _sender_domain(msg)) or _addresses_in(notice),
+        _sent_to(walked, returned),
+    )
     found = []
     for address, context in candidates:
         address = address.strip(".'").lower()
@@ -191,17 +220,76 @@ def _addresses_in(notice: str) -> list[tuple[str, str]]:
     out = []
     lines = notice.splitlines()
     for i, line in enumerate(lines):
-        if re.match(
-            r"\s*(received|message-id|from|reply-to|return-path|by|with|id|to|cc|"
-            r"sent|subject|date)\b[: ]",
-            line,
-            re.IGNORECASE,
-        ):
+        if _HEADER_LINE.match(line):
             continue
         for match in _ADDRESS.finditer(line):
             context = " ".join(lines[i : i + 3])
             out.append((match.group(0), context))
     return out
+
+
+def _listed(notice: str, domain: str) -> list[tuple[str, str]]:
+    """The addresses listed under a "could not deliver to the following recipients:" line.
+
+    A listed name without a domain (old AOL and directory-lookup notices) gets the domain of
+    the system that bounced it.
+    """
+    lines = notice.splitlines()
+    for i, line in enumerate(lines):
+        if not _LIST_INTRO.search(line):
+            continue
+        # The list starts in one of the next few paragraphs (one before it may explain the
+        # error: "Server ... returned an error:") and may run on, one paragraph per recipient.
+        rest = "\n".join(lines[i + 1 :])
+        for paragraph in _paragraphs(lines[i + 1 :], _LIST_PARAGRAPHS):
+            if any(_ADDRESS.search(listed) for listed in paragraph):
+                return _addresses_in(rest)
+            bare = [_BARE_LOCAL.match(listed) for listed in paragraph]
+            if domain and all(bare):
+                return [(f"{m.group(1)}@{domain}", " ".join(paragraph)) for m in bare if m]
+        return []
+    return []
+
+
+def _paragraphs(lines: list[str], limit: int) -> list[list[str]]:
+    out: list[list[str]] = [[]]
+    for line in lines[: MAX_RECIPIENTS * 3]:
+        if line.strip():
+            out[-1].append(line)
+        elif out[-1]:
+            if len(out) == limit:
+                break
+            out.append([])
+    return [p for p in out if p]
+
+
+def _sender_domain(msg: Message) -> str:
+    """The organisation domain of the bouncing system: mailer-daemon@mx.aol.com -> aol.com."""
+    found = _headers.addresses(_headers.header_all(msg, "From"))
+    if not found or "@" not in found[0][1]:
+        return ""
+    labels = found[0][1].rsplit("@", 1)[1].split(".")
+    # Keep one more label under a two-letter country code with a short second level (co.uk).
+    keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
+    return ".".join(labels[-keep:])
+
+
+def _sent_to(walked: Walked, returned: str) -> set[str]:
+    """Whom the returned copy of the original was addressed to, as far as it says."""
+    values = [m.group(2) for m in _RECIPIENT_LINE.finditer(returned)]
+    found = {m.group(1).lower() for m in _RECEIVED_FOR.finditer(returned)}
+    for headers in walked.returned_headers:
+        values += _headers.header_all(headers, "To") + _headers.header_all(headers, "Cc")
+        for received in _headers.header_all(headers, "Received"):
+            found |= {m.group(1).lower() for m in _RECEIVED_FOR.finditer(received + " ")}
+    return found | {a for _, a in _headers.addresses(values)}
+
+
+def _addressed(candidates: list[tuple[str, str]], sent_to: set[str]) -> list[tuple[str, str]]:
+    # A notice may also name contacts, aliases or example addresses; when some of the addresses
+    # it names are ones the original was sent to, those are the failed ones.
+    kept = [c for c in candidates if c[0].strip(".'").lower() in sent_to]
+    return kept or candidates
 
 
 def _unique(found: list[FailedRecipient]) -> tuple[FailedRecipient, ...]:
