@@ -196,7 +196,7 @@ def _user_add(settings: Settings, args: argparse.Namespace) -> int:
                 password=password,
                 team_ids=tuple(team_ids),
             )
-        print(f"user {user_id} {args.email} ({args.role}) created")
+        print(f"user {user_id} {args.email.strip().lower()} ({args.role}) created")
         return 0
 
     return with_runtime(settings, body)
