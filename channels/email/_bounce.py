@@ -127,7 +127,10 @@ def detect(msg: Message, walked: Walked, text: str, subject: str) -> Bounce | No
         or walked.report_type == "delivery-status"
     ):
         return None
-    return Bounce(_original_id(walked, text), _from_text(msg, walked, text, subject))
+    recipients = _from_text(msg, walked, text, subject)
+    if not recipients and walked.attached_delivery_status:
+        recipients = _from_reports(walked.attached_delivery_status) or ()
+    return Bounce(_original_id(walked, text), recipients)
 
 
 def _from_reports(reports: list[str]) -> tuple[FailedRecipient, ...] | None:

@@ -37,7 +37,12 @@ class Walked:
     delivery_status: list[str] = field(default_factory=list)
     feedback_report: list[str] = field(default_factory=list)
     returned_headers: list[Message] = field(default_factory=list)
+    # A delivery report inside an attached message (a gateway wrapping the bounce it got).
+    attached_delivery_status: list[str] = field(default_factory=list)
     forwarded: bool = False
+    forward_depth: int = 0  # > 0 while visiting an inline forwarded message
+    own_plain: bool = False  # the message's own body (not a forward) has plain text
+    own_html: bool = False
     parts: int = 0
     attachment_bytes: int = 0
 
@@ -84,6 +89,11 @@ def _visit(part: Message, depth: int, out: Walked, limits: Limits, *, in_report:
     ):
         text = _decoded_text(part, out, limits)
         (out.plain if ctype == "text/plain" else out.html).append(text)
+        if out.forward_depth == 0 and text.strip():
+            if ctype == "text/plain":
+                out.own_plain = True
+            else:
+                out.own_html = True
         return
     _attach(part, ctype, disposition, filename, _payload(part, out), out, limits)
 
@@ -125,17 +135,36 @@ def _message_part(
     disposition = _disposition(part)
     if disposition == "attachment":
         name = _filename(part) or _subject_filename(sub)
+        _attached_reports(sub, out, limits)
         _attach(part, "message/rfc822", disposition, name, _message_bytes(sub), out, limits)
         return
     # An inline message/rfc822 is a forward: its text is new content for the agent.
     out.forwarded = True
     start_plain, start_html = len(out.plain), len(out.html)
-    _visit(sub, depth + 1, out, limits, in_report=False)
+    out.forward_depth += 1
+    try:
+        _visit(sub, depth + 1, out, limits, in_report=False)
+    finally:
+        out.forward_depth -= 1
     header = _forward_header(sub)
     if len(out.plain) > start_plain:
         out.plain[start_plain] = header + out.plain[start_plain]
     if len(out.html) > start_html:
         out.html[start_html] = "<pre>" + _escape(header) + "</pre>" + out.html[start_html]
+    elif len(out.plain) > start_plain and out.html:
+        # A plain-text forward inside an HTML message: the HTML must show it too.
+        forwarded = "\n".join(out.plain[start_plain:])
+        out.html.append("<pre>" + _escape(forwarded) + "</pre>")
+
+
+def _attached_reports(sub: Message, out: Walked, limits: Limits) -> None:
+    if sub.get_content_type() != "multipart/report":
+        return
+    for count, inner in enumerate(sub.walk()):
+        if count > limits.max_parts:
+            return
+        if inner.get_content_type() == "message/delivery-status":
+            out.attached_delivery_status.append(_report_text(inner, out))
 
 
 def _forward_header(sub: Message) -> str:

@@ -140,7 +140,11 @@ def _header_end(lines: list[str], i: int, *, strict: bool) -> int | None:
         part = lines[j].strip()
         if j > i and _is_quoted(lines[j]) and not re.match(r">\s*wrote:?\s*$", part):
             return None
-        joined = f"{joined} {part}".strip() if part else joined
+        if joined.endswith("=") and part:
+            # A quoted-printable soft break left in a body that was not decoded ("w=" "rote:").
+            joined = joined[:-1] + part
+        else:
+            joined = f"{joined} {part}".strip() if part else joined
         if len(joined) > 500:
             return None
         if starts and P.ATTRIBUTION_END.search(joined):
@@ -172,6 +176,10 @@ def _strip_leading_quote(lines: list[str]) -> list[str]:
         j += 1
     quoted = any(_is_quoted(line) for line in lines[start:j])
     if quoted and j < len(lines):
+        # Answers between later quotes make it an interleaved reply: the first quote is part
+        # of the conversation being answered, so it stays like the others.
+        if any(_is_quoted(line) for line in _strip_trailing(lines[j:], set())):
+            return lines
         return lines[j:]
     return lines
 

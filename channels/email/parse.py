@@ -99,7 +99,8 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
     subject = _headers.decode_header(_headers.header(msg, "Subject"))
     plain = "\n".join(walked.plain).strip("\n")
     html_source = "\n".join(walked.html)
-    if plain.strip():
+    # An HTML message whose only plain text is a forward it carries: its own words are in HTML.
+    if plain.strip() and (walked.own_plain or not walked.own_html):
         full_text = plain
         visible_source = plain
     else:
