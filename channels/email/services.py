@@ -148,6 +148,8 @@ async def import_message(
         message = parse_message(raw)
     except ParseError as exc:
         return await _quarantine(store, mailbox, f"unparseable: {exc}", raw)
+    if not message.sender.address:
+        return await _quarantine(store, mailbox, "no sender address (From/Sender)", raw)
     if message.sender.address.lower() in own:
         log.info("mailbox %s: dropped %s from our own address", mailbox.name, message.external_id)
         return Imported("loop")
