@@ -51,13 +51,12 @@ def create_app(
             status_code=200 if healthy else 503,
         )
 
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Mount(api.PREFIX, routes=api.routes(rt)),
-    ]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    # Components first: the /api/v1 mount would otherwise swallow their /api/v1/... routes.
     for component in components():
         if component.routes is not None:
             routes.extend(component.routes(rt))
+    routes.append(Mount(api.PREFIX, routes=api.routes(rt)))
     app = Starlette(
         routes=routes,
         exception_handlers={
