@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import channels.web_form.tables  # noqa: F401  (registers the tables for migrations)
 from helpdesk.runtime import Component, Runtime
 
 
 def _install(rt: Runtime) -> None:
-    """Register senders, jobs, periodic passes and event subscribers."""
+    """Nothing to register: confirmations go through whatever sender handles "web_form"
+    (the email channel registers one), else the core's logging sender records them."""
 
 
-COMPONENT = Component(name="web_form", install=_install)
+def _routes(rt: Runtime) -> list[Any]:
+    from channels.web_form import api, routes
+
+    return [*api.routes(rt), *routes.routes(rt)]
+
+
+def _cli(subparsers: Any) -> None:
+    from channels.web_form.cli import add_commands
+
+    add_commands(subparsers)
+
+
+COMPONENT = Component(name="web_form", install=_install, routes=_routes, cli=_cli)

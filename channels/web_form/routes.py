@@ -1,0 +1,137 @@
+"""Public endpoints of a form: `GET/POST/OPTIONS /forms/{slug}`.
+
+GET renders the page; POST takes the HTML form (multipart, with attachments) or JSON from a
+site's own front end (CORS for the form's configured origins). Every refusal is a clear 4xx:
+unknown form 404, foreign origin 403, bad CSRF token 403 (form shown again with the input
+kept), honeypot 400, unreadable body 400, too large 413, wrong content type 415, invalid
+fields 422, too many submissions 429 with Retry-After. Nothing is stored unless everything
+was valid.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from channels.web_form import _http, pages, queries
+from channels.web_form._csrf import COOKIE, MAX_AGE, CsrfTokens
+from channels.web_form._submit import Submission
+from channels.web_form.i18n import negotiate, texts
+from channels.web_form.queries import Form
+from helpdesk.runtime import Runtime
+
+
+class FormEndpoints:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.csrf = CsrfTokens(rt.settings.secret_key)
+
+    async def form(self, slug: str) -> Form | None:
+        async with self.rt.stores() as store:
+            form = await queries.get_form(store, slug)
+        return form if form is not None and form.definition.active else None
+
+    def language(self, request: Request, form: Form | None, asked: str | None = None) -> str:
+        offered = list(form.definition.languages) if form else ["en", "tr"]
+        return negotiate(
+            asked or request.query_params.get("lang"),
+            request.headers.get("accept-language"),
+            offered,
+            self.rt.settings.default_language,
+        )
+
+    async def dispatch(self, request: Request) -> Response:
+        form = await self.form(request.path_params["slug"])
+        if request.method == "OPTIONS":
+            return self.preflight(request, form)
+        if form is None:
+            lang = self.language(request, None)
+            if request.method == "POST" and _is_json(request):
+                return _http.json_error(404, texts(lang)["not_found"], {})
+            headers = _http.page_headers(None, lang)
+            return pages.message_page("404", texts(lang)["not_found"], lang, 404, headers)
+        if request.method == "POST":
+            return await Submission(self, request, form).handle()
+        return await self.render_form(request, form, self.language(request, form))
+
+    def preflight(self, request: Request, form: Form | None) -> Response:
+        origin = (request.headers.get("origin") or "").lower()
+        if form is None:
+            return Response(status_code=404)
+        if origin not in form.definition.allowed_origins:
+            return Response(status_code=403, headers={"Vary": "Origin"})
+        return Response(
+            status_code=204,
+            headers={
+                **_http.cors_headers(origin),
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": _http.PREFLIGHT_HEADERS,
+                "Access-Control-Max-Age": "600",
+            },
+        )
+
+    async def render_form(
+        self,
+        request: Request,
+        form: Form,
+        lang: str,
+        *,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+        submission_id: str | None = None,
+    ) -> Response:
+        """The form page with a fresh CSRF token (and its cookie)."""
+        token, nonce = self.csrf.issue(form.slug, self.rt.clock.now(), request.cookies.get(COOKIE))
+        async with self.rt.stores() as store:
+            labels = await queries.category_names(store, form.definition.categories)
+        response = pages.form_page(
+            form,
+            lang,
+            csrf_token=token,
+            submission_id=submission_id or uuid.uuid4().hex,
+            category_labels=labels,
+            values=values,
+            errors=errors,
+            status=status,
+            headers=_http.page_headers(form, lang),
+        )
+        # Embedded on another site (https) the cookie is third-party: SameSite=None with
+        # Partitioned (CHIPS) keeps it working where browsers block third-party cookies.
+        https = request.url.scheme == "https"
+        response.set_cookie(
+            COOKIE,
+            nonce,
+            max_age=int(MAX_AGE.total_seconds()),
+            path="/forms",
+            httponly=True,
+            secure=https,
+            samesite="none" if https else "lax",
+            partitioned=https,
+        )
+        return response
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == (
+        "application/json"
+    )
+
+
+def routes(rt: Runtime) -> list[BaseRoute]:
+    endpoints = FormEndpoints(rt)
+    static = StaticFiles(directory=Path(__file__).parent / "static")
+    return [
+        Mount(pages.STATIC_PATH, app=static, name="web_form_static"),
+        Route(
+            "/forms/{slug}",
+            endpoints.dispatch,
+            methods=["GET", "HEAD", "POST", "OPTIONS"],
+            name="web_form",
+        ),
+    ]

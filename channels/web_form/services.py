@@ -1,0 +1,191 @@
+"""The web-form channel's state changes: saving and removing forms, accepting a submission.
+
+Like the core's services these take a `Store` and never commit, send or schedule: the
+confirmation email is an outbox row written in the same transaction as the ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select, update
+
+from channels.base import Attachment, Identity, InboundMessage
+from channels.web_form import queries
+from channels.web_form.definition import FormDefinition
+from channels.web_form.i18n import localise, texts
+from channels.web_form.queries import Form
+from channels.web_form.tables import web_form_submission_t, web_form_t
+from channels.web_form.validation import Accepted
+from helpdesk.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.ports import Recipient
+from helpdesk.services import Actor, TicketChanges, ingest, update_ticket
+from helpdesk.services.outbox import queue_notification
+from helpdesk.store import Store
+from helpdesk.tables import category_t, team_t, ticket_t
+
+CHANNEL = "web_form"
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    ticket_number: int
+    new: bool  # False when this submission id was accepted before
+
+
+async def save_form(store: Store, definition: FormDefinition, *, replace: bool = False) -> int:
+    """Store `definition` under its slug; with `replace`, overwrite an existing one.
+
+    Raises ValidationFailed for categories or a team that do not exist, Conflict when the slug
+    is taken and `replace` is false.
+    """
+    team_id = await _check_references(store, definition)
+    now = store.now()
+    values = {
+        "title": definition.title,
+        "intro": definition.intro,
+        "fields": [f.model_dump(exclude_defaults=True) for f in definition.fields],
+        "categories": definition.categories,
+        "default_category": definition.default_category,
+        "default_team_id": team_id,
+        "languages": list(definition.languages),
+        "allowed_origins": definition.allowed_origins,
+        "max_files": definition.attachments.max_files,
+        "max_file_bytes": definition.attachments.max_bytes,
+        "content_types": definition.attachments.content_types,
+        "rate_limit": definition.rate_limit.max,
+        "rate_window_seconds": definition.rate_limit.window_seconds,
+        "active": definition.active,
+        "updated_at": now,
+    }
+    existing = (
+        await store.execute(select(web_form_t.c.id).where(web_form_t.c.slug == definition.slug))
+    ).scalar_one_or_none()
+    if existing is not None:
+        if not replace:
+            raise Conflict(f"a form {definition.slug!r} exists already; replace it instead")
+        await store.execute(update(web_form_t).where(web_form_t.c.id == existing).values(**values))
+        return int(existing)
+    form_id = (
+        await store.execute(
+            insert(web_form_t)
+            .values(slug=definition.slug, created_at=now, **values)
+            .returning(web_form_t.c.id)
+        )
+    ).scalar_one()
+    return int(form_id)
+
+
+async def _check_references(store: Store, definition: FormDefinition) -> int | None:
+    wanted = set(definition.categories)
+    if definition.default_category:
+        wanted.add(definition.default_category)
+    known = set(
+        (
+            await store.execute(select(category_t.c.slug).where(category_t.c.slug.in_(wanted)))
+        ).scalars()
+    )
+    errors: dict[str, str] = {}
+    for index, slug in enumerate(definition.categories):
+        if slug not in known:
+            errors[f"categories.{index}"] = f"no category {slug!r}"
+    if definition.default_category and definition.default_category not in known:
+        errors["default_category"] = f"no category {definition.default_category!r}"
+    team_id = None
+    if definition.default_team:
+        team_id = (
+            await store.execute(select(team_t.c.id).where(team_t.c.name == definition.default_team))
+        ).scalar_one_or_none()
+        if team_id is None:
+            errors["default_team"] = f"no team named {definition.default_team!r}"
+    if errors:
+        raise ValidationFailed(errors)
+    return None if team_id is None else int(team_id)
+
+
+async def remove_form(store: Store, slug: str) -> None:
+    """Delete the form and its submission log; tickets it opened stay."""
+    result = await store.execute(delete(web_form_t).where(web_form_t.c.slug == slug))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(f"no form {slug!r}")
+
+
+async def submit(
+    store: Store,
+    form: Form,
+    accepted: Accepted,
+    attachments: tuple[Attachment, ...],
+    *,
+    submission_id: str,
+    client_ip: str,
+    language: str,
+) -> Submitted:
+    """Open a ticket for an accepted submission and queue the customer's confirmation.
+
+    Idempotent on `submission_id`: the same id again returns the first ticket's number. An id
+    reused with another email address is a Conflict (it cannot be the same submission).
+    """
+    external_id = f"{form.slug}:{submission_id}"
+    earlier = await queries.find_submission(store, external_id)
+    if earlier is not None:
+        if earlier["email"] != accepted.email:
+            raise Conflict("this submission id was already used for another submission")
+        return Submitted(int(earlier["ticket_number"]), new=False)
+    words = texts(language)
+    labels = {f.name: localise(f.label, language, f.name) for f in form.definition.fields}
+    details = "\n".join(f"{labels[name]}: {value}" for name, value in accepted.extra)
+    message = InboundMessage(
+        channel=CHANNEL,
+        external_id=external_id,
+        sender=Identity("email", accepted.email, accepted.name),
+        subject=accepted.subject,
+        text=accepted.message,
+        full_text=f"{accepted.message}\n\n{details}" if details else accepted.message,
+        attachments=attachments,
+        received_at=store.now(),
+        language=language,
+        category=accepted.category,
+        source=form.slug,
+        extra=accepted.extra,
+    )
+    result = await ingest(store, message)
+    if result.ticket_id is None or result.ticket_number is None:
+        raise RuntimeError(f"ingest did not place web-form submission {external_id}")
+    number = result.ticket_number
+    if result.opened_ticket and form.default_team_id is not None:
+        await _default_team(store, result.ticket_id, form.default_team_id)
+    if result.new:
+        await store.execute(
+            insert(web_form_submission_t).values(
+                form_id=form.id,
+                external_id=external_id,
+                client_ip=client_ip[:64],
+                email=accepted.email,
+                ticket_id=result.ticket_id,
+                ticket_number=number,
+                created_at=store.now(),
+            )
+        )
+        subject = accepted.subject or localise(form.definition.title, language, form.slug)
+        quote = "\n".join("> " + line for line in accepted.message.splitlines()[:40])
+        await queue_notification(
+            store,
+            result.ticket_id,
+            channel=CHANNEL,
+            to=[Recipient("email", accepted.email, accepted.name)],
+            subject=words["ticket_subject"].format(number=number, subject=subject)[:998],
+            text=words["ticket_text"].format(
+                name=accepted.name or accepted.email, number=number, quote=quote
+            ),
+            kind="auto_reply",
+            extra={"form": form.slug, "language": language},
+        )
+    return Submitted(number, new=result.new)
+
+
+async def _default_team(store: Store, ticket_id: int, team_id: int) -> None:
+    current = (
+        await store.execute(select(ticket_t.c.team_id).where(ticket_t.c.id == ticket_id))
+    ).scalar_one()
+    if current is None:
+        await update_ticket(store, ticket_id, Actor.system(), TicketChanges(team_id=team_id))
