@@ -16,6 +16,7 @@ from channels.email import _patterns as P
 
 MAX_LINES = 5_000  # longer bodies: only the head is read for the reply (the rest is history)
 _SPAN = 6  # a reply header wrapped by the client spans at most this many lines
+_NAMED_BLOCK_LINES = 6  # a signature that starts with the sender's name: name, title, contacts
 
 
 def visible_text(body: str, *, forward: bool = False, sender_name: str = "") -> str:
@@ -230,8 +231,9 @@ def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
         stripped = lines[i].strip()
         if P.SIG_DELIMITER.match(lines[i].rstrip()) or P.MOBILE_SIGNATURE.match(stripped):
             return lines[:i]
-        if P.RULE.match(stripped) and sum(1 for t in lines[i + 1 :] if t.strip()) <= (
-            P.MAX_LINES_AFTER_RULE
+        if P.RULE.match(stripped) and (
+            sum(1 for t in lines[i + 1 :] if t.strip()) <= P.MAX_LINES_AFTER_RULE
+            or _signed_block(lines[i + 1 :], names)
         ):
             return lines[:i]
         if P.DASH_NAME.match(stripped) and n - i <= 3:
@@ -244,7 +246,7 @@ def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
     for i in range(max(1, n - 6), n):
         words = {w.lower() for w in re.findall(r"\w{3,}", lines[i])}
         signature = names and words & names and len(lines[i].strip()) <= 40
-        if signature and _short_tail(lines[i:]):
+        if signature and _short_tail(lines[i:], _NAMED_BLOCK_LINES):
             if _is_thanks(lines[i - 1]):
                 return lines[: i - 1]
             if not lines[i - 1].strip():
@@ -254,9 +256,19 @@ def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
     return lines
 
 
-def _short_tail(tail: list[str]) -> bool:
+def _short_tail(tail: list[str], most: int = 4) -> bool:
     kept = [t.strip() for t in tail if t.strip()]
-    return len(kept) <= 4 and all(len(t) <= 60 for t in kept)
+    return len(kept) <= most and all(len(t) <= 60 for t in kept)
+
+
+def _signed_block(tail: list[str], names: set[str]) -> bool:
+    """Short lines under a rule that give the sender's name near their top: a signature."""
+    kept = [t for t in tail if t.strip()]
+    return (
+        bool(names)
+        and _short_tail(kept, P.MAX_SIGNATURE_LINES)
+        and any({w.lower() for w in re.findall(r"\w{3,}", t)} & names for t in kept[:3])
+    )
 
 
 def _is_thanks(line: str) -> bool:
@@ -277,9 +289,11 @@ def _drop_quote_before_signoff(lines: list[str]) -> list[str]:
     head = _drop_trailing_attribution(lines[:start])
     if len(head) == start:  # no attribution introduces the quote: an inline answer, keep it
         return lines
-    while head and not head[-1].strip():
-        head = head[:-1]
-    return [*head, *lines[last_quoted + 1 :]] if head else lines
+    # The blank line above the attribution stays, the one between quote and sign-off goes.
+    tail = lines[last_quoted + 1 :]
+    while tail and not tail[0].strip():
+        tail = tail[1:]
+    return [*head, *tail] if any(h.strip() for h in head) else lines
 
 
 def _dated_address(joined: str, *, colon: bool) -> bool:

@@ -107,10 +107,7 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
         full_text = _html.to_text(html_source) if html_source else plain
         visible_source = full_text
     forward = walked.forwarded or bool(_FORWARD_SUBJECT.match(subject))
-    sender_name = _headers.addresses([str(v) for v in _headers.header_all(msg, "From")])[:1]
-    text = visible_text(
-        visible_source, forward=forward, sender_name=sender_name[0][0] if sender_name else ""
-    )
+    text = visible_text(visible_source, forward=forward, sender_name=_sender_name(msg))
     sanitized = _html.sanitize(html_source) if html_source.strip() else None
 
     machine: Machine | None = None
@@ -204,6 +201,15 @@ def _parse_headers_only(data: bytes, limits: Limits, error: Exception) -> Inboun
         machine=None,
         bounce=None,
     )
+
+
+def _sender_name(msg: Message) -> str:
+    """The name a signature would carry: the display name, else the address's local part."""
+    found = _headers.addresses([str(v) for v in _headers.header_all(msg, "From")])[:1]
+    if not found:
+        return ""
+    display, address = found[0]
+    return display or re.sub(r"[._+-]+", " ", address.split("@", 1)[0])
 
 
 def _sender(msg: Message, extra: list[tuple[str, str]]) -> Identity:
