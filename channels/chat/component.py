@@ -2,11 +2,60 @@
 
 from __future__ import annotations
 
-from helpdesk.runtime import Component, Runtime
+import logging
+from datetime import timedelta
+from typing import Any
+
+from channels.chat import tables  # noqa: F401  (registers the channel's tables)
+from channels.chat.bots import Clients
+from channels.chat.outbound import TelegramSender
+from channels.chat.processing import (
+    POLL_JOB,
+    PROCESS_JOB,
+    RECONCILE_JOB,
+    ChatState,
+    poll,
+    process_update,
+    reconcile,
+)
+from helpdesk.crypto import SecretBox
+from helpdesk.runtime import Component, Periodic, Runtime
+
+POLL_EVERY = timedelta(seconds=2)
+RECONCILE_EVERY = timedelta(seconds=30)
 
 
 def _install(rt: Runtime) -> None:
-    """Register senders, jobs, periodic passes and event subscribers."""
+    """Register the sender, the update/poll/reconcile jobs and their periodic passes."""
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
+    state = ChatState(box=SecretBox(rt.settings.secret_key), clients=Clients())
+
+    async def process_job(rt: Runtime, row_id: int) -> str:
+        return await process_update(rt, state, row_id)
+
+    async def poll_job(rt: Runtime) -> int:
+        return await poll(rt, state)
+
+    rt.senders["telegram"] = TelegramSender(rt, state)
+    rt.jobs[PROCESS_JOB] = process_job
+    rt.jobs[POLL_JOB] = poll_job
+    rt.jobs[RECONCILE_JOB] = reconcile
+    rt.periodic.append(Periodic(POLL_JOB, POLL_EVERY))
+    rt.periodic.append(Periodic(RECONCILE_JOB, RECONCILE_EVERY))
+    rt.closers.append(state.clients.close)
 
 
-COMPONENT = Component(name="telegram", install=_install)
+def _routes(rt: Runtime) -> list[Any]:
+    from channels.chat.routes import routes
+
+    return routes(rt)
+
+
+def _cli(sub: Any) -> None:
+    from channels.chat.cli import add_commands
+
+    add_commands(sub)
+
+
+COMPONENT = Component(name="telegram", install=_install, routes=_routes, cli=_cli)
