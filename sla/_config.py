@@ -1,0 +1,129 @@
+"""Loads SLA configuration rows into the pure values the engine works with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+
+from helpdesk.store import Store
+from helpdesk.tables import category_t, customer_t
+from sla.calendar import BusinessCalendar, calendar_24x7
+from sla.holiday_presets import country_holidays
+from sla.policies import PolicyRule, TicketView
+from sla.tables import calendar_t, ladder_t, policy_t
+
+_UTC_24X7 = calendar_24x7("UTC")
+_MAX_DEPTH = 32  # category trees are shallow; the bound only stops a corrupted cycle
+# Holiday presets are expanded over a window around "now" once per calendar version.
+_HOLIDAY_YEARS_BACK, _HOLIDAY_YEARS_AHEAD = 3, 6
+
+
+def parse_hhmm(text: str) -> time:
+    hour, _, minute = text.partition(":")
+    return time(int(hour), int(minute or 0))
+
+
+def build_calendar(row: Any, year: int) -> BusinessCalendar:
+    """A BusinessCalendar from a calendar row; raises ValueError on a bad definition."""
+    weekly = {
+        int(day): [(parse_hhmm(a), parse_hhmm(b)) for a, b in intervals]
+        for day, intervals in (row["weekly"] or {}).items()
+    }
+    days: set[date] = {date.fromisoformat(d) for d in row["custom_holidays"] or ()}
+    if row["holiday_country"]:
+        years = range(year - _HOLIDAY_YEARS_BACK, year + _HOLIDAY_YEARS_AHEAD)
+        days |= country_holidays(row["holiday_country"], years, row["holiday_subdiv"] or None)
+    return BusinessCalendar(row["tz"], weekly, days)
+
+
+class CalendarCache:
+    """Built calendars by (id, updated_at, year): presets cost milliseconds, evaluations many."""
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[int, datetime, int], BusinessCalendar] = {}
+
+    async def get(self, store: Store, calendar_id: int | None, now: datetime) -> BusinessCalendar:
+        if calendar_id is None:
+            return _UTC_24X7
+        row = (
+            (await store.execute(select(calendar_t).where(calendar_t.c.id == calendar_id)))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return _UTC_24X7  # deleted since: count plain time rather than stop counting
+        key = (calendar_id, row["updated_at"], now.year)
+        built = self._built.get(key)
+        if built is None:
+            if len(self._built) > 256:
+                self._built.clear()
+            built = self._built[key] = build_calendar(row, now.year)
+        return built
+
+
+async def load_rules(store: Store) -> list[PolicyRule]:
+    rows = await store.execute(
+        select(policy_t)
+        .where(policy_t.c.active.is_(True))
+        .order_by(policy_t.c.position, policy_t.c.id)
+    )
+    return [PolicyRule.from_row(row) for row in rows.mappings()]
+
+
+async def category_path(store: Store, category_id: int | None) -> tuple[int, ...]:
+    """The category and its ancestors, nearest first."""
+    path: list[int] = []
+    current = category_id
+    while current is not None and current not in path and len(path) < _MAX_DEPTH:
+        path.append(current)
+        current = (
+            await store.execute(select(category_t.c.parent_id).where(category_t.c.id == current))
+        ).scalar_one_or_none()
+    return tuple(path)
+
+
+async def ticket_view(store: Store, ticket: Any) -> TicketView:
+    tier = (
+        await store.execute(
+            select(customer_t.c.tier).where(customer_t.c.id == ticket["requester_id"])
+        )
+    ).scalar_one_or_none()
+    return TicketView(
+        priority=str(ticket["priority"]),
+        category_path=await category_path(store, ticket["category_id"]),
+        channel=str(ticket["channel"]),
+        tier=tier,
+        tags=frozenset(ticket["tags"] or ()),
+    )
+
+
+@dataclass(frozen=True)
+class Ladder:
+    id: int
+    metrics: frozenset[str]
+    levels: tuple[Mapping[str, Any], ...]
+
+
+async def ladder_for(store: Store, path: tuple[int, ...]) -> Ladder | None:
+    """The nearest ladder up the category tree, else the default one (category None)."""
+    rows = (
+        (
+            await store.execute(
+                select(ladder_t).where(
+                    ladder_t.c.category_id.in_(path) | ladder_t.c.category_id.is_(None)
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
+    by_category = {row["category_id"]: row for row in rows}
+    for candidate in (*path, None):
+        row = by_category.get(candidate)
+        if row is not None:
+            return Ladder(int(row["id"]), frozenset(row["metrics"] or ()), tuple(row["levels"]))
+    return None

@@ -1,0 +1,119 @@
+"""Event subscribers and jobs: every change to a ticket re-evaluates its clocks in a unit of work
+of its own, then arms an exact wake-up; a periodic indexed pass catches anything a lost
+wake-up would have done.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from helpdesk import events
+from helpdesk.runtime import Periodic, Runtime
+from sla._config import CalendarCache
+from sla.evaluation import Outcome, evaluate_ticket
+from sla.tables import clock_t, escalation_t
+from sla.webhooks import post_webhook
+
+log = logging.getLogger(__name__)
+
+RECONCILE_EVERY = timedelta(seconds=30)
+RECONCILE_BATCH = 1000
+_FIELDS = frozenset({"priority", "category_id", "tags"})
+
+
+class SlaRunner:
+    """The SLA side of one runtime: re-evaluation plus what happens after its commit."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.calendars = CalendarCache()
+
+    async def reevaluate(self, ticket_id: int, *, rearm: bool = False) -> Outcome | None:
+        """Evaluate one ticket now, then arm its wake-up and post its webhooks."""
+        async with self.rt.stores() as store:
+            outcome = await evaluate_ticket(store, ticket_id, self.calendars, rearm=rearm)
+        if outcome is None:
+            return None
+        if outcome.arm and outcome.wakeup is not None:
+            await self.rt.scheduler.enqueue(
+                "sla_wakeup",
+                ticket_id,
+                at=outcome.wakeup,
+                key=f"sla:{ticket_id}:{outcome.version}",
+            )
+        for escalation_id in outcome.webhooks:
+            await self.rt.scheduler.enqueue(
+                "sla_webhook", escalation_id, key=f"sla-webhook:{escalation_id}:0"
+            )
+        return outcome
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.TicketUpdated) and not _FIELDS.intersection(event.fields):
+            return
+        await self.reevaluate(event.ticket_id)
+
+    async def wakeup(self, rt: Runtime, ticket_id: int) -> str:
+        """Job: re-evaluate at now (record warnings and breaches, fire due escalations)."""
+        outcome = await self.reevaluate(ticket_id, rearm=True)
+        if outcome is None:
+            return "no such ticket"
+        return f"next wake-up {outcome.wakeup.isoformat() if outcome.wakeup else 'none'}"
+
+    async def reconcile(self, rt: Runtime) -> int:
+        """Job: handle every clock whose next due instant has passed, and pending webhooks.
+
+        Uses the `next_due` index, so a pass over many open tickets costs what is due.
+        """
+        now = rt.clock.now()
+        async with rt.stores() as store:
+            due = await store.execute(
+                select(clock_t.c.ticket_id, clock_t.c.next_due)
+                .where(clock_t.c.next_due <= now)
+                .order_by(clock_t.c.next_due)
+                .limit(RECONCILE_BATCH)
+            )
+            ticket_ids = list(dict.fromkeys(row.ticket_id for row in due))
+            hooks = await store.execute(
+                select(escalation_t.c.id, escalation_t.c.webhook_attempts).where(
+                    escalation_t.c.webhook_state == "pending",
+                    escalation_t.c.webhook_next_at <= now,
+                )
+            )
+            webhooks = [(row.id, row.webhook_attempts) for row in hooks]
+        for ticket_id in ticket_ids:
+            try:
+                await self.reevaluate(ticket_id, rearm=True)
+            except Exception:
+                # One broken ticket must not stall the pass for every other one.
+                log.exception("SLA reconciliation failed for ticket %s", ticket_id)
+        for escalation_id, attempts in webhooks:
+            await rt.scheduler.enqueue(
+                "sla_webhook", escalation_id, key=f"sla-webhook:{escalation_id}:{attempts}"
+            )
+        return len(ticket_ids)
+
+
+def install(rt: Runtime) -> SlaRunner:
+    """Register the SLA jobs, the periodic pass and the event subscribers on `rt`."""
+    runner = SlaRunner(rt)
+    rt.jobs["sla_wakeup"] = runner.wakeup
+    rt.jobs["sla_reconcile"] = runner.reconcile
+    rt.jobs["sla_webhook"] = post_webhook
+    rt.periodic.append(Periodic("sla_reconcile", RECONCILE_EVERY))
+    for event_type in (
+        events.TicketCreated,
+        events.MessageAdded,
+        events.StatusChanged,
+        events.TicketUpdated,
+    ):
+        rt.bus.subscribe(event_type, runner.on_event)
+    return runner
+
+
+def runner_of(rt: Runtime) -> Any:
+    """The installed SlaRunner (its wakeup job is a bound method of it)."""
+    return getattr(rt.jobs["sla_wakeup"], "__self__", None)
