@@ -79,6 +79,7 @@ _QUOTE_CLASSES = re.compile(
     re.I,
 )
 _QUOTE_IDS = re.compile(r"^(divRplyFwdMsg|x_divRplyFwdMsg|OLK_SRC_BODY_SECTION|yahoo_quoted\w*)$")
+_GMAIL_ONLY = re.compile(r"^\s*gmail_quote\s*$", re.I)
 MAX_DEPTH = 200
 
 
@@ -92,6 +93,8 @@ class _Renderer(HTMLParser):
         self.skip_depth = 0
         self.pre_depth = 0
         self.after_quote = False  # an Outlook header block ends the visible part for good
+        self.bare_start: int | None = None  # first line of the open top-level bare blockquote
+        self.last_bare: tuple[int, int] | None = None  # lines of the last one closed
 
     def _newline(self) -> None:
         text = "".join(self.current)
@@ -119,14 +122,27 @@ class _Renderer(HTMLParser):
         if len(self.stack) >= MAX_DEPTH:
             return
         values = dict(attrs)
-        # A bare <blockquote> is as often indentation as history; clients mark real quotes.
+        classes = values.get("class") or ""
+        # Gmail marks its quote with div.gmail_quote; a blockquote.gmail_quote standing alone is
+        # pasted or indented text. Other clients mark real quotes by class or type=cite.
         quote = (tag == "blockquote" and (values.get("type") or "").lower() == "cite") or bool(
-            _QUOTE_CLASSES.search(values.get("class") or "")
+            (
+                _QUOTE_CLASSES.search(classes)
+                and not (tag == "blockquote" and _GMAIL_ONLY.match(classes))
+            )
             or _QUOTE_IDS.match(values.get("id") or "")
             or (tag == "div" and values.get("name") == "quote")
         )
         if tag in _BLOCK or quote:
             self._newline()
+        if (
+            tag == "blockquote"
+            and not quote
+            and not _GMAIL_ONLY.match(classes)
+            and self.quote_depth == 0
+            and not any(t == "blockquote" for t, _ in self.stack)
+        ):
+            self.bare_start = len(self.lines)
         if quote:
             self.quote_depth += 1
         if tag == "pre":
@@ -146,6 +162,13 @@ class _Renderer(HTMLParser):
                 self._newline()
             if quote:
                 self.quote_depth -= 1
+            if (
+                open_tag == "blockquote"
+                and self.bare_start is not None
+                and not any(t == "blockquote" for t, _ in self.stack)
+            ):
+                self.last_bare = (self.bare_start, len(self.lines))
+                self.bare_start = None
             if open_tag == "pre":
                 self.pre_depth -= 1
             if open_tag == tag:
@@ -160,6 +183,15 @@ class _Renderer(HTMLParser):
 
 def to_text(html: str) -> str:
     """Plain text of an HTML body; quoted history is prefixed with "> " like a text client would."""
+    return to_texts(html)[0]
+
+
+def to_texts(html: str) -> tuple[str, str]:
+    """The whole text of an HTML body, and the text the reply parser reads for the new part.
+
+    The second leaves out the last top-level blockquote that no client marked as a quote: as
+    in talon, it is history (or a disclaimer's quote) unless it is all there is.
+    """
     renderer = _Renderer()
     try:
         renderer.feed(html[:MAX_HTML_CHARS])
@@ -167,9 +199,20 @@ def to_text(html: str) -> str:
     except (AssertionError, ValueError, RecursionError):  # malformed markup: keep what we have
         pass
     renderer._newline()
+    lines = renderer.lines
+    reply = lines
+    if renderer.last_bare:
+        start, end = renderer.last_bare
+        rest = lines[:start] + lines[end:]
+        if any(line.strip(" >") and line != "\x00hr" for line in rest):
+            reply = rest
+    return _join(lines), _join(reply) if reply is not lines else _join(lines)
+
+
+def _join(lines: list[str]) -> str:
     # Outlook and Windows Mail separate the quoted original with a bare rule; rendered as the
     # underscore line Outlook's own text part uses, the reply parser recognises it.
-    return "\n".join(HR_LINE if line == "\x00hr" else line for line in renderer.lines).strip("\n")
+    return "\n".join(HR_LINE if line == "\x00hr" else line for line in lines).strip("\n")
 
 
 HR_LINE = "_" * 32

@@ -104,8 +104,7 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
         full_text = plain
         visible_source = plain
     else:
-        full_text = _html.to_text(html_source) if html_source else plain
-        visible_source = full_text
+        full_text, visible_source = _html.to_texts(html_source) if html_source else (plain, plain)
     forward = walked.forwarded or bool(_FORWARD_SUBJECT.match(subject))
     text = visible_text(visible_source, forward=forward, sender_name=_sender_name(msg))
     sanitized = _html.sanitize(html_source) if html_source.strip() else None
