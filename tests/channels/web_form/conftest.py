@@ -21,6 +21,8 @@ async def directory(runtime: Runtime) -> dict[str, Any]:
 @pytest_asyncio.fixture
 async def client(runtime: Runtime, directory: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime.settings, runtime=runtime)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.7", 5000))
+    transport = httpx.ASGITransport(
+        app=app, raise_app_exceptions=False, client=("203.0.113.7", 5000)
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk.test") as c:
         yield c

@@ -66,7 +66,9 @@ async def setup_directory(rt: Runtime, **changes: Any) -> dict[str, Any]:
         tech = await services.create_team(store, "Tech")
         await services.create_category(store, "billing", "Billing", default_team_id=billing)
         await services.create_category(store, "hardware", "Hardware")
-        admin = await services.create_user(store, email="admin@help.test", name="Ada", role=Role.ADMIN)
+        admin = await services.create_user(
+            store, email="admin@help.test", name="Ada", role=Role.ADMIN
+        )
         agent = await services.create_user(store, email="agent@help.test", name="Al")
         tokens = {
             "admin": await services.create_token(store, admin),
@@ -107,7 +109,9 @@ async def counts(rt: Runtime) -> dict[str, int]:
         result = {}
         for name, table in (("tickets", ticket_t), ("messages", message_t),
                             ("attachments", attachment_t), ("outbox", outbox_t)):  # fmt: skip
-            result[name] = (await store.execute(select(func.count()).select_from(table))).scalar_one()
+            result[name] = (
+                await store.execute(select(func.count()).select_from(table))
+            ).scalar_one()
     return result
 
 
