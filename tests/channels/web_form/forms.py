@@ -78,8 +78,8 @@ async def setup_directory(rt: Runtime, **changes: Any) -> dict[str, Any]:
     return {"billing": billing, "tech": tech, "tokens": tokens}
 
 
-def valid_fields(**changes: str) -> dict[str, str]:
-    fields = {
+def valid_fields(**changes: str | None) -> dict[str, str]:
+    fields: dict[str, str | None] = {
         "name": "Ayşe Yılmaz",
         "email": "Ayse@Example.com",
         "category": "hardware",
