@@ -197,16 +197,21 @@ async def _run_arq_worker(settings: Settings, clock: FixedClock, sender: Recordi
     return worker
 
 
+async def _reply_from_web_process(settings: Settings, clock: FixedClock) -> services.Posted:
+    """A web process with Redis configured commits a reply (its job goes to Redis) and exits."""
+    web = assemble(settings, clock=clock)
+    await start(web)
+    try:
+        return await _open_and_reply(web)
+    finally:
+        await web.close()
+
+
 async def test_arq_worker_delivers_a_reply_queued_by_the_web_process(
     settings: Settings, clock: FixedClock, redis_url: str
 ) -> None:
     settings = settings.with_changes(redis_url=redis_url)
-    web = assemble(settings, clock=clock)
-    await start(web)
-    try:
-        posted = await _open_and_reply(web)
-    finally:
-        await web.close()
+    posted = await _reply_from_web_process(settings, clock)
     sender = RecordingSender()
     worker = await _run_arq_worker(settings, clock, sender)
     assert worker.jobs_complete >= 1
@@ -219,12 +224,7 @@ async def test_arq_reconciliation_rearms_a_job_lost_with_redis(
     from redis.asyncio import Redis
 
     settings = settings.with_changes(redis_url=redis_url)
-    web = assemble(settings, clock=clock)
-    await start(web)
-    try:
-        posted = await _open_and_reply(web)
-    finally:
-        await web.close()
+    posted = await _reply_from_web_process(settings, clock)
     client = Redis.from_url(redis_url)
     await client.flushdb()  # Redis lost every queued job
     await client.aclose()

@@ -61,3 +61,20 @@ def test_importing_the_package_root_wires_nothing() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(runtime: Runtime) -> None:
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    if not runtime.db.is_sqlite:
+        pytest.skip("SQLite pragmas; PostgreSQL enforces foreign keys by itself")
+    async with runtime.stores() as store:
+        assert (await store.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+        assert (await store.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+    with pytest.raises(IntegrityError):
+        async with runtime.stores() as store:
+            await store.execute(
+                text("INSERT INTO team_member (team_id, user_id) VALUES (424242, 424242)")
+            )
