@@ -18,7 +18,7 @@ from helpdesk import services
 from helpdesk.crypto import SecretBox
 from helpdesk.domain import Role
 from helpdesk.runtime import Runtime
-from helpdesk.tables import message_t, quarantine_t, ticket_t
+from helpdesk.tables import message_t, quarantine_t, ticket_t, user_t
 from tests.support.dovecot import MailUser
 from tests.support.smtp import SmtpServer
 
@@ -97,11 +97,16 @@ async def mailbox_status(rt: Runtime, name: str = "support") -> dict[str, Any]:
 
 
 async def agent(rt: Runtime, role: Role = Role.AGENT) -> tuple[int, str]:
-    """A user and a Bearer token for them."""
+    """A user of `role` (created on first use) and a fresh Bearer token for them."""
+    email = f"{role.value}@helpdesk.example"
     async with rt.stores() as store:
-        user_id = await services.create_user(
-            store, email=f"{role.value}@helpdesk.example", name=role.value.title(), role=role
-        )
+        user_id = (
+            await store.execute(select(user_t.c.id).where(user_t.c.email == email))
+        ).scalar_one_or_none()
+        if user_id is None:
+            user_id = await services.create_user(
+                store, email=email, name=role.value.title(), role=role
+            )
         token = await services.create_token(store, user_id)
     return user_id, token
 
