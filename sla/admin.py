@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Table, delete, func, select, update
 
-from helpdesk.domain import Principal
-from helpdesk.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.domain import Principal, may_access_ticket
+from helpdesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from helpdesk.store import Store
 from helpdesk.tables import category_t, team_t, ticket_t, user_t
 from sla.schemas import CalendarIn, LadderIn, PolicyIn
@@ -99,10 +99,8 @@ async def acknowledge(store: Store, escalation_id: int, who: Principal) -> dict[
     )
     if row is None:
         raise NotFound(f"no such escalation: {escalation_id}")
-    from helpdesk.domain import may_access_ticket
-
     if not may_access_ticket(who, row["team_id"], row["assignee_id"]):
-        raise NotFound(f"no such escalation: {escalation_id}")
+        raise Forbidden(f"escalation {escalation_id} is on a ticket of a team you are not in")
     if row["acknowledged_at"] is None:
         await store.execute(
             update(escalation_t)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sla.tables  # noqa: F401  (registers the SLA tables on SQLModel.metadata)
 from helpdesk.runtime import Component, Runtime
 from sla import handlers
@@ -12,4 +14,11 @@ def _install(rt: Runtime) -> None:
     handlers.install(rt)
 
 
-COMPONENT = Component(name="sla", install=_install)
+def _routes(rt: Runtime) -> list[Any]:
+    from sla.routes import routes
+
+    found: list[Any] = routes(rt)
+    return found
+
+
+COMPONENT = Component(name="sla", install=_install, routes=_routes)

@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select
 
 from helpdesk import events
+from helpdesk.domain import OPEN_STATUSES
 from helpdesk.runtime import Periodic, Runtime
+from helpdesk.tables import ticket_t
 from sla._config import CalendarCache
 from sla.evaluation import Outcome, evaluate_ticket
 from sla.tables import clock_t, escalation_t
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 
 RECONCILE_EVERY = timedelta(seconds=30)
 RECONCILE_BATCH = 1000
+REEVALUATE_BATCH = 200
 _FIELDS = frozenset({"priority", "category_id", "tags"})
 
 
@@ -96,6 +99,43 @@ class SlaRunner:
             )
         return len(ticket_ids)
 
+    async def reevaluate_open(self, rt: Runtime, after_id: int = 0) -> int:
+        """Job: re-evaluate every open ticket (after a policy, calendar or ladder change), in
+        batches that each re-enqueue the next, so one job never runs for long."""
+        async with rt.stores() as store:
+            ids = list(
+                (
+                    await store.execute(
+                        select(ticket_t.c.id)
+                        .where(
+                            ticket_t.c.id > after_id,
+                            ticket_t.c.status.in_([s.value for s in OPEN_STATUSES]),
+                        )
+                        .order_by(ticket_t.c.id)
+                        .limit(REEVALUATE_BATCH)
+                    )
+                ).scalars()
+            )
+        for ticket_id in ids:
+            try:
+                await self.reevaluate(ticket_id)
+            except Exception:
+                log.exception("SLA re-evaluation failed for ticket %s", ticket_id)
+        if len(ids) == REEVALUATE_BATCH:
+            await rt.scheduler.enqueue(
+                "sla_reevaluate_open", ids[-1], key=f"sla-reevaluate:{ids[-1]}:{now_key(rt)}"
+            )
+        return len(ids)
+
+
+def now_key(rt: Runtime) -> int:
+    return int(rt.clock.now().timestamp() * 1000)
+
+
+async def reevaluate_later(rt: Runtime) -> None:
+    """Re-evaluate open tickets in the background, after configuration changed."""
+    await rt.scheduler.enqueue("sla_reevaluate_open", 0, key=f"sla-reevaluate:0:{now_key(rt)}")
+
 
 def install(rt: Runtime) -> SlaRunner:
     """Register the SLA jobs, the periodic pass and the event subscribers on `rt`."""
@@ -103,6 +143,7 @@ def install(rt: Runtime) -> SlaRunner:
     rt.jobs["sla_wakeup"] = runner.wakeup
     rt.jobs["sla_reconcile"] = runner.reconcile
     rt.jobs["sla_webhook"] = post_webhook
+    rt.jobs["sla_reevaluate_open"] = runner.reevaluate_open
     rt.periodic.append(Periodic("sla_reconcile", RECONCILE_EVERY))
     for event_type in (
         events.TicketCreated,

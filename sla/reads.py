@@ -1,0 +1,195 @@
+"""Read models of the SLA API: tickets at risk or breached, a ticket's clocks with their event
+log, achievement per metric over a period, and a user's notification feed. Core selects only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+
+from helpdesk.domain import OPEN_STATUSES, Principal
+from helpdesk.queries import ticket_access
+from helpdesk.store import Store
+from helpdesk.tables import category_t, ticket_t
+from sla.tables import clock_event_t, clock_t, escalation_t, notification_t
+
+AT_RISK_HORIZON = timedelta(hours=1)
+_GROUPS = {
+    "team": ticket_t.c.team_id,
+    "category": ticket_t.c.category_id,
+    "agent": ticket_t.c.assignee_id,
+    "channel": ticket_t.c.channel,
+}
+GROUPS = tuple(_GROUPS)
+
+
+@dataclass(frozen=True)
+class RiskFilter:
+    state: str | None = None  # "at_risk", "breached" or None for both
+    team_id: int | None = None
+    category_id: int | None = None
+    assignee_id: int | None = None
+    metric: str | None = None
+    limit: int = 100
+
+
+def _visible(stmt: Select[Any], who: Principal) -> Select[Any]:
+    if who.sees_everything:
+        return stmt
+    return stmt.where(
+        or_(
+            ticket_t.c.team_id.is_(None),
+            ticket_t.c.team_id.in_(who.team_ids),
+            ticket_t.c.assignee_id == who.user_id,
+        )
+    )
+
+
+async def descendants(store: Store, category_id: int) -> list[int]:
+    """The category and every category below it."""
+    rows = (await store.execute(select(category_t.c.id, category_t.c.parent_id))).all()
+    children: dict[int | None, list[int]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row.id)
+    found, todo = [], [category_id]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+async def tickets_at_risk(
+    store: Store, who: Principal, wanted: RiskFilter, now: datetime
+) -> list[dict[str, Any]]:
+    """Running clocks of open tickets that breached, warned, or fall due within the horizon."""
+    breached = clock_t.c.state == "breached"
+    at_risk = and_(
+        clock_t.c.state == "active",
+        or_(clock_t.c.warned_at.is_not(None), clock_t.c.due_at <= now + AT_RISK_HORIZON),
+    )
+    condition = {"breached": breached, "at_risk": at_risk}.get(
+        wanted.state or "", or_(breached, at_risk)
+    )
+    stmt = (
+        select(
+            clock_t.c.ticket_id,
+            ticket_t.c.number,
+            ticket_t.c.subject,
+            ticket_t.c.priority,
+            ticket_t.c.status,
+            ticket_t.c.team_id,
+            ticket_t.c.category_id,
+            ticket_t.c.assignee_id,
+            clock_t.c.metric,
+            clock_t.c.cycle,
+            clock_t.c.state,
+            clock_t.c.due_at,
+            clock_t.c.breached_at,
+            clock_t.c.left_s,
+        )
+        .join(ticket_t, ticket_t.c.id == clock_t.c.ticket_id)
+        .where(condition, ticket_t.c.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(clock_t.c.due_at, clock_t.c.id)
+        .limit(wanted.limit)
+    )
+    if wanted.team_id is not None:
+        stmt = stmt.where(ticket_t.c.team_id == wanted.team_id)
+    if wanted.assignee_id is not None:
+        stmt = stmt.where(ticket_t.c.assignee_id == wanted.assignee_id)
+    if wanted.metric is not None:
+        stmt = stmt.where(clock_t.c.metric == wanted.metric)
+    if wanted.category_id is not None:
+        stmt = stmt.where(ticket_t.c.category_id.in_(await descendants(store, wanted.category_id)))
+    rows = await store.execute(_visible(stmt, who))
+    return [dict(row) for row in rows.mappings()]
+
+
+async def ticket_clocks(store: Store, who: Principal, ticket_id: int) -> dict[str, Any]:
+    """Every clock of a ticket with its event log and escalations: why it is due when it is."""
+    await ticket_access(store, who, ticket_id)
+    clocks = [
+        dict(row)
+        for row in (
+            await store.execute(
+                select(clock_t)
+                .where(clock_t.c.ticket_id == ticket_id)
+                .order_by(clock_t.c.metric, clock_t.c.cycle)
+            )
+        ).mappings()
+    ]
+    events = (
+        await store.execute(
+            select(clock_event_t)
+            .where(clock_event_t.c.ticket_id == ticket_id)
+            .order_by(clock_event_t.c.metric, clock_event_t.c.cycle, clock_event_t.c.seq)
+        )
+    ).mappings()
+    by_clock: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for event in events:
+        by_clock.setdefault((event["metric"], event["cycle"]), []).append(
+            {
+                "at": event["at"],
+                "kind": event["kind"],
+                "business_time_left_s": event["business_time_left_s"],
+                "due_at": event["due_at"],
+            }
+        )
+    for clock in clocks:
+        clock["events"] = by_clock.get((clock["metric"], clock["cycle"]), [])
+        clock.pop("id", None)
+    escalations = [
+        dict(row)
+        for row in (
+            await store.execute(
+                select(escalation_t)
+                .where(escalation_t.c.ticket_id == ticket_id)
+                .order_by(escalation_t.c.id)
+            )
+        ).mappings()
+    ]
+    return {"ticket_id": ticket_id, "clocks": clocks, "escalations": escalations}
+
+
+async def achievement(
+    store: Store, who: Principal, *, start: datetime, end: datetime, group_by: str
+) -> list[dict[str, Any]]:
+    """Per metric and group: clocks activated in [start, end) that are decided (fulfilled or
+    breached), how many met their target, and the share met."""
+    key = _GROUPS[group_by]
+    met = func.sum(case((clock_t.c.state == "fulfilled", 1), else_=0))
+    decided = clock_t.c.state.in_(["fulfilled", "breached", "breached_fulfilled"])
+    stmt = (
+        select(clock_t.c.metric, key.label("group"), func.count().label("total"), met.label("met"))
+        .join(ticket_t, ticket_t.c.id == clock_t.c.ticket_id)
+        .where(clock_t.c.activated_at >= start, clock_t.c.activated_at < end, decided)
+        .group_by(clock_t.c.metric, key)
+        .order_by(clock_t.c.metric, key)
+    )
+    rows = await store.execute(_visible(stmt, who))
+    return [
+        {
+            "metric": row.metric,
+            group_by: row.group,
+            "total": int(row.total),
+            "met": int(row.met or 0),
+            "breached": int(row.total) - int(row.met or 0),
+            "achieved": round(int(row.met or 0) / int(row.total), 4) if row.total else None,
+        }
+        for row in rows
+    ]
+
+
+async def feed(store: Store, who: Principal, limit: int = 50) -> list[dict[str, Any]]:
+    """The caller's SLA notifications, newest first."""
+    rows = await store.execute(
+        select(notification_t)
+        .where(notification_t.c.user_id == who.user_id)
+        .order_by(notification_t.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(row) for row in rows.mappings()]
