@@ -48,11 +48,23 @@ _WROTE = (
     r"írta|写道|のメッセージ|書きました|작성|het volgende geschreven|geschreven|đã viết"
 )
 ATTRIBUTION_START = re.compile(r"^(on|am|le|el|op|il|em|den|dnia|w dniu|dne|pe|в|στις)\s", _I)
-ATTRIBUTION_END = re.compile(rf"({_WROTE}|sent)\s*[:：]?\s*$", _I)
 DASHED_ATTRIBUTION = re.compile(rf"^[-=]{{2,}}\s*.{{0,150}}\b({_WROTE})\b\s*[-=]{{2,}}$", _I)
 # An attribution that does not start with "On" must carry an address or a date (checked apart:
 # one pattern with a leading ".*" backtracks quadratically on long lines).
-WROTE_END = re.compile(rf"({_WROTE})\s*[:：]?\s*$", _I)
+# Matched as literal line endings: a regex alternation searched from every position of every
+# line costs most of the parse time of long logs and listings.
+_WROTE_WORDS = tuple(w.replace("\\", "").lower() for w in _WROTE.split("|"))
+
+
+def ends_with_wrote(text: str, *, sent: bool = False) -> bool:
+    """Does the text end with "wrote" (in a language we know), then an optional colon?"""
+    tail = text[-80:].rstrip()
+    if tail.endswith((":", "：")):
+        tail = tail[:-1].rstrip()
+    tail = tail.lower()
+    return tail.endswith(_WROTE_WORDS) or (sent and tail.endswith("sent"))
+
+
 ADDRESS_OR_DIGIT = re.compile(r"[@\d]")
 # "... <someone@example.com>:" at the end of a line that also has a date.
 ADDRESS_COLON_END = re.compile(r"(<\s*[^<>\s]*@[^<>\s]*>|[^\s<>]+@[^\s<>]+\.\w+)\s*[:：]?$")

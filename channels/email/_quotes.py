@@ -148,9 +148,9 @@ def _header_end(lines: list[str], i: int, *, strict: bool) -> int | None:
             joined = f"{joined} {part}".strip() if part else joined
         if len(joined) > 500:
             return None
-        if starts and P.ATTRIBUTION_END.search(joined):
+        if starts and P.ends_with_wrote(joined, sent=True):
             return j
-        if P.WROTE_END.search(joined[-80:]) and P.ADDRESS_OR_DIGIT.search(joined):
+        if P.ends_with_wrote(joined) and P.ADDRESS_OR_DIGIT.search(joined):
             return j
         if _dated_address(joined, colon=strict or j > i):
             return j
