@@ -5,6 +5,7 @@ answered by nothing. Mail from our own support address is never imported as a cu
 from __future__ import annotations
 
 from email.header import Header
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,7 @@ async def test_automatic_mail_reopens_nothing_and_gets_no_answer(
         )
     )
 
-    async def stored() -> dict | None:
+    async def stored() -> dict[str, Any] | None:
         found = [m for m in await messages(rt) if m["external_id"] == "<robot@customer.example>"]
         return found[0] if found else None
 
@@ -164,6 +165,6 @@ async def test_reopen_control_a_person_reply_does_reopen(
     )
 
     async def reopened() -> bool:
-        return (await tickets(rt))[0]["status"] == Status.OPEN.value
+        return bool((await tickets(rt))[0]["status"] == Status.OPEN.value)
 
     await eventually(reopened, what="the ticket reopened by a person's reply")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from email.utils import parseaddr
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -42,10 +43,12 @@ async def _start(rt: Runtime, mailbox: MailUser, smtp: SmtpServer) -> None:
 
 
 async def _status_is(rt: Runtime, status: str) -> bool:
-    return (await mailbox_status(rt))["status"] == status
+    return bool((await mailbox_status(rt))["status"] == status)
 
 
-async def _new_ticket(rt: Runtime, mailbox: MailUser, smtp: SmtpServer) -> tuple[dict, float]:
+async def _new_ticket(
+    rt: Runtime, mailbox: MailUser, smtp: SmtpServer
+) -> tuple[dict[str, Any], float]:
     await _start(rt, mailbox, smtp)
     started = time.monotonic()
     mailbox.deliver(
@@ -168,7 +171,7 @@ async def test_replies_thread_by_references_token_and_subject_tag(
         )
     )
 
-    async def four_more() -> list[dict] | None:
+    async def four_more() -> list[dict[str, Any]] | None:
         found = [m for m in await messages(rt) if m["direction"] == "inbound"]
         return found if len(found) == 5 else None
 
