@@ -154,3 +154,12 @@ async def test_honeypot_filled_is_refused(client: httpx.AsyncClient, runtime: Ru
     )
     assert page.status_code == 400 and "could not be accepted" in page.text
     assert (await counts(runtime))["tickets"] == 0
+
+
+async def test_over_https_the_csrf_cookie_works_inside_a_third_party_iframe(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("https://helpdesk.test/forms/support")
+    cookie = page.headers["set-cookie"].lower()
+    assert "samesite=none" in cookie and "secure" in cookie and "partitioned" in cookie
+    assert "httponly" in cookie and "path=/forms" in cookie
