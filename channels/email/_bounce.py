@@ -243,6 +243,7 @@ def _listed(notice: str, domain: str) -> list[tuple[str, str]]:
             continue
         # The list starts in one of the next few paragraphs (one before it may explain the
         # error: "Server ... returned an error:") and may run on, one paragraph per recipient.
+        i = _intro_end(lines, i)
         rest = "\n".join(lines[i + 1 :])
         for paragraph in _paragraphs(lines[i + 1 :], _LIST_PARAGRAPHS):
             if any(_ADDRESS.search(listed) for listed in paragraph):
@@ -252,6 +253,19 @@ def _listed(notice: str, domain: str) -> list[tuple[str, str]]:
                 return [(f"{m.group(1)}@{domain}", " ".join(paragraph)) for m in bare if m]
         return []
     return []
+
+
+def _intro_end(lines: list[str], i: int) -> int:
+    """The last line of an announcing sentence the notice wrapped: prose ending in a colon."""
+    if lines[i].rstrip().endswith((":", ".")):
+        return i
+    for j in range(i + 1, min(len(lines), i + 3)):
+        line = lines[j].rstrip()
+        if len(_ADDRESS.sub("", line).split()) < 3:  # blank, or a listed address
+            return i
+        if line.endswith(":"):
+            return j
+    return i
 
 
 def _paragraphs(lines: list[str], limit: int) -> list[list[str]]:

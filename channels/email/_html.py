@@ -204,6 +204,12 @@ def to_texts(html: str) -> tuple[str, str]:
     if renderer.last_bare:
         start, end = renderer.last_bare
         rest = lines[:start] + lines[end:]
+        while (
+            0 < start < len(rest)
+            and not rest[start - 1].strip(" >")
+            and not rest[start].strip(" >")
+        ):
+            del rest[start]  # one blank line where the quote was
         if any(line.strip(" >") and line != "\x00hr" for line in rest):
             reply = rest
     return _join(lines), _join(reply) if reply is not lines else _join(lines)

@@ -13,14 +13,16 @@ _reason = corpus.skip_reason()
 pytestmark = pytest.mark.skipif(_reason is not None, reason=_reason or "")
 
 # Floors at what the parser reaches today, rounded down a little; raise them when it improves.
+# Reached: github 22/23, zapier 20/20, mail-parser-reply 30/32, talon 92/96, overall 164/171;
+# bounces 116/119.
 REPLY_FLOORS = {
-    "reply_email_reply_parser_github": 0.90,
+    "reply_email_reply_parser_github": 0.95,
     "reply_email_reply_parser_zapier": 0.95,
-    "reply_mail_parser_reply": 0.88,
-    "reply_talon": 0.87,
+    "reply_mail_parser_reply": 0.93,
+    "reply_talon": 0.95,
 }
-REPLY_OVERALL_FLOOR = 0.90
-BOUNCE_FLOOR = 0.91
+REPLY_OVERALL_FLOOR = 0.95
+BOUNCE_FLOOR = 0.96
 
 
 def test_every_corpus_message_parses_quickly() -> None:
@@ -35,6 +37,23 @@ def test_every_corpus_message_parses_quickly() -> None:
 
 
 def test_visible_reply_rates() -> None:
+    """Visible-reply exact match per corpus. The misses left contradict another expectation:
+
+    - mail-parser-reply email_2_1.txt and email_nl_1_2.txt keep the "------" rule above an
+      Outlook header block in the reply; github's and zapier's email_2_1.txt (the same input)
+      expect it gone. Keeping it would trade these 2 hits for 2 misses, so mail-parser-reply
+      stays at 30/32 (93.8%), below 95%.
+    - github email_1_2.txt: an inline answer whose first (visible) fragment is a "> " quote,
+      yet the case asserts no line starts with "> " (a later hidden fragment's pattern, which
+      upstream matches against that fragment alone).
+    - talon test_reply_and_quotation_splitter_share_line: the same input is listed three times,
+      twice expecting 'reply' and once 'reply\nbla-bla - bla'; at most two can hit.
+    - talon test_appointment_2 wants trailing spaces kept on lines; github email_1_1.txt wants
+      them dropped ("after \nrunning" -> "after\nrunning").
+    - talon reply-separated-by-hr.html drops the name "Bob" above the rule because talon
+      deletes the whole element holding the <hr>; test_readable_html_empty keeps an "On ...
+      wrote:" line followed by text, which every plain-text case cuts as history.
+    """
     results: dict[str, list[bool]] = {}
     for case in corpus.reply_cases():
         outcome = corpus.run_reply_case(case)
@@ -50,6 +69,15 @@ def test_visible_reply_rates() -> None:
 
 
 def test_bounce_detection_rate() -> None:
+    """Bounce verdict and failed addresses. The misses left:
+
+    - groupwise_03.txt is a person's Outlook reply ("RE: ...", quoted history, no failure
+      text) and qmail_08.txt an auto-reply ("Auto reply", Precedence: auto_reply); upstream
+      only checks its detectors find no address in them. Calling them bounces would need a
+      rule that also turns ordinary replies into bounces.
+    - yale_01.txt lists a bare "userx"; we complete it with the bouncing organisation's domain
+      (userx@yale.edu), upstream's Yale-only detector also adds userx@cs.yale.edu.
+    """
     outcomes = [corpus.run_bounce_case(case) for case in corpus.bounce_cases()]
     for outcome in outcomes:
         if not outcome.hit:

@@ -108,6 +108,114 @@ def test_delivery_status_report_is_a_bounce() -> None:
     assert (slow.address, slow.permanent) == ("slow@example.test", False)
 
 
+def _notice(body: bytes, sender: bytes = b"MAILER-DAEMON@mx1.mail.example.com") -> bytes:
+    return (
+        b"From: " + sender + b"\r\nTo: list-bounces@example.test\r\n"
+        b"Subject: Mail Delivery Problem\r\nMessage-ID: <n@mx>\r\n\r\n" + body
+    )
+
+
+def test_bounce_recipients_are_the_announced_list_not_the_intro_line() -> None:
+    listed = parse_message(
+        _notice(
+            b"Your mail to the following recipients could not be delivered because they are\r\n"
+            b"not accepting mail from list@lists.example.test:\r\n\tsomeone\r\n"
+        )
+    )
+    assert listed.bounce is not None
+    # A bare name in the list belongs to the organisation that bounced it.
+    assert [r.address for r in listed.bounce.recipients] == ["someone@example.com"]
+    spread = parse_message(
+        _notice(
+            b"Unable to deliver message to the following address(es).\r\n\r\n"
+            b"<a@example.test>:\r\nSorry, this account is disabled.\r\n\r\n"
+            b"<b@example.test>:\r\nSorry, this account is disabled.\r\n"
+        )
+    )
+    assert spread.bounce is not None
+    assert [r.address for r in spread.bounce.recipients] == ["a@example.test", "b@example.test"]
+
+
+def test_bounce_notice_naming_contacts_keeps_whom_the_original_went_to() -> None:
+    msg = parse_message(
+        _notice(
+            b"The standard address form here is name@example.com. The address to which your\r\n"
+            b"message was addressed, gone@example.test, did not match. Try reaching them at\r\n"
+            b"  Jane Doe   other@example.test\r\n\r\n"
+            b"The original message follows:\r\n"
+            b">Received: from mx by example.com for <gone@example.test>; Sun, 27 May 2001\r\n",
+            sender=b"postmaster@example.com",
+        )
+    )
+    assert msg.bounce is not None
+    assert [r.address for r in msg.bounce.recipients] == ["gone@example.test"]
+
+
+def test_delivery_report_wrapped_in_an_attached_message_is_read() -> None:
+    raw = (
+        b"From: postmaster@gw.example.test\r\nTo: support@example.test\r\n"
+        b"Subject: Delivery Status Notification (Failure)\r\nMessage-ID: <w@gw>\r\n"
+        b"Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+        b"Content-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n"
+        b"From: postmaster@gw.example.test\r\nSubject: Delivery Status Notification\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+        b"--r\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n--r\r\n"
+        b"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; gw\r\n\r\n"
+        b"Final-Recipient: rfc822;gone@example.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        b"--r--\r\n--o--\r\n"
+    )
+    msg = parse_message(raw)
+    assert msg.machine is Machine.BOUNCE and msg.bounce is not None
+    assert [(r.address, r.status) for r in msg.bounce.recipients] == [
+        ("gone@example.test", "5.1.1")
+    ]
+
+
+def test_html_message_carrying_a_plain_forward_shows_its_own_words() -> None:
+    raw = BASE + (
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/html\r\n\r\n<p>Please see the message below.</p>\r\n--b\r\n"
+        b"Content-Type: message/rfc822\r\n\r\nFrom: x@example.test\r\nSubject: Inner\r\n\r\n"
+        b"forwarded body\r\n--b--\r\n"
+    )
+    msg = parse_message(raw)
+    assert "Please see the message below." in msg.text
+    assert "forwarded body" in msg.text
+    assert msg.html is not None and "forwarded body" in msg.html
+
+
+def test_interleaved_reply_keeps_its_leading_quote() -> None:
+    body = (
+        b"On Tue, Apr 29, 2014 at 4:22 PM, Agent <agent@example.test> wrote:\r\n\r\n"
+        b"> Which printer is it?\r\n\r\nThe HP one.\r\n\r\n> And the error?\r\n\r\nPaper jam.\r\n"
+    )
+    text = parse_message(BASE + b"\r\n" + body).text
+    assert text.startswith("On Tue, Apr 29") and text.endswith("Paper jam.")
+    bottom = b"On Tue, Apr 29, 2014 Agent <agent@example.test> wrote:\r\n> Which?\r\n\r\nHP.\r\n"
+    assert parse_message(BASE + b"\r\n" + bottom).text == "HP."
+
+
+def test_last_unmarked_html_blockquote_is_history_unless_it_is_everything() -> None:
+    def html(markup: bytes) -> bytes:
+        return BASE + b"Content-Type: text/html; charset=utf-8\r\n\r\n" + markup
+
+    msg = parse_message(html(b"<div>Reply</div><blockquote>Old</blockquote><div>Disclaimer</div>"))
+    assert msg.text == "Reply\n\nDisclaimer"
+    assert "Old" in msg.full_text
+    only = parse_message(html(b"<blockquote>All of it</blockquote>"))
+    assert only.text == "All of it"
+    pasted = parse_message(html(b'<p>Look:</p><blockquote class="gmail_quote">Pasted</blockquote>'))
+    # Gmail wraps a real quote in div.gmail_quote; a lone blockquote.gmail_quote is pasted text.
+    assert pasted.text == "Look:\n\nPasted"
+
+
+def test_signature_under_a_rule_with_the_senders_name_is_removed() -> None:
+    contacts = b"".join(f"line {i}\r\n\r\n".encode() for i in range(8))
+    body = b"The toner is empty again.\r\n\r\n----------\r\n\r\nAyse Example\r\n\r\n" + contacts
+    raw = BASE.replace(b"=?utf-8?q?Ay=C5=9Fe?=", b"Ayse Example") + b"\r\n" + body
+    assert parse_message(raw).text == "The toner is empty again."
+
+
 def test_deep_nesting_and_many_parts_are_capped() -> None:
     depth = 200
     raw = (
