@@ -138,7 +138,10 @@ async def _message(msg: Message, kind: str, ctx: Context) -> Action:
     bot_name = ctx.bot_name
     language = language_of(msg.from_user)
     content = _content(msg)
-    command, rest = _command(content.text)
+    # A forwarded "/start" is someone else's words being passed on, not a command to us.
+    # (Bot API < 7 payloads carry `forward_date`, which PTB keeps in api_kwargs.)
+    forwarded = msg.forward_origin is not None or "forward_date" in msg.api_kwargs
+    command, rest = (None, "") if forwarded else _command(content.text)
     if command == "/start":
         return Action("start", kind, chat_id=chat_id, language=language)
     start_new = command == "/new"

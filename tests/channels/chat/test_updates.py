@@ -76,8 +76,11 @@ async def test_a_media_group_is_one_ticket_with_all_its_files(chat: Chat) -> Non
     for n in (1, 2):
         file_id = chat.api.add_file(f"photo {n}".encode(), f"p{n}.jpg")
         sizes = [{"file_id": file_id, "file_unique_id": f"u{n}", "width": 10, "height": 10}]
-        await chat.send(_with(base, drop=("text",), message_id=n, media_group_id="album1",
-                              photo=sizes, **({"caption": "two photos"} if n == 1 else {})))  # fmt: skip
+        caption = {"caption": "two photos"} if n == 1 else {}
+        album = _with(
+            base, drop=("text",), message_id=n, media_group_id="album1", photo=sizes, **caption
+        )
+        await chat.send(album)
     [ticket] = await chat.tickets()
     assert len(await chat.messages(ticket["id"])) == 2
     assert len(await _rows(chat, attachment_t)) == 2
