@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from channels.email.jobs import Pollers
 from channels.email.poller import Timing
@@ -22,6 +23,7 @@ from tests.channels.email._mailbox_support import (
     mailbox_status,
     tickets,
 )
+from tests.support.certs import SelfSignedCert
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -150,3 +152,28 @@ async def test_one_poller_per_mailbox_across_processes(
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.parametrize("mode", ["starttls", "implicit"])
+async def test_imap_tls_modes(
+    email_rt: Runtime,
+    dovecot: Dovecot,
+    smtp_sink: SmtpServer,
+    tls_cert: SelfSignedCert,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+) -> None:
+    rt = email_rt
+    # The poller verifies certificates against the system store; trust the test CA there.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_cert.cert_path))
+    user = dovecot.new_user("support")
+    port = dovecot.tls_port if mode == "implicit" else dovecot.port
+    await add_mailbox(rt, user, smtp_sink, imap_tls=mode, imap_port=port, imap_host="localhost")
+    user.deliver(_raw(user.address, 1))
+    pollers = Pollers(FAST)
+    try:
+        await pollers.supervise(rt)
+        await eventually(lambda: tickets(rt), what=f"import over {mode}")
+        assert (await mailbox_status(rt))["status"] == "ok"
+    finally:
+        await pollers.close()
