@@ -112,8 +112,11 @@ class FormEndpoints:
             httponly=True,
             secure=https,
             samesite="none" if https else "lax",
-            partitioned=https,
         )
+        if https:
+            # Starlette's `partitioned=` needs Python 3.14; the attribute is plain text.
+            name, value = response.raw_headers[-1]
+            response.raw_headers[-1] = (name, value + b"; Partitioned")
         return response
 
 

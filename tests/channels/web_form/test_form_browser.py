@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Page, expect
+from playwright.async_api import FilePayload, Page, expect
 
 from channels.web_form import services as form_services
 from channels.web_form.definition import parse_definition
@@ -88,9 +88,8 @@ async def test_fill_fix_attach_submit_and_see_the_ticket_number(
     await expect(email).to_be_focused()
 
     await email.fill("ayse@example.com")
-    await page.get_by_label("Attachments").set_input_files(
-        [{"name": "screen.png", "mimeType": "image/png", "buffer": PNG}]
-    )
+    screenshot: FilePayload = {"name": "screen.png", "mimeType": "image/png", "buffer": PNG}
+    await page.get_by_label("Attachments").set_input_files([screenshot])
     await page.get_by_role("button", name="Send request").click()
 
     number_text = page.locator("#ticket-number")
