@@ -91,7 +91,9 @@ class Submission:
             headers["Retry-After"] = str(extra["retry_after"])
         if self.json:
             raise Refused(_http.json_error(status, message, headers, **extra))
-        headers.update(_http.page_headers(self.form, self.lang))
+        headers = {**_http.page_headers(self.form, self.lang), **headers}
+        if "Vary" in self.cors:
+            headers["Vary"] = "Accept-Language, Origin"
         title = localise(self.form.definition.title, self.lang, self.form.slug)
         again = f"/forms/{self.form.slug}?lang={self.lang}"
         raise Refused(pages.message_page(title, message, self.lang, status, headers, again))
@@ -169,12 +171,18 @@ class Submission:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             self.refuse(400, f"malformed JSON: {exc}")
+        except RecursionError:
+            self.refuse(400, "malformed JSON: nested too deeply")
         if not isinstance(data, dict):
             self.refuse(400, "expected a JSON object")
         if data.get("website"):
             self.refuse(400, self.t["spam"])
+        asked = data.get("lang")
+        if isinstance(asked, str) and asked in self.form.definition.languages:
+            self.lang, self.t = asked, texts(asked)
         names = {f.name for f in self.form.definition.fields}
-        fields = {key: "unknown field" for key in data if key not in names | _FORM_KEYS}
+        unknown = [key for key in data if key not in names | _FORM_KEYS][:20]
+        fields = dict.fromkeys(unknown, "unknown field")
         submission_id = self.request.headers.get("idempotency-key") or data.get("submission_id")
         if submission_id is None:
             submission_id = uuid.uuid4().hex

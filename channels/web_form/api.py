@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from channels.web_form import queries, services
-from channels.web_form.definition import FormDefinition, parse_definition
+from channels.web_form.definition import SLUG, FormDefinition, parse_definition
 from helpdesk.auth import principal, require_role
 from helpdesk.domain import Role
 from helpdesk.errors import NotFound, ValidationFailed
@@ -35,8 +35,8 @@ async def _definition(request: Request) -> FormDefinition:
     raw = await request.body()
     try:
         data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed({"body": f"not valid JSON: {exc}"}) from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValidationFailed({"body": f"not valid JSON: {type(exc).__name__}"}) from None
     return parse_definition(data)
 
 
@@ -57,6 +57,8 @@ def routes(rt: Runtime) -> list[BaseRoute]:
     async def item(request: Request) -> Response:
         await admin(request)
         slug = request.path_params["slug"]
+        if not SLUG.match(slug):
+            raise NotFound(f"no form {slug[:80]!r}")
         if request.method == "DELETE":
             async with rt.stores() as store:
                 await services.remove_form(store, slug)

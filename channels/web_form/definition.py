@@ -24,6 +24,7 @@ FieldType = Literal["text", "textarea", "email", "number", "select", "checkbox",
 STANDARD = {"name": "text", "email": "email", "subject": "text", "message": "textarea",
             "category": "select"}  # fmt: skip
 # Names the page itself uses; a field may not take them.
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 RESERVED = {"website", "csrf_token", "submission_id", "lang", "attachments", "form"}
 DEFAULT_TYPES = ["image/png", "image/jpeg", "application/pdf", "text/plain"]
 
@@ -118,7 +119,7 @@ class FormDefinition(BaseModel):
     """A whole form; see the package README for an example file."""
 
     model_config = ConfigDict(extra="forbid")
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    slug: str = Field(pattern=SLUG.pattern)
     title: Localised
     intro: Localised = Field(default_factory=dict)
     fields: list[FieldSpec] = Field(min_length=1, max_length=60)

@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from channels.web_form import _http, pages, queries
 from channels.web_form._csrf import COOKIE, MAX_AGE, CsrfTokens
 from channels.web_form._submit import Submission
+from channels.web_form.definition import SLUG
 from channels.web_form.i18n import negotiate, texts
 from channels.web_form.queries import Form
 from helpdesk.runtime import Runtime
@@ -32,6 +33,8 @@ class FormEndpoints:
         self.csrf = CsrfTokens(rt.settings.secret_key)
 
     async def form(self, slug: str) -> Form | None:
+        if not SLUG.match(slug):
+            return None  # not a name any form can have: no need to ask the database
         async with self.rt.stores() as store:
             form = await queries.get_form(store, slug)
         return form if form is not None and form.definition.active else None

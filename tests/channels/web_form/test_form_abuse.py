@@ -143,3 +143,36 @@ async def test_flooding_with_one_email_from_many_addresses_is_429(
             response = await c.post("/forms/support", json={**valid_fields(), "consent": True})
         assert response.status_code == (201 if i < 5 else 429), (i, response.text)
     assert (await counts(runtime))["tickets"] == 5
+
+
+async def test_hostile_input_never_gets_a_5xx(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    """A grab bag of odd requests: each answer is a deliberate status below 500."""
+    hidden = await open_form(client)
+    json_bodies = [
+        b"[" * 100_000,
+        b'{"email": {"$ne": 1}, "message": ["x"], "consent": {}}',
+        b'{"' + b"k" * 10_000 + b'": 1}',
+        b'{"email": "a@b.test", "message": "x", "consent": true, "attachments": {"a": 1}}',
+        b'{"email": "a@b.test", "message": "x", "consent": true, "attachments": [1, "x"]}',
+        b'{"email": "a@b.test", "message": "x", "consent": true, "website": ["spam"]}',
+        b'{"email": "a@b.test", "message": "x", "quantity": "NaN", "purchased_on": "2026-02-30"}',
+        '{"email": "\u00e7@\u00fc.test", "message": "\ud800"}'.encode("utf-8", "surrogatepass"),
+    ]
+    for body in json_bodies:
+        response = await client.post(
+            "/forms/support", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert 400 <= response.status_code < 500, (body[:60], response.status_code)
+    multipart_cases: list[dict[str, object]] = [
+        {"data": {**hidden, "email": "x" * 300_000}},  # a field over the part limit
+        {"data": hidden, "files": [("name", ("n.txt", b"file in a text field", "text/plain"))]},
+        {"data": {**hidden, **valid_fields(), "lang": "xx", "submission_id": "../../etc"}},
+    ]
+    for case in multipart_cases:
+        response = await client.post("/forms/support", **case)  # type: ignore[arg-type]
+        assert 200 <= response.status_code < 500, (case, response.status_code)
+    odd_gets = ["/forms/support?lang=../../x", "/forms/%C3%A7%00", "/forms/_static/../tables.py"]
+    for path in odd_gets:
+        response = await client.get(path, headers={"Accept-Language": ";q=x,,*;q=-1,tr;q=abc"})
+        assert response.status_code < 500, path
+    assert (await client.get("/forms/_static/../tables.py")).status_code == 404

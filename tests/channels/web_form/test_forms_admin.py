@@ -133,3 +133,12 @@ def test_cli_adds_lists_shows_and_removes_forms(
     assert helpdesk("form", "remove", "feedback")[0] == 0
     assert helpdesk("form", "remove", "feedback")[0] == 2
     assert helpdesk("form", "show", "feedback")[0] == 2
+
+
+async def test_odd_slugs_in_admin_urls_are_404(
+    client: httpx.AsyncClient, directory: dict[str, Any]
+) -> None:
+    admin = {"Authorization": f"Bearer {directory['tokens']['admin']}"}
+    for slug in ("%C3%A7%00", "UPPER", "a" * 200):
+        assert (await client.get(f"/api/v1/forms/{slug}", headers=admin)).status_code == 404
+        assert (await client.delete(f"/api/v1/forms/{slug}", headers=admin)).status_code == 404
