@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 RECONCILE_EVERY = timedelta(seconds=30)
 RECONCILE_BATCH = 1000
 REEVALUATE_BATCH = 200
+BATCH = 50  # tickets per unit of work in passes
 _FIELDS = frozenset({"priority", "category_id", "tags"})
 
 
@@ -39,8 +40,32 @@ class SlaRunner:
         """Evaluate one ticket now, then arm its wake-up and post its webhooks."""
         async with self.rt.stores() as store:
             outcome = await evaluate_ticket(store, ticket_id, self.calendars, rearm=rearm)
-        if outcome is None:
-            return None
+        if outcome is not None:
+            await self._after_commit(outcome)
+        return outcome
+
+    async def reevaluate_batch(self, ticket_ids: list[int], *, rearm: bool) -> int:
+        """Evaluate several tickets in one unit of work (one commit, so one fsync on SQLite),
+        each in a savepoint so one broken ticket cannot hold back the others."""
+        outcomes: list[Outcome] = []
+        async with self.rt.stores() as store:
+            for ticket_id in ticket_ids:
+                try:
+                    async with store.savepoint():
+                        outcome = await evaluate_ticket(
+                            store, ticket_id, self.calendars, rearm=rearm
+                        )
+                except Exception:
+                    log.exception("SLA evaluation failed for ticket %s", ticket_id)
+                    continue
+                if outcome is not None:
+                    outcomes.append(outcome)
+        for outcome in outcomes:
+            await self._after_commit(outcome)
+        return len(outcomes)
+
+    async def _after_commit(self, outcome: Outcome) -> None:
+        ticket_id = outcome.ticket_id
         if outcome.arm and outcome.wakeup is not None:
             await self.rt.scheduler.enqueue(
                 "sla_wakeup",
@@ -52,7 +77,6 @@ class SlaRunner:
             await self.rt.scheduler.enqueue(
                 "sla_webhook", escalation_id, key=f"sla-webhook:{escalation_id}:0"
             )
-        return outcome
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.TicketUpdated) and not _FIELDS.intersection(event.fields):
@@ -87,12 +111,8 @@ class SlaRunner:
                 )
             )
             webhooks = [(row.id, row.webhook_attempts) for row in hooks]
-        for ticket_id in ticket_ids:
-            try:
-                await self.reevaluate(ticket_id, rearm=True)
-            except Exception:
-                # One broken ticket must not stall the pass for every other one.
-                log.exception("SLA reconciliation failed for ticket %s", ticket_id)
+        for start in range(0, len(ticket_ids), BATCH):
+            await self.reevaluate_batch(ticket_ids[start : start + BATCH], rearm=True)
         for escalation_id, attempts in webhooks:
             await rt.scheduler.enqueue(
                 "sla_webhook", escalation_id, key=f"sla-webhook:{escalation_id}:{attempts}"
@@ -116,11 +136,8 @@ class SlaRunner:
                     )
                 ).scalars()
             )
-        for ticket_id in ids:
-            try:
-                await self.reevaluate(ticket_id)
-            except Exception:
-                log.exception("SLA re-evaluation failed for ticket %s", ticket_id)
+        for start in range(0, len(ids), BATCH):
+            await self.reevaluate_batch(ids[start : start + BATCH], rearm=False)
         if len(ids) == REEVALUATE_BATCH:
             await rt.scheduler.enqueue(
                 "sla_reevaluate_open", ids[-1], key=f"sla-reevaluate:{ids[-1]}:{now_key(rt)}"

@@ -1,0 +1,167 @@
+"""End to end through the real job runners on the real clock: a ticket with a one-second
+first-reply target breaches on time and climbs a three-level ladder, once per level, also when
+the process running the timers dies half-way (in-process scheduler, and arq on Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from arq.worker import Worker
+from sqlalchemy import select
+
+from helpdesk import services
+from helpdesk.domain import Role
+from helpdesk.ports import SystemClock
+from helpdesk.runtime import Runtime
+from helpdesk.settings import Settings
+from helpdesk.tables import outbox_t
+from helpdesk.worker import assemble, start, worker_settings
+from sla import admin
+from sla.schemas import LadderIn, PolicyIn
+from sla.tables import clock_t, escalation_t
+from tests.core.factory import email_in
+from tests.core.senders import RecordingSender
+
+# Calendar time, one second to the first reply; levels at the breach, +1 s and +2 s.
+POLICY = {
+    "name": "fast",
+    "business_hours": False,
+    "warn_fraction": None,
+    "targets": {"first_reply": {"normal": 1}},
+}
+LEVELS = [
+    {"offset": n, "business_time": False,
+     "actions": [{"type": "notify", "target": "supervisor"}]}
+    for n in range(3)
+]  # fmt: skip
+ON_TIME = timedelta(seconds=1)
+
+
+async def _configure(rt: Runtime) -> None:
+    async with rt.stores() as store:
+        sue = await services.create_user(
+            store, email="sue@help.test", name="Sue", role=Role.SUPERVISOR
+        )
+        team = await services.create_team(store, "Support", supervisor_id=sue)
+        await admin.save_policy(store, PolicyIn.model_validate(POLICY))
+        await admin.save_ladder(store, LadderIn.model_validate({"name": "all", "levels": LEVELS}))
+    _TEAM[rt.settings.database_url] = team
+
+
+_TEAM: dict[str, int] = {}
+
+
+async def _open(rt: Runtime) -> int:
+    async with rt.stores() as store:
+        opened = await services.ingest(store, email_in(received_at=rt.clock.now()))
+        assert opened.ticket_id is not None
+        await services.update_ticket(
+            store,
+            opened.ticket_id,
+            services.Actor.system(),
+            services.TicketChanges(team_id=_TEAM[rt.settings.database_url]),
+        )
+    return opened.ticket_id
+
+
+async def _fired(rt: Runtime) -> list[tuple[int, timedelta]]:
+    async with rt.stores() as store:
+        rows = await store.execute(
+            select(escalation_t.c.level, escalation_t.c.fire_at, escalation_t.c.fired_at).order_by(
+                escalation_t.c.level
+            )
+        )
+        return [(r.level, r.fired_at - r.fire_at) for r in rows]
+
+
+async def _wait_for(rt: Runtime, levels: int, limit: float = 15.0) -> None:
+    async with asyncio.timeout(limit):
+        while len(await _fired(rt)) < levels:
+            await asyncio.sleep(0.05)
+
+
+async def _check(rt: Runtime, ticket_id: int) -> None:
+    fired = await _fired(rt)
+    assert [level for level, _ in fired] == [0, 1, 2]
+    assert all(timedelta(0) <= late < ON_TIME * 2 for _, late in fired), fired
+    async with rt.stores() as store:
+        clock = (
+            (await store.execute(select(clock_t).where(clock_t.c.ticket_id == ticket_id)))
+            .mappings()
+            .one()
+        )
+        emails = (
+            await store.execute(select(outbox_t.c.id).where(outbox_t.c.kind == "sla_notification"))
+        ).all()
+    assert clock["state"] == "breached"
+    assert clock["breached_at"] == clock["due_at"]
+    assert len(emails) == 3
+
+
+async def test_in_process_timers_escalate_on_time_across_a_restart(settings: Settings) -> None:
+    first = assemble(settings, clock=SystemClock())
+    sender = RecordingSender()
+    first.senders["email"] = sender
+    await start(first, periodic=False)
+    await _configure(first)
+    ticket_id = await _open(first)
+    await _wait_for(first, 1)
+    await first.close()  # the process dies with its armed timers
+
+    await asyncio.sleep(1.2)  # level 2 falls due while nothing runs
+    second = assemble(settings, clock=SystemClock())
+    second.senders["email"] = sender
+    await start(second)  # its reconciliation pass runs at once and re-arms the rest
+    try:
+        await _wait_for(second, 3)
+        await asyncio.sleep(0.3)  # let the last notification's delivery finish
+        await _check(second, ticket_id)
+        assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3
+    finally:
+        await second.close()
+
+
+async def _worker(settings: Settings, sender: RecordingSender, *, burst: bool) -> Worker:
+    kwargs = worker_settings(settings, clock=SystemClock())
+    startup = kwargs["on_startup"]
+
+    async def on_startup(ctx: dict[str, object]) -> None:
+        await startup(ctx)
+        ctx["runtime"].senders["email"] = sender  # type: ignore[attr-defined]
+
+    kwargs.update(on_startup=on_startup, burst=burst, handle_signals=False, poll_delay=0.02)
+    return Worker(**kwargs)
+
+
+async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
+    settings: Settings, redis_url: str
+) -> None:
+    settings = settings.with_changes(redis_url=redis_url)
+    web = assemble(settings, clock=SystemClock())
+    await start(web)
+    try:
+        await _configure(web)
+        ticket_id = await _open(web)  # arms the wake-up in Redis
+    finally:
+        await web.close()
+    sender = RecordingSender()
+    observer = assemble(settings.with_changes(redis_url=None), clock=SystemClock())
+
+    doomed = await _worker(settings, sender, burst=False)
+    running = asyncio.create_task(doomed.main())
+    await _wait_for(observer, 1)
+    running.cancel()  # killed mid-ladder: no shutdown, its jobs stay in Redis
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    await doomed.close()
+
+    successor = await _worker(settings, sender, burst=True)
+    await successor.main()  # runs until nothing is queued, deferred wake-ups included
+    await successor.close()
+    try:
+        await _check(observer, ticket_id)
+        assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3
+    finally:
+        await observer.close()
