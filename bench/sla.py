@@ -154,8 +154,8 @@ async def seed(settings: Settings, tickets: int) -> None:
             if rt.db.is_sqlite:
                 await conn.execute(text("ANALYZE"))
         if not rt.db.is_sqlite:
-            async with rt.db.engine.connect() as conn:
-                await conn.execute(text("COMMIT"))
+            # Fresh bulk loads have no planner statistics until autovacuum gets to them.
+            async with rt.db.engine.begin() as conn:
                 await conn.execute(text("ANALYZE"))
     finally:
         await rt.close()

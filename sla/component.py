@@ -21,4 +21,10 @@ def _routes(rt: Runtime) -> list[Any]:
     return found
 
 
-COMPONENT = Component(name="sla", install=_install, routes=_routes)
+def _cli(subparsers: Any) -> None:
+    from sla.cli import add_commands
+
+    add_commands(subparsers)
+
+
+COMPONENT = Component(name="sla", install=_install, routes=_routes, cli=_cli)

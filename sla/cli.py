@@ -1,0 +1,80 @@
+"""`helpdesk sla ...`: load calendars, policies and ladders from JSON files, run a pass.
+
+    helpdesk sla calendar add office.json
+    helpdesk sla policy add gold.json
+    helpdesk sla ladder add hardware.json
+    helpdesk sla reconcile
+
+The files hold the same objects the API's POST /api/v1/sla/{calendars,policies,ladders} takes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from helpdesk.cli import with_runtime
+from helpdesk.errors import ValidationFailed
+from helpdesk.http import pydantic_fields
+from helpdesk.runtime import Runtime
+from helpdesk.settings import Settings
+from sla import admin
+from sla.handlers import runner_of
+from sla.schemas import CalendarIn, LadderIn, PolicyIn
+
+_KINDS: dict[str, tuple[type[BaseModel], Any]] = {
+    "calendar": (CalendarIn, admin.save_calendar),
+    "policy": (PolicyIn, admin.save_policy),
+    "ladder": (LadderIn, admin.save_ladder),
+}
+
+
+def _load(model: type[BaseModel], path: Path) -> BaseModel:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed({"file": f"{path}: {exc}"}) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(pydantic_fields(exc)) from None
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> int:
+    model, saver = _KINDS[args.kind]
+    data = _load(model, Path(args.file))
+
+    async def body(rt: Runtime) -> int:
+        async with rt.stores() as store:
+            row_id = await saver(store, data)
+        print(f"{args.kind} {row_id} created")
+        return 0
+
+    return with_runtime(settings, body)
+
+
+def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        handled = await runner_of(rt).reconcile(rt)
+        print(f"{handled} tickets re-evaluated")
+        return 0
+
+    return with_runtime(settings, body)
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add `helpdesk sla ...` to the command line."""
+    sla = subparsers.add_parser("sla", help="SLA calendars, policies and escalation ladders")
+    commands = sla.add_subparsers(title="sla commands")
+    for kind in _KINDS:
+        group = commands.add_parser(kind, help=f"manage {kind}s").add_subparsers()
+        add = group.add_parser("add", help=f"add a {kind} from a JSON file")
+        add.add_argument("file", help="JSON file with the same fields as the API takes")
+        add.set_defaults(run=_add, kind=kind)
+    commands.add_parser("reconcile", help="handle every clock that is due now").set_defaults(
+        run=_reconcile
+    )
