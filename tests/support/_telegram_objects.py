@@ -11,19 +11,47 @@ JsonDict = dict[str, Any]
 
 # The real Bot API types parameters by a schema; form bodies carry strings. These tables cover
 # the methods the stand-in serves, so assertions see ints/bools/objects like a JSON body would.
-INT_PARAMS = frozenset({
-    "message_id", "reply_to_message_id", "message_thread_id", "offset", "limit", "timeout",
-    "cache_time", "max_connections", "duration", "width", "height", "user_id", "from_chat_id",
-})
-BOOL_PARAMS = frozenset({
-    "disable_notification", "protect_content", "show_alert", "drop_pending_updates",
-    "disable_web_page_preview", "allow_sending_without_reply", "disable_content_type_detection",
-    "has_spoiler", "allow_paid_broadcast",
-})
-JSON_PARAMS = frozenset({
-    "reply_markup", "entities", "caption_entities", "allowed_updates", "reply_parameters",
-    "link_preview_options", "media",
-})
+INT_PARAMS = frozenset(
+    {
+        "message_id",
+        "reply_to_message_id",
+        "message_thread_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "max_connections",
+        "duration",
+        "width",
+        "height",
+        "user_id",
+        "from_chat_id",
+    }
+)
+BOOL_PARAMS = frozenset(
+    {
+        "disable_notification",
+        "protect_content",
+        "show_alert",
+        "drop_pending_updates",
+        "disable_web_page_preview",
+        "allow_sending_without_reply",
+        "disable_content_type_detection",
+        "has_spoiler",
+        "allow_paid_broadcast",
+    }
+)
+JSON_PARAMS = frozenset(
+    {
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "allowed_updates",
+        "reply_parameters",
+        "link_preview_options",
+        "media",
+    }
+)
 _INT_RE = re.compile(r"-?\d+")
 
 

@@ -332,8 +332,11 @@ service anvil {{
             assert self.tls is not None
             assert self.tls_port is not None
             c = IMAPClient(
-                self.host, port=self.tls_port, ssl=True,
-                ssl_context=self.tls.client_context(), timeout=timeout,
+                self.host,
+                port=self.tls_port,
+                ssl=True,
+                ssl_context=self.tls.client_context(),
+                timeout=timeout,
             )
         else:
             # IMAPClient defaults to ssl=True, which fails on the plain port.
@@ -416,9 +419,7 @@ class MailUser:
     def deliver(self, raw: bytes, *, sender: str = "sender@example.org", folder: str = "") -> None:
         self.server.deliver(self.address, raw, sender=sender, folder=folder)
 
-    def append(
-        self, raw: bytes, folder: str = "INBOX", flags: Sequence[str] = ()
-    ) -> int | None:
+    def append(self, raw: bytes, folder: str = "INBOX", flags: Sequence[str] = ()) -> int | None:
         return self.server.append(self.address, self.password, raw, folder, flags)
 
     def messages(self, folder: str = "INBOX") -> list[StoredMessage]:

@@ -77,9 +77,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(
-        self, server: Any, session: Any, envelope: Any
-    ) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         return self._server._accept(server, session, envelope)
 
 
@@ -232,8 +230,7 @@ class SmtpServer:
             message=message,
             auth_login=auth if isinstance(auth, str) else None,
             # session.ssl is only set by STARTTLS; implicit TLS shows on the transport.
-            tls=session.ssl is not None
-            or smtp.transport.get_extra_info("sslcontext") is not None,
+            tls=session.ssl is not None or smtp.transport.get_extra_info("sslcontext") is not None,
         )
         with self._lock:
             self._received.append(mail)

@@ -115,10 +115,12 @@ class BotApiStandIn:
         self._files: dict[str, _StoredFile] = {}
         self._closing = False
         self.add_bot(token)
-        app = Starlette(routes=[
-            Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
-            Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
-        ])
+        app = Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+            ]
+        )
         self._server = ThreadedUvicorn(app)
         self.url = self._server.url
         self.base_url = f"{self.url}/bot"
@@ -151,7 +153,8 @@ class BotApiStandIn:
     def calls(self, method: str | None = None, *, token: str | None = None) -> list[ApiCall]:
         with self._lock:
             return [
-                c for c in self._calls
+                c
+                for c in self._calls
                 if (method is None or c.method == method) and (token is None or c.token == token)
             ]
 
@@ -188,9 +191,11 @@ class BotApiStandIn:
         }
         text = description or defaults.get(code, f"Error {code}")
         with self._lock:
-            self._failures.append(_Failure(
-                str(chat_id), code, method, text, retry_after if code == 429 else None, times
-            ))
+            self._failures.append(
+                _Failure(
+                    str(chat_id), code, method, text, retry_after if code == 429 else None, times
+                )
+            )
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -207,7 +212,8 @@ class BotApiStandIn:
     def sent_texts(self, chat_id: int | str, *, token: str | None = None) -> list[str]:
         """Texts successfully sent to ``chat_id`` by sendMessage, in order."""
         return [
-            str(c.params.get("text")) for c in self.calls("sendMessage", token=token)
+            str(c.params.get("text"))
+            for c in self.calls("sendMessage", token=token)
             if str(c.params.get("chat_id")) == str(chat_id) and c.error_code is None
         ]
 
@@ -226,9 +232,11 @@ class BotApiStandIn:
             if err.retry_after is not None:
                 body["parameters"] = {"retry_after": err.retry_after}
         with self._lock:
-            self._calls.append(ApiCall(
-                method, token, params, raw, files, request.headers.get("content-type", ""), code
-            ))
+            self._calls.append(
+                ApiCall(
+                    method, token, params, raw, files, request.headers.get("content-type", ""), code
+                )
+            )
         return JSONResponse(body, status_code=code or 200)
 
     async def _download(self, request: Request) -> Response:
@@ -292,10 +300,20 @@ class BotApiStandIn:
         small = self._store_file(content[:1024], "photos/thumb.jpg")
         big = self._store_file(content, "photos/photo.jpg")
         sizes = [
-            {"file_id": small.file_id, "file_unique_id": small.unique_id, "width": 90,
-             "height": 90, "file_size": len(small.content)},
-            {"file_id": big.file_id, "file_unique_id": big.unique_id, "width": 800,
-             "height": 600, "file_size": len(big.content)},
+            {
+                "file_id": small.file_id,
+                "file_unique_id": small.unique_id,
+                "width": 90,
+                "height": 90,
+                "file_size": len(small.content),
+            },
+            {
+                "file_id": big.file_id,
+                "file_unique_id": big.unique_id,
+                "width": 800,
+                "height": 600,
+                "file_size": len(big.content),
+            },
         ]
         return self._new_message(token, bot, params, {"photo": sizes, **_caption(params)})
 
@@ -307,7 +325,9 @@ class BotApiStandIn:
         name = (upload.filename if upload else None) or "document"
         stored = self._store_file(content, f"documents/{name}")
         document = {
-            "file_id": stored.file_id, "file_unique_id": stored.unique_id, "file_name": name,
+            "file_id": stored.file_id,
+            "file_unique_id": stored.unique_id,
+            "file_name": name,
             "mime_type": (upload.content_type if upload else None) or "application/octet-stream",
             "file_size": len(content),
         }
@@ -329,19 +349,22 @@ class BotApiStandIn:
             if message is None:
                 raise ApiError(400, "Bad Request: message to edit not found")
             if message.get("text") == params.get("text"):
-                raise ApiError(400, "Bad Request: message is not modified: specified new message "
-                               "content and reply markup are exactly the same as a current "
-                               "content and reply markup of the message")
+                raise ApiError(
+                    400,
+                    "Bad Request: message is not modified: specified new message "
+                    "content and reply markup are exactly the same as a current "
+                    "content and reply markup of the message",
+                )
             message = {**message, "text": params.get("text"), "edit_date": int(time.time())}
             self._messages[key] = message
         return message
 
-    def _api_answercallbackquery(
-        self, token: str, bot: _Bot, params: JsonDict, files: Any
-    ) -> bool:
+    def _api_answercallbackquery(self, token: str, bot: _Bot, params: JsonDict, files: Any) -> bool:
         if not params.get("callback_query_id"):
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired "
-                           "or query ID is invalid")
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         return True
 
     def _api_setwebhook(self, token: str, bot: _Bot, params: JsonDict, files: Any) -> bool:
@@ -349,10 +372,15 @@ class BotApiStandIn:
         with self._lock:
             if params.get("drop_pending_updates"):
                 bot.updates.clear()
-            bot.webhook = {
-                "url": url, "secret_token": params.get("secret_token"),
-                "allowed_updates": params.get("allowed_updates"),
-            } if url else None
+            bot.webhook = (
+                {
+                    "url": url,
+                    "secret_token": params.get("secret_token"),
+                    "allowed_updates": params.get("allowed_updates"),
+                }
+                if url
+                else None
+            )
         return True
 
     def _api_deletewebhook(self, token: str, bot: _Bot, params: JsonDict, files: Any) -> bool:
@@ -375,13 +403,20 @@ class BotApiStandIn:
             stored = self._files.get(str(params.get("file_id")))
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-                "file_size": len(stored.content), "file_path": stored.path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.unique_id,
+            "file_size": len(stored.content),
+            "file_path": stored.path,
+        }
 
     async def _api_getupdates(self, bot: _Bot, params: JsonDict) -> list[JsonDict]:
         if bot.webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                           "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
@@ -399,9 +434,7 @@ class BotApiStandIn:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _new_message(
-        self, token: str, bot: _Bot, params: JsonDict, extra: JsonDict
-    ) -> JsonDict:
+    def _new_message(self, token: str, bot: _Bot, params: JsonDict, extra: JsonDict) -> JsonDict:
         chat_id = params.get("chat_id")
         if chat_id in (None, ""):
             raise ApiError(400, "Bad Request: chat_id is empty")
@@ -439,8 +472,10 @@ class BotApiStandIn:
         unique = uuid.uuid4().hex
         directory, _, name = path.rpartition("/")
         stored = _StoredFile(
-            file_id=f"FILE{unique}", unique_id=unique[:16],
-            path=f"{directory}/{unique[:8]}_{name}", content=content,
+            file_id=f"FILE{unique}",
+            unique_id=unique[:16],
+            path=f"{directory}/{unique[:8]}_{name}",
+            content=content,
         )
         with self._lock:
             self._files[stored.file_id] = stored

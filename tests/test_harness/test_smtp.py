@@ -48,8 +48,13 @@ async def test_starttls_and_auth_required(smtp_server_factory: SmtpFactory) -> N
 
     async def send(username: str | None = None, password: str | None = None) -> None:
         await aiosmtplib.send(
-            _message(), hostname=server.host, port=server.port, start_tls=True,
-            tls_context=server.client_tls_context(), username=username, password=password,
+            _message(),
+            hostname=server.host,
+            port=server.port,
+            start_tls=True,
+            tls_context=server.client_tls_context(),
+            username=username,
+            password=password,
         )
 
     with pytest.raises(aiosmtplib.SMTPAuthenticationError) as wrong:
@@ -75,7 +80,10 @@ async def test_starttls_is_enforced(smtp_server_factory: SmtpFactory) -> None:
 async def test_implicit_tls(smtp_server_factory: SmtpFactory) -> None:
     server = smtp_server_factory(tls=True, implicit_tls=True)
     await aiosmtplib.send(
-        _message(), hostname=server.host, port=server.port, use_tls=True,
+        _message(),
+        hostname=server.host,
+        port=server.port,
+        use_tls=True,
         tls_context=server.client_tls_context(),
     )
     assert (await server.wait_for(1))[0].tls
@@ -84,8 +92,12 @@ async def test_implicit_tls(smtp_server_factory: SmtpFactory) -> None:
 async def test_auth_without_tls(smtp_server_factory: SmtpFactory) -> None:
     server = smtp_server_factory(users={"agent": "pw"})
     await aiosmtplib.send(
-        _message(), hostname=server.host, port=server.port, start_tls=False,
-        username="agent", password="pw",
+        _message(),
+        hostname=server.host,
+        port=server.port,
+        start_tls=False,
+        username="agent",
+        password="pw",
     )
     assert (await server.wait_for(1))[0].auth_login == "agent"
 

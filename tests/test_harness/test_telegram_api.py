@@ -150,7 +150,8 @@ async def test_webhook_blocks_get_updates(telegram_api: BotApiStandIn) -> None:
     async with _bot(telegram_api) as bot:
         assert await bot.set_webhook("https://helpdesk.example.test/tg", secret_token="s")
         assert telegram_api.webhook() == {
-            "url": "https://helpdesk.example.test/tg", "secret_token": "s",
+            "url": "https://helpdesk.example.test/tg",
+            "secret_token": "s",
             "allowed_updates": None,
         }
         with pytest.raises(Conflict):
