@@ -26,7 +26,7 @@ log = logging.getLogger("helpdesk")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
+    if not hasattr(args, "run") and not hasattr(args, "run_in_runtime"):
         parser.print_help()
         return 2
     try:
@@ -34,6 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        if hasattr(args, "run_in_runtime"):
+            # A component's command: `async def handler(rt, args) -> int`, run with a migrated
+            # database and a runtime, so components never import this composition root.
+            handler = args.run_in_runtime
+            return with_runtime(settings, lambda rt: handler(rt, args))
         result: int = args.run(settings, args)
         return result
     except HelpdeskError as exc:

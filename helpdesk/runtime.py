@@ -63,7 +63,9 @@ class Component:
 
     `install` registers senders, jobs, periodic passes and event subscribers on the runtime;
     `routes` returns its web routes (webhooks, forms, admin pages); `cli` adds subcommands to
-    the `helpdesk` command. Composition roots list components; nothing else knows them.
+    the `helpdesk` command: a subcommand sets `run_in_runtime=<async def handler(rt, args) ->
+    int>` as its default and `helpdesk` runs it with a migrated database and an assembled
+    runtime. Composition roots list components; nothing else knows them.
     """
 
     name: str
