@@ -96,8 +96,12 @@ def wait(client: IMAPClient, folder: Folder, seconds: float, stop: threading.Eve
             stop.wait(min(0.5, max(0.0, deadline - time.monotonic())))
         client.noop()
         return
+    if _swallowed_changes(client):
+        return
     client.idle()
     try:
+        if _swallowed_changes(client):
+            return
         while not stop.is_set() and time.monotonic() < deadline:
             responses = client.idle_check(timeout=0.5)
             if any(_is_bye(r) for r in responses):
@@ -111,6 +115,18 @@ def wait(client: IMAPClient, folder: Folder, seconds: float, stop: threading.Eve
             raise
         except Exception as exc:
             raise ConnectionLost(f"IDLE could not be ended: {exc}") from exc
+
+
+def _swallowed_changes(client: IMAPClient) -> bool:
+    """Did an EXISTS/RECENT arrive alongside an earlier command's answer (a SEARCH, the IDLE
+    start)? imaplib files such untagged lines away, and the server never repeats them, so a
+    message delivered right after our last SEARCH would otherwise wait for the next wake-up."""
+    pending = client._imap.untagged_responses
+    found = False
+    for name in ("EXISTS", "RECENT"):
+        if pending.pop(name, None):
+            found = True
+    return found
 
 
 def _is_bye(response: tuple[object, ...]) -> bool:

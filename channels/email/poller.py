@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 class Timing:
     """How patient the poller is; tests shorten these."""
 
-    idle_seconds: float = 25 * 60
+    # Re-IDLE every few minutes: cheap, and it bounds the delay if a server drops a notice.
+    idle_seconds: float = 5 * 60
     poll_seconds: float = 60.0
     backoff_first: float = 1.0
     backoff_max: float = 300.0

@@ -80,6 +80,7 @@ async def test_customer_mail_becomes_ticket_via_idle_and_the_reply_leaves_by_smt
 ) -> None:
     rt = email_rt
     ticket, latency = await _new_ticket(rt, mailbox, smtp_sink)
+    print(f"IDLE import latency: {latency:.3f}s")  # shown with -s; a figure for the report
     assert latency < 5, f"IDLE import took {latency:.2f}s"
     assert ticket["subject"] == "Printer on fire"
     assert ticket["source"] == "support"
