@@ -9,9 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
 from channels.email.jobs import Pollers
 from channels.email.poller import Timing
+from channels.email.tables import checkpoint_t
 from helpdesk.app import create_app
 from helpdesk.runtime import Runtime
 from tests.channels.email._mailbox_support import (
@@ -21,10 +23,11 @@ from tests.channels.email._mailbox_support import (
     eventually,
     mail,
     mailbox_status,
+    rows,
     tickets,
 )
 from tests.support.certs import SelfSignedCert
-from tests.support.dovecot import Dovecot
+from tests.support.dovecot import Dovecot, MailUser
 from tests.support.smtp import SmtpServer
 
 __all__ = ["email_rt"]
@@ -177,3 +180,48 @@ async def test_imap_tls_modes(
         assert (await mailbox_status(rt))["status"] == "ok"
     finally:
         await pollers.close()
+
+
+async def test_checkpoint_and_uidvalidity(
+    email_rt: Runtime, dovecot: Dovecot, smtp_sink: SmtpServer
+) -> None:
+    rt = email_rt
+    user = dovecot.new_user("support")
+    await add_mailbox(rt, user, smtp_sink)
+    user.deliver(_raw(user.address, 1))
+    pollers = Pollers(FAST)
+    await pollers.supervise(rt)
+    await eventually(lambda: tickets(rt), what="the first import")
+    await eventually(lambda: _seen(user), what="the flag")
+    await pollers.close()
+    checkpoint = (await rows(rt, select(checkpoint_t)))[0]
+    assert checkpoint["last_uid"] == 1
+
+    # As if we crashed after the commit but before the flag, and the server then renumbered
+    # its UIDs (new UIDVALIDITY): unseen mail is read again and ingest drops the duplicate.
+    client = user.client()
+    client.select_folder("INBOX")
+    client.remove_flags([1], [b"\\Seen"])
+    client.logout()
+    async with rt.stores() as store:
+        await store.execute(update(checkpoint_t).values(uidvalidity=1))
+    user.deliver(_raw(user.address, 2))
+    pollers = Pollers(FAST)
+    try:
+        await pollers.supervise(rt)
+
+        async def two() -> bool:
+            return len(await tickets(rt)) == 2
+
+        await eventually(two, what="the new message")
+        await eventually(lambda: _seen(user, 2), what="both flagged")
+        assert len(await tickets(rt)) == 2
+        real = (await rows(rt, select(checkpoint_t)))[0]
+        assert real["uidvalidity"] != 1 and real["last_uid"] == 2
+    finally:
+        await pollers.close()
+
+
+async def _seen(user: MailUser, count: int = 1) -> bool:
+    got = await asyncio.to_thread(user.messages)
+    return len(got) == count and all(m.seen for m in got)
