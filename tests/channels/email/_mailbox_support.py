@@ -27,11 +27,17 @@ T = TypeVar("T")
 
 @pytest_asyncio.fixture
 async def email_rt(runtime: Runtime) -> AsyncIterator[Runtime]:
-    """The runtime, with the email tables emptied (the PostgreSQL reset knows only the core's)."""
-    async with runtime.stores() as store:
+    """The runtime, with the email tables emptied before and after (the PostgreSQL reset
+    between tests knows only the core's tables; other tests must not meet our mailboxes)."""
+    await _empty(runtime)
+    yield runtime
+    await _empty(runtime)
+
+
+async def _empty(rt: Runtime) -> None:
+    async with rt.stores() as store:
         for table in (checkpoint_t, throttle_t, mailbox_t):
             await store.execute(delete(table))
-    yield runtime
 
 
 async def add_mailbox(
