@@ -101,29 +101,38 @@ async def ticket_view(store: Store, ticket: Any) -> TicketView:
     )
 
 
+class ConfigMemo:
+    """Policies and ladders read once per unit of work: a pass evaluating many tickets in one
+    transaction reads the configuration once instead of once per ticket."""
+
+    def __init__(self) -> None:
+        self._rules: list[PolicyRule] | None = None
+        self._ladders: dict[int | None, Ladder] | None = None
+
+    async def rules(self, store: Store) -> list[PolicyRule]:
+        if self._rules is None:
+            self._rules = await load_rules(store)
+        return self._rules
+
+    async def ladder_for(self, store: Store, path: tuple[int, ...]) -> Ladder | None:
+        """The nearest ladder up the category tree, else the default one (category None)."""
+        if self._ladders is None:
+            rows = (await store.execute(select(ladder_t))).mappings()
+            self._ladders = {
+                row["category_id"]: Ladder(
+                    int(row["id"]), frozenset(row["metrics"] or ()), tuple(row["levels"])
+                )
+                for row in rows
+            }
+        for candidate in (*path, None):
+            found = self._ladders.get(candidate)
+            if found is not None:
+                return found
+        return None
+
+
 @dataclass(frozen=True)
 class Ladder:
     id: int
     metrics: frozenset[str]
     levels: tuple[Mapping[str, Any], ...]
-
-
-async def ladder_for(store: Store, path: tuple[int, ...]) -> Ladder | None:
-    """The nearest ladder up the category tree, else the default one (category None)."""
-    rows = (
-        (
-            await store.execute(
-                select(ladder_t).where(
-                    ladder_t.c.category_id.in_(path) | ladder_t.c.category_id.is_(None)
-                )
-            )
-        )
-        .mappings()
-        .all()
-    )
-    by_category = {row["category_id"]: row for row in rows}
-    for candidate in (*path, None):
-        row = by_category.get(candidate)
-        if row is not None:
-            return Ladder(int(row["id"]), frozenset(row["metrics"] or ()), tuple(row["levels"]))
-    return None

@@ -41,13 +41,20 @@ class Outcome:
 
 
 async def evaluate_ticket(
-    store: Store, ticket_id: int, calendars: _config.CalendarCache, *, rearm: bool = False
+    store: Store,
+    ticket_id: int,
+    calendars: _config.CalendarCache,
+    *,
+    rearm: bool = False,
+    memo: _config.ConfigMemo | None = None,
 ) -> Outcome | None:
     """Bring `ticket_id`'s clocks up to `store.now()`; None when the ticket does not exist.
 
     `rearm` forces a fresh wake-up key (the wake-up job and the reconciliation pass use it, as
     the job that would have fired at the armed instant is the one running or was lost).
+    `memo` shares policies and ladders between evaluations in the same unit of work.
     """
+    memo = memo or _config.ConfigMemo()
     now = store.now()
     state = await _lock(store, ticket_id, now)
     ticket = (
@@ -56,7 +63,7 @@ async def evaluate_ticket(
     if ticket is None or state is None:
         return None
     view = await _config.ticket_view(store, ticket)
-    rule = first_match(await _config.load_rules(store), view)
+    rule = first_match(await memo.rules(store), view)
     targets = rule.targets_for(view.priority) if rule is not None else ()
     log = await _target_log(
         store, ticket, rule.id if rule else None, rule.calendar_id if rule else None, targets, now
@@ -66,7 +73,7 @@ async def evaluate_ticket(
     clocks = evaluate(targets_from_json(log[0]["targets"]), facts, calendar, now)
 
     outcome = Outcome(ticket_id, None, False, int(state["version"]))
-    ladder = await _config.ladder_for(store, view.category_path)
+    ladder = await memo.ladder_for(store, view.category_path)
     previous = await _previous_clocks(store, ticket_id)
     fired, acked = await _escalations(store, ticket_id)
     due_times: list[datetime] = []

@@ -15,7 +15,7 @@ from helpdesk import events
 from helpdesk.domain import OPEN_STATUSES
 from helpdesk.runtime import Periodic, Runtime
 from helpdesk.tables import ticket_t
-from sla._config import CalendarCache
+from sla._config import CalendarCache, ConfigMemo
 from sla.evaluation import Outcome, evaluate_ticket
 from sla.tables import clock_t, escalation_t
 from sla.webhooks import post_webhook
@@ -48,12 +48,13 @@ class SlaRunner:
         """Evaluate several tickets in one unit of work (one commit, so one fsync on SQLite),
         each in a savepoint so one broken ticket cannot hold back the others."""
         outcomes: list[Outcome] = []
+        memo = ConfigMemo()
         async with self.rt.stores() as store:
             for ticket_id in ticket_ids:
                 try:
                     async with store.savepoint():
                         outcome = await evaluate_ticket(
-                            store, ticket_id, self.calendars, rearm=rearm
+                            store, ticket_id, self.calendars, rearm=rearm, memo=memo
                         )
                 except Exception:
                     log.exception("SLA evaluation failed for ticket %s", ticket_id)
