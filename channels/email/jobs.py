@@ -46,7 +46,8 @@ class Pollers:
         self._owner = uuid.uuid4().hex
         self._redis: Redis | None = None
 
-    def _lock_key(self, rt: Runtime, mailbox_id: int) -> str:
+    @staticmethod
+    def _lock_key(mailbox_id: int) -> str:
         return f"helpdesk:email:poller:{mailbox_id}"
 
     async def supervise(self, rt: Runtime) -> int:
@@ -90,7 +91,7 @@ class Pollers:
     async def _acquire(self, rt: Runtime, mailbox_id: int) -> bool:
         try:
             got = await self._client(rt).set(
-                self._lock_key(rt, mailbox_id), self._owner, nx=True, px=LOCK_MS
+                self._lock_key(mailbox_id), self._owner, nx=True, px=LOCK_MS
             )
         except Exception as exc:  # Redis down: poll nothing rather than twice
             log.warning("email poller lock unavailable: %s", exc)
@@ -98,7 +99,7 @@ class Pollers:
         return bool(got)
 
     async def _keep_lock(self, rt: Runtime, poller: MailboxPoller) -> None:
-        key = self._lock_key(rt, poller.mailbox_id)
+        key = self._lock_key(poller.mailbox_id)
         while True:
             await asyncio.sleep(LOCK_MS / 3000)
             try:
@@ -113,7 +114,7 @@ class Pollers:
 
     async def _release(self, rt: Runtime, mailbox_id: int) -> None:
         with contextlib.suppress(Exception):
-            await self._client(rt).eval(_RELEASE, 1, self._lock_key(rt, mailbox_id), self._owner)  # type: ignore[misc]
+            await self._client(rt).eval(_RELEASE, 1, self._lock_key(mailbox_id), self._owner)  # type: ignore[misc]
 
     async def close(self) -> None:
         """Stop every poller of this process (they finish their current step first)."""

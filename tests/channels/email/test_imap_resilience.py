@@ -16,6 +16,7 @@ from channels.email.poller import Timing
 from channels.email.tables import checkpoint_t
 from helpdesk.app import create_app
 from helpdesk.runtime import Runtime
+from helpdesk.settings import Settings
 from tests.channels.email._mailbox_support import (
     add_mailbox,
     agent,
@@ -225,3 +226,10 @@ async def test_checkpoint_and_uidvalidity(
 async def _seen(user: MailUser, count: int = 1) -> bool:
     got = await asyncio.to_thread(user.messages)
     return len(got) == count and all(m.seen for m in got)
+
+
+def test_arq_workers_run_the_poller_supervisor(settings: Settings, redis_url: str) -> None:
+    from helpdesk.worker import worker_settings
+
+    config = worker_settings(settings.with_changes(redis_url=redis_url))
+    assert "cron:email_pollers" in {job.name for job in config["cron_jobs"]}
