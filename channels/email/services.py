@@ -52,9 +52,16 @@ async def update_mailbox(store: Store, box: SecretBox, name: str, patch: Mailbox
     values: dict[str, Any] = patch.model_dump(exclude_unset=True)
     if values.get("address") and values["address"] != row["address"]:
         await _unique(store, address=values["address"])
-    for field in ("address", "imap_host", "imap_port", "imap_user", "imap_folder", "smtp_host"):
+    for field in ("smtp_user", "smtp_password"):
         if field in values and values[field] is None:
-            raise ValidationFailed({field: "cannot be empty"})
+            values[field] = ""  # no SMTP login
+    empty = {
+        field: "cannot be null"
+        for field, value in values.items()
+        if value is None and field not in ("default_category", "default_team")
+    }
+    if empty:
+        raise ValidationFailed(empty)
     for secret in _SECRETS:
         if secret in values:
             values[secret] = box.encrypt(values[secret]) if values[secret] else ""

@@ -96,6 +96,13 @@ async def test_bad_input_gets_422_per_field(client: httpx.AsyncClient) -> None:
     assert set(twice.json()["fields"]) == {"name", "address"}
     extra = await client.patch("/api/v1/mailboxes/support", json={"password": "x"})
     assert extra.status_code == 422 and "password" in extra.json()["fields"]
+    nulls = await client.patch(
+        "/api/v1/mailboxes/support", json={"imap_tls": None, "active": None, "smtp_user": None}
+    )
+    assert nulls.status_code == 422
+    assert set(nulls.json()["fields"]) == {"imap_tls", "active"}
+    cleared = await client.patch("/api/v1/mailboxes/support", json={"default_team": None})
+    assert cleared.status_code == 200
 
 
 async def test_only_admins(client: httpx.AsyncClient, email_rt: Runtime) -> None:
