@@ -270,6 +270,11 @@ class Clients:
             # initialize() checks the token (getMe) and opens the HTTP clients that shutdown()
             # closes again; an uninitialised Bot would leak its connections on shutdown.
             await bot.initialize()
+            raced = self.bots.get(key)
+            if raced is not None:
+                # Another task built the same client meanwhile: keep one, close the other.
+                await bot.shutdown()
+                return raced
             self.bots[key] = bot
         return bot
 

@@ -38,8 +38,8 @@ class TelegramSender:
 
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
         config, chat_id = await self._target(message)
-        bot = await self._state.clients.get(config)
         try:
+            bot = await self._state.clients.get(config)
             return await _deliver(bot, config, chat_id, message)
         except RetryAfter as exc:
             raise DeliveryError(

@@ -8,9 +8,10 @@ status flip is what makes a second run of the same job do nothing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -39,10 +40,19 @@ POLL_LIMIT = 100
 
 @dataclass
 class ChatState:
-    """What the channel's jobs share in one process: the secret box and the Bot API clients."""
+    """What the channel's jobs share in one process: the secret box, the Bot API clients, and
+    one lock per chat so that a chat's updates (an album's parts arrive together) are processed
+    one at a time and in order: two at once could each open a ticket for a new conversation."""
 
     box: SecretBox
     clients: Clients
+    locks: dict[tuple[int, int | None], asyncio.Lock] = field(default_factory=dict)
+
+    def lock(self, bot_id: int, chat_id: int | None) -> asyncio.Lock:
+        if len(self.locks) > 10_000:
+            # Forget idle locks now and then; a lock only matters while it is held.
+            self.locks = {k: v for k, v in self.locks.items() if v.locked()}
+        return self.locks.setdefault((bot_id, chat_id), asyncio.Lock())
 
 
 async def receive(rt: Runtime, bot: BotConfig, data: dict[str, Any]) -> bool:
@@ -59,6 +69,15 @@ async def receive(rt: Runtime, bot: BotConfig, data: dict[str, Any]) -> bool:
 
 async def process_update(rt: Runtime, state: ChatState, row_id: int) -> str:
     """Act on one stored update, once. Returns what happened, for the job log."""
+    async with rt.stores() as store:
+        row = await chat.load_update(store, row_id)
+    if row is None or row["status"] != "pending":
+        return "already processed"
+    async with state.lock(int(row["bot_id"]), _raw_chat_id(row["raw"])):
+        return await _process(rt, state, row_id)
+
+
+async def _process(rt: Runtime, state: ChatState, row_id: int) -> str:
     async with rt.stores() as store:
         row = await chat.load_update(store, row_id)
         if row is None or row["status"] != "pending":
