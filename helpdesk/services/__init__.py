@@ -6,6 +6,7 @@ dispatches the events.
 """
 
 from helpdesk.services._common import Actor
+from helpdesk.services._inbound import IngestResult
 from helpdesk.services.customers import add_participant, resolve_customer
 from helpdesk.services.directory import (
     add_member,
@@ -16,7 +17,7 @@ from helpdesk.services.directory import (
     create_user,
     revoke_token,
 )
-from helpdesk.services.ingest import IngestResult, ingest
+from helpdesk.services.ingest import ingest
 from helpdesk.services.messages import Posted, add_note, reply
 from helpdesk.services.quarantine import quarantine, resolve_quarantine
 from helpdesk.services.tickets import (

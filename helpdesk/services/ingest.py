@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from channels.base import Attachment, InboundMessage, Machine
+from channels.base import InboundMessage, Machine
 from helpdesk import events
 from helpdesk.domain import (
     AuthorKind,
-    DeliveryState,
     Direction,
     ParticipantRole,
     Priority,
@@ -22,10 +19,11 @@ from helpdesk.domain import (
 from helpdesk.security import new_ticket_token
 from helpdesk.services import customers
 from helpdesk.services._common import Actor, audit, next_number, touch
+from helpdesk.services._inbound import IngestResult, as_bytes, store_inbound_message
+from helpdesk.services.bounces import ingest_bounce
 from helpdesk.services.quarantine import quarantine
 from helpdesk.store import Store
 from helpdesk.tables import (
-    attachment_t,
     category_t,
     message_t,
     thread_key_t,
@@ -34,19 +32,6 @@ from helpdesk.tables import (
 
 _MAX_ATTEMPTS = 3
 _MERGE_CHAIN_LIMIT = 20
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """Where a message landed. `ticket_id` is None only for machine mail that belongs to no
-    ticket (it is quarantined, with `quarantine_id` set, rather than opening a ticket)."""
-
-    ticket_id: int | None
-    ticket_number: int | None
-    message_id: int | None
-    new: bool  # False when this (channel, external id) was already stored
-    opened_ticket: bool = False
-    quarantine_id: int | None = None
 
 
 async def ingest(store: Store, message: InboundMessage, raw: bytes | None = None) -> IngestResult:
@@ -88,7 +73,6 @@ _EXISTING = (
     )
 )
 _INSERT_TICKET = insert(ticket_t).returning(ticket_t.c.id)
-_INSERT_MESSAGE = insert(message_t).returning(message_t.c.id)
 _THREAD_KEY = select(thread_key_t.c.ticket_id).where(thread_key_t.c.key == bindparam("key"))
 
 
@@ -108,7 +92,7 @@ async def _ingest_new(store: Store, message: InboundMessage, raw: bytes | None) 
     customer_id = await customers.resolve_customer(store, message.sender, language=message.language)
 
     if message.machine is Machine.BOUNCE:
-        return await _ingest_bounce(store, message, customer_id, raw, raw_ref)
+        return await ingest_bounce(store, message, customer_id, raw, raw_ref)
 
     ticket = None if message.start_new else await _find_ticket(store, message, customer_id)
     opened = False
@@ -125,14 +109,14 @@ async def _ingest_new(store: Store, message: InboundMessage, raw: bytes | None) 
                 channel=message.channel,
                 source=message.source,
                 reason=f"{message.machine.value} that belongs to no ticket",
-                raw=raw if raw is not None else _as_bytes(message),
+                raw=raw if raw is not None else as_bytes(message),
             )
             return IngestResult(None, None, None, new=True, quarantine_id=qid)
         ticket = await _open_ticket(store, message, customer_id, follow_up_of)
         opened = True
 
     ticket_id = int(ticket["id"])
-    message_id = await _store_message(store, ticket_id, message, customer_id, raw_ref)
+    message_id = await store_inbound_message(store, ticket_id, message, customer_id, raw_ref)
     if not opened:
         await _join_existing(store, ticket, message, customer_id)
     if message.conversation_key:
@@ -293,84 +277,6 @@ async def _join_existing(
     store.record(events.StatusChanged(ticket_id=ticket_id, at=store.now(), old=old, new=new))
 
 
-async def _store_message(
-    store: Store,
-    ticket_id: int,
-    message: InboundMessage,
-    customer_id: int,
-    raw_ref: str | None,
-    *,
-    author_kind: AuthorKind = AuthorKind.CUSTOMER,
-) -> int:
-    now = store.now()
-    meta: dict[str, object] = {"sent_at": message.received_at.isoformat()}
-    if message.extra:
-        meta["extra"] = [list(pair) for pair in message.extra]
-    if message.recipients:
-        meta["to"] = [i.address for i in message.recipients]
-    if message.cc:
-        meta["cc"] = [i.address for i in message.cc]
-    message_id = (
-        await store.execute(
-            _INSERT_MESSAGE,
-            {
-                "ticket_id": ticket_id,
-                "direction": Direction.INBOUND.value,
-                "author_kind": author_kind.value,
-                "author_customer_id": customer_id,
-                "author_user_id": None,
-                "channel": message.channel,
-                "external_id": message.external_id,
-                "subject": message.subject[:998],
-                "text": message.text,
-                "full_text": message.full_text or message.text,
-                "html": message.html,
-                "references": list(message.references),
-                "machine": message.machine.value if message.machine else None,
-                "delivery_state": None,
-                "delivery_error": None,
-                "raw_ref": raw_ref,
-                "meta": meta,
-                "created_at": now,
-            },
-        )
-    ).scalar_one()
-    await store.execute(
-        store.insert_ignoring_duplicates(thread_key_t),
-        {"key": message.external_id, "ticket_id": ticket_id, "message_id": message_id},
-    )
-    if message.attachments:
-        await store_attachments(store, message_id, message.attachments)
-    return int(message_id)
-
-
-async def store_attachments(
-    store: Store, message_id: int, attachments: tuple[Attachment, ...]
-) -> None:
-    rows = []
-    for attachment in attachments:
-        if attachment.content is not None:
-            sha = await store.blobs.put(attachment.content)
-        elif attachment.stored_ref is not None:
-            sha = attachment.stored_ref
-        else:
-            continue
-        rows.append(
-            {
-                "message_id": message_id,
-                "filename": attachment.filename[:500] or "attachment",
-                "content_type": attachment.content_type[:200],
-                "size": attachment.size,
-                "sha256": sha,
-                "content_id": attachment.content_id,
-                "inline": attachment.inline,
-                "created_at": store.now(),
-            }
-        )
-    if rows:
-        await store.execute(insert(attachment_t), rows)
-
-
 async def _point_conversation(store: Store, key: str, ticket_id: int) -> None:
     """A chat keeps one key; it follows the conversation into each new ticket."""
     await store.execute(
@@ -380,95 +286,6 @@ async def _point_conversation(store: Store, key: str, ticket_id: int) -> None:
     )
 
 
-async def _ingest_bounce(
-    store: Store,
-    message: InboundMessage,
-    customer_id: int,
-    raw: bytes | None,
-    raw_ref: str | None,
-) -> IngestResult:
-    """A delivery failure: mark our original message failed; never open a ticket."""
-    original_id = message.bounce.original_message_id if message.bounce else None
-    target = None
-    if original_id:
-        target = (
-            await store.execute(
-                select(thread_key_t.c.ticket_id, thread_key_t.c.message_id).where(
-                    thread_key_t.c.key == original_id
-                )
-            )
-        ).first()
-    if target is None:
-        # Try the references too: some MTAs quote the original headers only there.
-        for key in message.references:
-            target = (
-                await store.execute(
-                    select(thread_key_t.c.ticket_id, thread_key_t.c.message_id).where(
-                        thread_key_t.c.key == key
-                    )
-                )
-            ).first()
-            if target is not None:
-                break
-    if target is None:
-        qid = await quarantine(
-            store,
-            channel=message.channel,
-            source=message.source,
-            reason="bounce for a message this helpdesk did not send",
-            raw=raw if raw is not None else _as_bytes(message),
-        )
-        return IngestResult(None, None, None, new=True, quarantine_id=qid)
-
-    ticket_id = int(target.ticket_id)
-    failed = message.bounce.recipients if message.bounce else ()
-    permanent = any(r.permanent for r in failed) or not failed
-    reason = (
-        "; ".join(f"{r.address}: {r.status or '?'} {r.diagnostic}".strip() for r in failed)
-        or "delivery failed"
-    )
-    if target.message_id is not None:
-        await store.execute(
-            update(message_t)
-            .where(message_t.c.id == target.message_id)
-            .values(
-                delivery_state=(DeliveryState.FAILED if permanent else DeliveryState.SENT).value,
-                delivery_error=("bounced: " if permanent else "delayed: ") + reason,
-            )
-        )
-    message_id = await _store_message(
-        store, ticket_id, message, customer_id, raw_ref, author_kind=AuthorKind.SYSTEM
-    )
-    await audit(
-        store,
-        ticket_id,
-        Actor.system(),
-        "delivery_failed" if permanent else "delivery_delayed",
-        message_id=target.message_id,
-        reason=reason,
-    )
-    if target.message_id is not None:
-        store.record(
-            events.DeliveryFailed(
-                ticket_id=ticket_id,
-                at=store.now(),
-                message_id=int(target.message_id),
-                permanent=permanent,
-                reason=reason,
-            )
-        )
-    number = (
-        await store.execute(select(ticket_t.c.number).where(ticket_t.c.id == ticket_id))
-    ).scalar_one()
-    return IngestResult(ticket_id, int(number), message_id, new=True)
-
-
 def _subject_from_text(text: str) -> str:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return (first[:77] + "...") if len(first) > 80 else (first or "(no subject)")
-
-
-def _as_bytes(message: InboundMessage) -> bytes:
-    return (
-        f"From: {message.sender.address}\nSubject: {message.subject}\n\n{message.full_text}"
-    ).encode()

@@ -21,7 +21,7 @@ from helpdesk.domain import (
 )
 from helpdesk.errors import Conflict, ValidationFailed
 from helpdesk.services._common import Actor, audit, ticket_row, touch
-from helpdesk.services.ingest import store_attachments
+from helpdesk.services.attachments import store_attachments
 from helpdesk.store import Store
 from helpdesk.tables import message_t, outbox_t
 

@@ -15,7 +15,8 @@ from helpdesk.domain import Role, Status, can_transition, normalise_tag
 from helpdesk.errors import Conflict, ValidationFailed
 from helpdesk.services import customers
 from helpdesk.services._common import Actor, audit, ticket_row, touch
-from helpdesk.services.ingest import IngestResult, ingest
+from helpdesk.services._inbound import IngestResult
+from helpdesk.services.ingest import ingest
 from helpdesk.store import Store
 from helpdesk.tables import category_t, participant_t, team_member_t, team_t, thread_key_t, user_t
 

@@ -12,6 +12,7 @@ from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from tests.api.conftest import Directory
 from tests.core.factory import email_in
+from tests.core.senders import RecordingSender
 from tests.fixtures_db import scheduler_of
 
 API = "/api/v1"
@@ -253,6 +254,7 @@ async def test_patch_rejects_impossible_changes(
 async def test_reply_note_and_delivery_state(
     client: httpx.AsyncClient, directory: Directory, runtime: Runtime
 ) -> None:
+    runtime.senders["email"] = sender = RecordingSender()
     ticket_id = await _ticket(runtime, category="billing")
     auth = directory.auth("alice")
     reply = await client.post(
@@ -274,6 +276,7 @@ async def test_reply_note_and_delivery_state(
     assert detail["status"] == "solved"
     outbound = [m for m in detail["messages"] if m["direction"] == "outbound"]
     assert outbound[0]["delivery_state"] == "sent"
+    assert [m.text for m in sender.sent] == ["Refunded."]
     assert "<script>" not in outbound[0]["html"]
     assert [m["direction"] for m in detail["messages"]] == ["inbound", "outbound", "note"]
 
