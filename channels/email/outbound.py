@@ -35,8 +35,14 @@ class EmailSender:
         box = SecretBox(self.rt.settings.secret_key)
         async with self.rt.stores() as store:
             mailbox = await queries.sending_mailbox(store, box, message.source)
+            configured = mailbox is not None or await queries.any_mailbox(store)
+        if mailbox is None and (self.channel != "email" or not configured):
+            # Email is not set up (or, for phone/form tickets, not active): keep the core's
+            # behaviour for channels without a sender, the reply stays on the ticket only.
+            return await self.rt.fallback_sender.send(message)
+        async with self.rt.stores() as store:
             if mailbox is None:
-                raise DeliveryError("no active mailbox is configured to send from", permanent=False)
+                raise DeliveryError("every mailbox is inactive; none to send from", permanent=False)
             if message.kind == "auto_reply":
                 await _may_auto_reply(store, message)
                 for recipient in message.to:

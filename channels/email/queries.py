@@ -85,6 +85,11 @@ async def sending_mailbox(store: Store, box: SecretBox, source: str | None) -> M
     return None if row is None else decrypt(row, box)
 
 
+async def any_mailbox(store: Store) -> bool:
+    """Is email set up at all (a mailbox exists, active or not)?"""
+    return (await store.execute(select(mailbox_t.c.id).limit(1))).first() is not None
+
+
 async def own_addresses(store: Store) -> frozenset[str]:
     """Every support address of ours, so mail from them is never imported as a customer's."""
     rows = await store.execute(select(mailbox_t.c.address))

@@ -241,8 +241,18 @@ async def test_tls_modes_with_login(
     assert got.tls and got.auth_login == "agent@example.test"
 
 
-async def test_no_mailbox_is_a_transient_failure(email_rt: Runtime) -> None:
+async def test_without_mailboxes_replies_stay_on_the_ticket_and_inactive_ones_wait(
+    email_rt: Runtime, mailbox: MailUser, smtp_sink: SmtpServer
+) -> None:
     rt = email_rt
-    message_id = await _reply(rt, await _ticket(rt))
-    state, error = await _state(rt, message_id)
-    assert state == DeliveryState.QUEUED.value and "no active mailbox" in (error or "")
+    # Email not set up: the core's fallback (the reply is kept on the ticket only).
+    unset = await _reply(rt, await _ticket(rt))
+    assert (await _state(rt, unset))[0] == DeliveryState.SENT.value
+    # Set up but switched off: email replies wait (retried), phone tickets keep the fallback.
+    await add_mailbox(rt, mailbox, smtp_sink, active=False)
+    waiting = await _reply(rt, await _ticket(rt))
+    state, error = await _state(rt, waiting)
+    assert state == DeliveryState.QUEUED.value and "inactive" in (error or "")
+    phone = await _reply(rt, await _ticket(rt, channel="phone", source=None))
+    assert (await _state(rt, phone))[0] == DeliveryState.SENT.value
+    assert not smtp_sink.received
