@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from channels.chat.tables import update_t
 from helpdesk import services
 from helpdesk.domain import DeliveryState, Status
 from helpdesk.services import Actor, TicketChanges
+from helpdesk.tables import quarantine_t
 from tests.channels.chat.conftest import SECOND_TOKEN, Chat
 from tests.support.telegram_api import text_message_update
 
@@ -130,3 +133,16 @@ async def test_a_user_who_blocked_the_bot_marks_the_reply_failed(chat: Chat) -> 
     [reply] = [m for m in await chat.messages() if m["id"] == message_id]
     assert reply["delivery_state"] == DeliveryState.FAILED.value
     assert "blocked" in reply["delivery_error"]
+
+
+async def test_an_update_nothing_can_parse_is_quarantined_with_its_raw_json(chat: Chat) -> None:
+    broken = {"update_id": 901, "message": {"message_id": 1, "chat": "not a chat", "text": "hi"}}
+    response = await chat.send(broken)
+    assert response.status_code == 200  # acknowledged: Telegram must not redeliver it forever
+    async with chat.rt.stores() as store:
+        [entry] = (await store.execute(select(quarantine_t))).mappings().all()
+        [row] = (await store.execute(select(update_t))).mappings().all()
+    assert entry["channel"] == "telegram" and entry["source"] == "support"
+    assert json.loads(entry["raw"]) == broken
+    assert row["status"] == "failed" and "quarantined" in row["outcome"]
+    assert await chat.tickets() == []
