@@ -113,6 +113,9 @@ async def _process(rt: Runtime, state: ChatState, row_id: int) -> str:
             )
             await chat.finish_update(store, row_id, "failed", f"quarantined as #{qid}: {exc}")
         return f"quarantined: {exc}"
+    if action.kind == "ignore":
+        log.info("telegram update %s of bot %s ignored: %s", row["update_id"], config.name,
+                 action.note)  # fmt: skip
     await _after_commit(rt, config, bot, action, ticket_id)
     return _outcome(action)
 
