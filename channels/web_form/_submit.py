@@ -62,7 +62,6 @@ class Submission:
         )
         if not allowed:
             self.refuse(403, self.t["forbidden_origin"])
-        await self.check_rate("client_ip", _http.client_ip(self.request))
         if not self.json and self.content_type not in _MULTIPART:
             self.refuse(415, self.t["unsupported"])
         limit = _http.body_limit(self.form, json=self.json)
@@ -225,7 +224,11 @@ class Submission:
     async def accept(
         self, accepted: Accepted, attachments: tuple[Any, ...], submission_id: str
     ) -> tuple[int, bool]:
-        await self.check_rate("email", accepted.email)
+        async with self.rt.stores() as store:
+            earlier = await queries.find_submission(store, f"{self.form.slug}:{submission_id}")
+        if earlier is None:  # a replay (reload, double click) is not another submission
+            await self.check_rate("client_ip", _http.client_ip(self.request))
+            await self.check_rate("email", accepted.email)
         try:
             async with self.rt.stores() as store:
                 done = await services.submit(

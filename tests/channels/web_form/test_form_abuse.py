@@ -111,6 +111,7 @@ async def test_flooding_from_one_address_is_429_with_retry_after(
         response = await client.post(
             "/forms/support",
             json={**valid_fields(email=f"user{i}@example.com"), "consent": True},
+            headers={"Idempotency-Key": f"flood-{i:04d}"},
         )
         assert response.status_code == 201, response.text
         clock.advance(seconds=30)
@@ -120,6 +121,12 @@ async def test_flooding_from_one_address_is_429_with_retry_after(
     assert flood.status_code == 429
     assert int(flood.headers["retry-after"]) == 600 - 150
     assert "too many requests" in flood.json()["error"]
+    replay = await client.post(
+        "/forms/support",
+        json={**valid_fields(email="user4@example.com"), "consent": True},
+        headers={"Idempotency-Key": "flood-0004"},
+    )
+    assert replay.status_code == 200  # the same submission again is not a sixth one
     hidden = await open_form(client)
     page = await client.post("/forms/support", data={**hidden, **valid_fields()})
     assert page.status_code == 429 and "Try again in 8 minutes" in page.text
