@@ -42,8 +42,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "expired": "This form has expired. Check your answers and send it again.",
         "thanks_title": "Thank you, we received your request",
         "thanks_number": "Your ticket number is",
-        "thanks_email": "We sent a confirmation to {email}. Reply to that email to add "
-        "anything to your request.",
+        "thanks_email": "We are sending a confirmation to {email}. Reply to that email to "
+        "add anything to your request.",
         "thanks_keep": "Keep this number: quote it when you contact us about this request.",
         "new_request": "Send another request",
         "rate_limited": "You have sent too many requests in a short time. Try again in {minutes} "
@@ -97,8 +97,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "expired": "Bu formun süresi doldu. Yanıtlarınızı kontrol edip yeniden gönderin.",
         "thanks_title": "Teşekkürler, talebinizi aldık",
         "thanks_number": "Talep numaranız",
-        "thanks_email": "{email} adresine bir onay gönderdik. Talebinize ekleme yapmak için bu "
-        "e-postayı yanıtlayın.",
+        "thanks_email": "{email} adresine bir onay gönderiyoruz. Talebinize ekleme yapmak için "
+        "bu e-postayı yanıtlayın.",
         "thanks_keep": "Bu numarayı saklayın: bu talep hakkında bize yazarken belirtin.",
         "new_request": "Yeni bir talep gönder",
         "rate_limited": "Kısa sürede çok fazla talep gönderdiniz. {minutes} dakika sonra yeniden "
