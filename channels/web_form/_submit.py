@@ -122,6 +122,9 @@ class Submission:
         ) as data:
             values = _text_values(data)
             uploads = await _uploads(data)
+        asked = values.get("lang", "")
+        if "lang" not in self.request.query_params and asked in self.form.definition.languages:
+            self.lang, self.t = asked, texts(asked)  # the page's language, from its hidden field
         if values.get("website"):
             self.refuse(400, self.t["spam"])
         submission_id = values.get("submission_id", "")

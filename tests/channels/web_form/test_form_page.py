@@ -165,3 +165,12 @@ async def test_over_https_the_csrf_cookie_works_inside_a_third_party_iframe(
     cookie = page.headers["set-cookie"].lower()
     assert "samesite=none" in cookie and "secure" in cookie and "partitioned" in cookie
     assert "httponly" in cookie and "path=/forms" in cookie
+
+
+async def test_the_hidden_language_field_keeps_the_page_language(
+    client: httpx.AsyncClient,
+) -> None:
+    hidden = await open_form(client, "/forms/support?lang=tr")
+    assert hidden["lang"] == "tr"
+    page = await client.post("/forms/support", data={**hidden, **valid_fields(email="x")})
+    assert page.status_code == 422 and '<html lang="tr">' in page.text
