@@ -123,13 +123,18 @@ async def test_in_process_timers_escalate_on_time_across_a_restart(settings: Set
         await second.close()
 
 
-async def _worker(settings: Settings, sender: RecordingSender, *, burst: bool) -> Worker:
+async def _worker(
+    settings: Settings, sender: RecordingSender, *, burst: bool, runtimes: list[Runtime]
+) -> Worker:
     kwargs = worker_settings(settings, clock=SystemClock())
     startup = kwargs["on_startup"]
 
     async def on_startup(ctx: dict[str, object]) -> None:
         await startup(ctx)
-        ctx["runtime"].senders["email"] = sender  # type: ignore[attr-defined]
+        runtime = ctx["runtime"]
+        assert isinstance(runtime, Runtime)
+        runtime.senders["email"] = sender
+        runtimes.append(runtime)
 
     kwargs.update(on_startup=on_startup, burst=burst, handle_signals=False, poll_delay=0.02)
     return Worker(**kwargs)
@@ -149,15 +154,19 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     sender = RecordingSender()
     observer = assemble(settings.with_changes(redis_url=None), clock=SystemClock())
 
-    doomed = await _worker(settings, sender, burst=False)
+    dead: list[Runtime] = []
+    doomed = await _worker(settings, sender, burst=False, runtimes=dead)
     running = asyncio.create_task(doomed.main())
     await _wait_for(observer, 1)
     running.cancel()  # killed mid-ladder: no shutdown, its jobs stay in Redis
     with contextlib.suppress(asyncio.CancelledError):
         await running
-    await doomed.close()
+    with contextlib.suppress(asyncio.CancelledError):
+        await doomed.close()
+    for runtime in dead:  # what the operating system would reclaim from a killed process
+        await runtime.close()
 
-    successor = await _worker(settings, sender, burst=True)
+    successor = await _worker(settings, sender, burst=True, runtimes=[])
     await successor.main()  # runs until nothing is queued, deferred wake-ups included
     await successor.close()
     try:
