@@ -82,10 +82,11 @@ async def _wait_for(rt: Runtime, levels: int, limit: float = 15.0) -> None:
             await asyncio.sleep(0.05)
 
 
-async def _check(rt: Runtime, ticket_id: int) -> None:
+async def _check(rt: Runtime, ticket_id: int, within: timedelta = ON_TIME * 2) -> None:
     fired = await _fired(rt)
     assert [level for level, _ in fired] == [0, 1, 2]
-    assert all(timedelta(0) <= late < ON_TIME * 2 for _, late in fired), fired
+    assert timedelta(0) <= fired[0][1] < ON_TIME * 2, fired
+    assert all(timedelta(0) <= late < within for _, late in fired), fired
     async with rt.stores() as store:
         clock = (
             (await store.execute(select(clock_t).where(clock_t.c.ticket_id == ticket_id)))
@@ -166,11 +167,26 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     for runtime in dead:  # what the operating system would reclaim from a killed process
         await runtime.close()
 
-    successor = await _worker(settings, sender, burst=True, runtimes=[])
-    await successor.main()  # runs until nothing is queued, deferred wake-ups included
-    await successor.close()
+    # A job the dead worker was running stays "in progress" in Redis until arq's job timeout;
+    # if that was the wake-up that arms the next level, the reconciliation pass (every 30 s)
+    # fires the level instead, so nothing is more than a pass late.
+    alive: list[Runtime] = []
+    successor = await _worker(settings, sender, burst=False, runtimes=alive)
+    serving = asyncio.create_task(successor.main())
     try:
-        await _check(observer, ticket_id)
+        await _wait_for(observer, 3, limit=90)
+        async with asyncio.timeout(10):
+            while len(sender.sent) < 3:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # room for a duplicate to show up, if there were one
+        await _check(observer, ticket_id, within=timedelta(seconds=35))
         assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3
     finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+        with contextlib.suppress(asyncio.CancelledError):
+            await successor.close()
+        for runtime in alive:
+            await runtime.close()
         await observer.close()
