@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +43,7 @@ async def ingest(store: Store, message: InboundMessage, raw: bytes | None = None
     the first one's result with `new=False`. `raw` (the bytes as received) is kept as a blob so
     the original can be shown and re-parsed later.
     """
+    message = _without_nul(message)
     if store.dialect == "sqlite":
         # SQLite transactions here hold the only write lock (BEGIN IMMEDIATE): no concurrent
         # writer can race us between the check and the insert, so no savepoint is needed.
@@ -289,3 +292,23 @@ async def _point_conversation(store: Store, key: str, ticket_id: int) -> None:
 def _subject_from_text(text: str) -> str:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return (first[:77] + "...") if len(first) > 80 else (first or "(no subject)")
+
+
+def _without_nul(message: InboundMessage) -> InboundMessage:
+    """NUL characters become U+FFFD: PostgreSQL refuses them in text, SQLite keeps them, and the
+    same mail must land the same way on both."""
+    texts = (message.subject, message.text, message.full_text, message.html or "")
+    if not any("\x00" in t for t in texts) and "\x00" not in message.sender.display_name:
+        return message
+
+    def clean(value: str) -> str:
+        return value.replace("\x00", "\ufffd")
+
+    return replace(
+        message,
+        subject=clean(message.subject),
+        text=clean(message.text),
+        full_text=clean(message.full_text),
+        html=clean(message.html) if message.html is not None else None,
+        sender=replace(message.sender, display_name=clean(message.sender.display_name)),
+    )

@@ -322,3 +322,13 @@ async def _drain(rt: Runtime) -> None:
     from tests.fixtures_db import scheduler_of
 
     await scheduler_of(rt).drain()
+
+
+async def test_nul_characters_land_the_same_on_every_database(runtime: Runtime) -> None:
+    async with runtime.stores() as store:
+        result = await services.ingest(
+            store, email_in(subject="bad\x00subject", text="a\x00b", name="Eve\x00")
+        )
+        detail = await ticket_detail(store, ADMIN, result.ticket_id or 0)
+    assert detail.ticket["subject"] == "bad\ufffdsubject"
+    assert detail.messages[0]["text"] == "a\ufffdb"
