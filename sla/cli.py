@@ -17,11 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from helpdesk.cli import with_runtime
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import pydantic_fields
 from helpdesk.runtime import Runtime
-from helpdesk.settings import Settings
 from sla import admin
 from sla.handlers import runner_of
 from sla.schemas import CalendarIn, LadderIn, PolicyIn
@@ -44,26 +42,19 @@ def _load(model: type[BaseModel], path: Path) -> BaseModel:
         raise ValidationFailed(pydantic_fields(exc)) from None
 
 
-def _add(settings: Settings, args: argparse.Namespace) -> int:
+async def _add(rt: Runtime, args: argparse.Namespace) -> int:
     model, saver = _KINDS[args.kind]
     data = _load(model, Path(args.file))
-
-    async def body(rt: Runtime) -> int:
-        async with rt.stores() as store:
-            row_id = await saver(store, data)
-        print(f"{args.kind} {row_id} created")
-        return 0
-
-    return with_runtime(settings, body)
+    async with rt.stores() as store:
+        row_id = await saver(store, data)
+    print(f"{args.kind} {row_id} created")
+    return 0
 
 
-def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
-    async def body(rt: Runtime) -> int:
-        handled = await runner_of(rt).reconcile(rt)
-        print(f"{handled} tickets re-evaluated")
-        return 0
-
-    return with_runtime(settings, body)
+async def _reconcile(rt: Runtime, args: argparse.Namespace) -> int:
+    handled = await runner_of(rt).reconcile(rt)
+    print(f"{handled} tickets re-evaluated")
+    return 0
 
 
 def add_commands(subparsers: Any) -> None:
@@ -74,7 +65,7 @@ def add_commands(subparsers: Any) -> None:
         group = commands.add_parser(kind, help=f"manage {kind}s").add_subparsers()
         add = group.add_parser("add", help=f"add a {kind} from a JSON file")
         add.add_argument("file", help="JSON file with the same fields as the API takes")
-        add.set_defaults(run=_add, kind=kind)
+        add.set_defaults(run_in_runtime=_add, kind=kind)
     commands.add_parser("reconcile", help="handle every clock that is due now").set_defaults(
-        run=_reconcile
+        run_in_runtime=_reconcile
     )
