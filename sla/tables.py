@@ -206,8 +206,3 @@ clock_t = table(SlaClock)
 clock_event_t = table(SlaClockEvent)
 escalation_t = table(SlaEscalation)
 notification_t = table(SlaNotification)
-
-SLA_TABLES = (
-    "sla_notification, sla_escalation, sla_clock_event, sla_clock, sla_target_log, "
-    "sla_ticket, sla_ladder, sla_policy, sla_calendar"
-)
