@@ -2,6 +2,8 @@
 HMAC-SHA256 of the body under the instance's secret key, retrying with backoff.
 
 The receiver checks `X-Helpdesk-Signature: sha256=<hex>` against its copy of the secret.
+Delivery is at least once (a job and the reconciliation pass may overlap, a timeout may hide a
+success), so receivers dedupe on `escalation_id`.
 """
 
 from __future__ import annotations
