@@ -6,6 +6,7 @@ definition of what a status means and which moves between statuses are allowed.
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 
 
@@ -118,6 +119,20 @@ def status_after_agent_reply(current: Status, requested: Status | None) -> Statu
 
 def is_open(status: Status) -> bool:
     return status in OPEN_STATUSES
+
+
+MAX_KEY_LENGTH = 500
+
+
+def storage_key(value: str) -> str:
+    """A thread key or external id short enough for every database's index.
+
+    Over-long ids (a broken mailer's 2,000-character Message-ID) become a digest; the same id
+    always gives the same digest, so idempotency and threading still hold.
+    """
+    if len(value) <= MAX_KEY_LENGTH:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def normalise_tag(tag: str) -> str:

@@ -17,6 +17,7 @@ from helpdesk.domain import (
     Priority,
     Status,
     status_after_customer_message,
+    storage_key,
 )
 from helpdesk.security import new_ticket_token
 from helpdesk.services import customers
@@ -43,7 +44,7 @@ async def ingest(store: Store, message: InboundMessage, raw: bytes | None = None
     the first one's result with `new=False`. `raw` (the bytes as received) is kept as a blob so
     the original can be shown and re-parsed later.
     """
-    message = _without_nul(message)
+    message = _normalised(message)
     if store.dialect == "sqlite":
         # SQLite transactions here hold the only write lock (BEGIN IMMEDIATE): no concurrent
         # writer can race us between the check and the insert, so no savepoint is needed.
@@ -294,11 +295,19 @@ def _subject_from_text(text: str) -> str:
     return (first[:77] + "...") if len(first) > 80 else (first or "(no subject)")
 
 
-def _without_nul(message: InboundMessage) -> InboundMessage:
-    """NUL characters become U+FFFD: PostgreSQL refuses them in text, SQLite keeps them, and the
-    same mail must land the same way on both."""
+def _normalised(message: InboundMessage) -> InboundMessage:
+    """The message as every database can store it: NUL characters become U+FFFD (PostgreSQL
+    refuses them in text, SQLite keeps them) and over-long ids become digests (PostgreSQL
+    enforces column lengths, SQLite does not), so the same mail lands the same way on both."""
     texts = (message.subject, message.text, message.full_text, message.html or "")
-    if not any("\x00" in t for t in texts) and "\x00" not in message.sender.display_name:
+    keys = (message.external_id, message.conversation_key or "", *message.references)
+    original = message.bounce.original_message_id if message.bounce else None
+    if (
+        not any("\x00" in t for t in texts)
+        and "\x00" not in message.sender.display_name
+        and all(storage_key(k) == k for k in keys)
+        and (original is None or storage_key(original) == original)
+    ):
         return message
 
     def clean(value: str) -> str:
@@ -306,6 +315,14 @@ def _without_nul(message: InboundMessage) -> InboundMessage:
 
     return replace(
         message,
+        external_id=storage_key(message.external_id),
+        conversation_key=storage_key(message.conversation_key)
+        if message.conversation_key
+        else None,
+        references=tuple(storage_key(r) for r in message.references),
+        bounce=replace(message.bounce, original_message_id=storage_key(original))
+        if message.bounce and original
+        else message.bounce,
         subject=clean(message.subject),
         text=clean(message.text),
         full_text=clean(message.full_text),

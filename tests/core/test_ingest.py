@@ -332,3 +332,16 @@ async def test_nul_characters_land_the_same_on_every_database(runtime: Runtime) 
         detail = await ticket_detail(store, ADMIN, result.ticket_id or 0)
     assert detail.ticket["subject"] == "bad\ufffdsubject"
     assert detail.messages[0]["text"] == "a\ufffdb"
+
+
+async def test_an_overlong_message_id_is_idempotent_and_threads_on_every_database(
+    runtime: Runtime,
+) -> None:
+    long_id = "<" + "x" * 2000 + "@broken.example>"
+    async with runtime.stores() as store:
+        first = await services.ingest(store, email_in(external_id=long_id))
+        again = await services.ingest(store, email_in(external_id=long_id))
+        reply = await services.ingest(store, email_in(text="more", references=(long_id,)))
+    assert first.new
+    assert not again.new
+    assert reply.ticket_id == first.ticket_id
