@@ -7,24 +7,16 @@ import asyncio
 import getpass
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from channels.email import _imap, queries, services
 from channels.email.config import MailboxCreate
-from helpdesk.blobs import BlobStore
-from helpdesk.bus import Bus
 from helpdesk.crypto import SecretBox
-from helpdesk.db import Database
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import jsonable, pydantic_fields
-from helpdesk.migrate import upgrade
-from helpdesk.ports import SystemClock
-from helpdesk.security import Signer
-from helpdesk.settings import Settings
-from helpdesk.store import Store, Stores
+from helpdesk.runtime import Runtime
 
 
 def register(sub: Any) -> None:
@@ -51,40 +43,19 @@ def register(sub: Any) -> None:
         action="store_true",
         help="read the password (used for IMAP and SMTP) from the first line of stdin",
     )
-    add.set_defaults(run=_add)
-    mailbox.add_parser("list", help="list mailboxes and their health").set_defaults(run=_list)
+    add.set_defaults(run_in_runtime=_add)
+    mailbox.add_parser("list", help="list mailboxes and their health").set_defaults(
+        run_in_runtime=_list
+    )
     test = mailbox.add_parser("test", help="log in to IMAP and SMTP now and report")
     test.add_argument("name")
-    test.set_defaults(run=_test)
+    test.set_defaults(run_in_runtime=_test)
     remove = mailbox.add_parser("remove", help="delete a mailbox (its tickets stay)")
     remove.add_argument("name")
-    remove.set_defaults(run=_remove)
+    remove.set_defaults(run_in_runtime=_remove)
 
 
-def _with_store(settings: Settings, body: Callable[[Store], Awaitable[int]]) -> int:
-    """Migrate, open one unit of work, run `body`. Mailbox commands need no jobs or senders,
-    and building the full runtime here would import every other component."""
-    upgrade(settings.database_url)
-
-    async def run() -> int:
-        db = Database(settings.database_url)
-        stores = Stores(
-            db=db,
-            bus=Bus(),
-            clock=SystemClock(),
-            blobs=BlobStore(settings.blob_dir),
-            signer=Signer(settings.secret_key),
-        )
-        try:
-            async with stores() as store:
-                return await body(store)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
-
-
-def _add(settings: Settings, args: argparse.Namespace) -> int:
+async def _add(rt: Runtime, args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -114,63 +85,56 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise ValidationFailed(pydantic_fields(exc)) from None
 
-    async def body(store: Store) -> int:
-        mailbox_id = await services.add_mailbox(store, SecretBox(settings.secret_key), data)
-        print(f"mailbox {data.name} added (id {mailbox_id})")
-        return 0
-
-    return _with_store(settings, body)
+    async with rt.stores() as store:
+        mailbox_id = await services.add_mailbox(store, SecretBox(rt.settings.secret_key), data)
+    print(f"mailbox {data.name} added (id {mailbox_id})")
+    return 0
 
 
-def _list(settings: Settings, args: argparse.Namespace) -> int:
-    async def body(store: Store) -> int:
+async def _list(rt: Runtime, args: argparse.Namespace) -> int:
+    async with rt.stores() as store:
         items = await queries.list_mailboxes(store)
-        print(json.dumps(jsonable(items), indent=2))
-        return 0
-
-    return _with_store(settings, body)
+    print(json.dumps(jsonable(items), indent=2))
+    return 0
 
 
-def _remove(settings: Settings, args: argparse.Namespace) -> int:
-    async def body(store: Store) -> int:
+async def _remove(rt: Runtime, args: argparse.Namespace) -> int:
+    async with rt.stores() as store:
         await services.remove_mailbox(store, args.name)
-        print(f"mailbox {args.name} removed")
-        return 0
-
-    return _with_store(settings, body)
+    print(f"mailbox {args.name} removed")
+    return 0
 
 
-def _test(settings: Settings, args: argparse.Namespace) -> int:
+async def _test(rt: Runtime, args: argparse.Namespace) -> int:
     import aiosmtplib
 
-    async def body(store: Store) -> int:
+    # Read the mailbox, then let the transaction go: the logins below may take seconds.
+    async with rt.stores() as store:
         row = await queries.mailbox_row(store, args.name)
-        mailbox = queries.decrypt(row, SecretBox(settings.secret_key))
-        failures = 0
-        try:
-            client = await asyncio.to_thread(_imap.connect, mailbox, 15.0)
-            folder = await asyncio.to_thread(_imap.select, client, mailbox.imap_folder)
-            await asyncio.to_thread(_imap.logout, client)
-            print(f"IMAP ok: {mailbox.imap_host}:{mailbox.imap_port} (IDLE: {folder.idle})")
-        except Exception as exc:
-            failures += 1
-            print(f"IMAP FAILED: {type(exc).__name__}: {exc}")
-        try:
-            smtp = aiosmtplib.SMTP(
-                hostname=mailbox.smtp_host,
-                port=mailbox.smtp_port,
-                use_tls=mailbox.smtp_tls == "implicit",
-                start_tls=mailbox.smtp_tls == "starttls",
-                timeout=15,
-            )
-            await smtp.connect()
-            if mailbox.smtp_user:
-                await smtp.login(mailbox.smtp_user, mailbox.smtp_password)
-            await smtp.quit()
-            print(f"SMTP ok: {mailbox.smtp_host}:{mailbox.smtp_port}")
-        except Exception as exc:
-            failures += 1
-            print(f"SMTP FAILED: {type(exc).__name__}: {exc}")
-        return 1 if failures else 0
-
-    return _with_store(settings, body)
+    mailbox = queries.decrypt(row, SecretBox(rt.settings.secret_key))
+    failures = 0
+    try:
+        client = await asyncio.to_thread(_imap.connect, mailbox, 15.0)
+        folder = await asyncio.to_thread(_imap.select, client, mailbox.imap_folder)
+        await asyncio.to_thread(_imap.logout, client)
+        print(f"IMAP ok: {mailbox.imap_host}:{mailbox.imap_port} (IDLE: {folder.idle})")
+    except Exception as exc:
+        failures += 1
+        print(f"IMAP FAILED: {type(exc).__name__}: {exc}")
+    try:
+        smtp = aiosmtplib.SMTP(
+            hostname=mailbox.smtp_host,
+            port=mailbox.smtp_port,
+            use_tls=mailbox.smtp_tls == "implicit",
+            start_tls=mailbox.smtp_tls == "starttls",
+            timeout=15,
+        )
+        await smtp.connect()
+        if mailbox.smtp_user:
+            await smtp.login(mailbox.smtp_user, mailbox.smtp_password)
+        await smtp.quit()
+        print(f"SMTP ok: {mailbox.smtp_host}:{mailbox.smtp_port}")
+    except Exception as exc:
+        failures += 1
+        print(f"SMTP FAILED: {type(exc).__name__}: {exc}")
+    return 1 if failures else 0
