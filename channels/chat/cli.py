@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.chat import bots
 from channels.chat.tables import DEFAULT_API_URL, DEFAULT_FILE_URL
-from helpdesk.blobs import BlobStore
-from helpdesk.bus import Bus
 from helpdesk.crypto import SecretBox
-from helpdesk.db import Database
-from helpdesk.migrate import upgrade
-from helpdesk.ports import SystemClock
-from helpdesk.security import Signer
-from helpdesk.settings import Settings
-from helpdesk.store import Stores
+from helpdesk.runtime import Runtime
 
 
 def add_commands(sub: Any) -> None:
@@ -35,45 +26,20 @@ def add_commands(sub: Any) -> None:
     add.add_argument("--greeting-tr")
     add.add_argument("--api-url", default=DEFAULT_API_URL, help="Bot API base (local server)")
     add.add_argument("--file-url", default=DEFAULT_FILE_URL)
-    add.set_defaults(run=_add)
+    add.set_defaults(run_in_runtime=_add)
 
-    bot.add_parser("list", help="list bots (tokens are never shown)").set_defaults(run=_list)
+    bot.add_parser("list", help="list bots (tokens are never shown)").set_defaults(
+        run_in_runtime=_list
+    )
 
     remove = bot.add_parser("remove", help="remove (or deactivate, if it has history) a bot")
     remove.add_argument("name")
-    remove.set_defaults(run=_remove)
+    remove.set_defaults(run_in_runtime=_remove)
 
     hook = bot.add_parser("set-webhook", help="register the webhook with Telegram")
     hook.add_argument("name")
     hook.add_argument("--url", help="public URL (default HELPDESK_BASE_URL + webhook path)")
-    hook.set_defaults(run=_set_webhook)
-
-
-def with_stores(settings: Settings, body: Callable[[Stores], Awaitable[int]]) -> int:
-    """Migrate, open units of work on the database, run `body`, close.
-
-    Not `helpdesk.cli.with_runtime`: that assembles every component, and a channel may not
-    import the others (import-linter's independence contract); bot commands need only the
-    database.
-    """
-    upgrade(settings.database_url)
-
-    async def run() -> int:
-        db = Database(settings.database_url)
-        clock = SystemClock()
-        stores = Stores(
-            db=db,
-            bus=Bus(),
-            clock=clock,
-            blobs=BlobStore(settings.blob_dir),
-            signer=Signer(settings.secret_key),
-        )
-        try:
-            return await body(stores)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
+    hook.set_defaults(run_in_runtime=_set_webhook)
 
 
 def _read_token() -> str:
@@ -83,73 +49,60 @@ def _read_token() -> str:
     return sys.stdin.readline().strip()
 
 
-def _add(settings: Settings, args: argparse.Namespace) -> int:
+async def _add(rt: Runtime, args: argparse.Namespace) -> int:
     token = _read_token()
-
-    async def body(stores: Stores) -> int:
-        async with stores() as store:
-            info = await bots.add_bot(
-                store,
-                SecretBox(settings.secret_key),
-                name=args.name,
-                token=token,
-                mode=args.mode,
-                api_url=args.api_url,
-                file_url=args.file_url,
-                default_category=args.category,
-                default_team_id=args.team_id,
-                greetings={"en": args.greeting_en or "", "tr": args.greeting_tr or ""},
-            )
-        print(f"bot {info.name} added ({info.mode}); webhook path {info.webhook_path}")
-        return 0
-
-    return with_stores(settings, body)
+    async with rt.stores() as store:
+        info = await bots.add_bot(
+            store,
+            SecretBox(rt.settings.secret_key),
+            name=args.name,
+            token=token,
+            mode=args.mode,
+            api_url=args.api_url,
+            file_url=args.file_url,
+            default_category=args.category,
+            default_team_id=args.team_id,
+            greetings={"en": args.greeting_en or "", "tr": args.greeting_tr or ""},
+        )
+    print(f"bot {info.name} added ({info.mode}); webhook path {info.webhook_path}")
+    return 0
 
 
-def _list(settings: Settings, args: argparse.Namespace) -> int:
-    async def body(stores: Stores) -> int:
-        async with stores() as store:
-            for info in await bots.list_bots(store):
-                state = "active" if info.active else "inactive"
-                print(f"{info.name}\t{info.mode}\t{state}\t@{info.username or '?'}\t{info.api_url}")
-        return 0
-
-    return with_stores(settings, body)
+async def _list(rt: Runtime, args: argparse.Namespace) -> int:
+    async with rt.stores() as store:
+        for info in await bots.list_bots(store):
+            state = "active" if info.active else "inactive"
+            print(f"{info.name}\t{info.mode}\t{state}\t@{info.username or '?'}\t{info.api_url}")
+    return 0
 
 
-def _remove(settings: Settings, args: argparse.Namespace) -> int:
-    async def body(stores: Stores) -> int:
-        async with stores() as store:
-            await bots.remove_bot(store, args.name)
-        print(f"bot {args.name} removed")
-        return 0
-
-    return with_stores(settings, body)
+async def _remove(rt: Runtime, args: argparse.Namespace) -> int:
+    async with rt.stores() as store:
+        await bots.remove_bot(store, args.name)
+    print(f"bot {args.name} removed")
+    return 0
 
 
-def _set_webhook(settings: Settings, args: argparse.Namespace) -> int:
-    async def body(stores: Stores) -> int:
-        box = SecretBox(settings.secret_key)
-        async with stores() as store:
-            config = await bots.load_bot(store, box, args.name)
-        if config is None:
-            print(f"helpdesk: no bot named {args.name!r}", file=sys.stderr)
-            return 2
-        clients = bots.Clients()
-        try:
-            bot = await clients.get(config)
-            me = await bot.get_me()
-            async with stores() as store:
-                await bots.set_username(store, config.id, me.username)
-            if config.mode == "polling":
-                await bot.delete_webhook()
-                print(f"bot {config.name} (@{me.username}) polls; webhook removed")
-                return 0
-            url = args.url or settings.base_url + bots.webhook_path(config.name)
-            await bot.set_webhook(url, secret_token=config.webhook_secret)
-            print(f"bot {config.name} (@{me.username}) webhook set to {url}")
+async def _set_webhook(rt: Runtime, args: argparse.Namespace) -> int:
+    box = SecretBox(rt.settings.secret_key)
+    async with rt.stores() as store:
+        config = await bots.load_bot(store, box, args.name)
+    if config is None:
+        print(f"helpdesk: no bot named {args.name!r}", file=sys.stderr)
+        return 2
+    clients = bots.Clients()
+    try:
+        bot = await clients.get(config)
+        me = await bot.get_me()
+        async with rt.stores() as store:
+            await bots.set_username(store, config.id, me.username)
+        if config.mode == "polling":
+            await bot.delete_webhook()
+            print(f"bot {config.name} (@{me.username}) polls; webhook removed")
             return 0
-        finally:
-            await clients.close()
-
-    return with_stores(settings, body)
+        url = args.url or rt.settings.base_url + bots.webhook_path(config.name)
+        await bot.set_webhook(url, secret_token=config.webhook_secret)
+        print(f"bot {config.name} (@{me.username}) webhook set to {url}")
+        return 0
+    finally:
+        await clients.close()
