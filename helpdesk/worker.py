@@ -38,7 +38,11 @@ def components() -> list[Component]:
 
 
 def assemble(
-    settings: Settings, *, clock: Clock | None = None, scheduler: Scheduler | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    scheduler: Scheduler | None = None,
+    with_components: bool = True,
 ) -> Runtime:
     """Build the runtime: database, bus, scheduler, senders, jobs and event subscribers.
 
@@ -69,7 +73,7 @@ def assemble(
     if isinstance(scheduler, InProcessScheduler):
         scheduler.bind(rt.run_job)
     jobs.register(rt)
-    for component in components():
+    for component in components() if with_components else []:
         component.install(rt)
     return rt
 

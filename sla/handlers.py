@@ -80,9 +80,16 @@ class SlaRunner:
             )
 
     async def on_event(self, event: events.Event) -> None:
+        """Queue a re-evaluation: it runs as a job, off the committing request's path."""
         if isinstance(event, events.TicketUpdated) and not _FIELDS.intersection(event.fields):
             return
-        await self.reevaluate(event.ticket_id)
+        # No key: a change committed while an evaluation runs must still get its own turn.
+        await self.rt.scheduler.enqueue("sla_evaluate", event.ticket_id)
+
+    async def evaluate(self, rt: Runtime, ticket_id: int) -> str:
+        """Job: re-evaluate one ticket after a change to it."""
+        outcome = await self.reevaluate(ticket_id)
+        return "no such ticket" if outcome is None else "evaluated"
 
     async def wakeup(self, rt: Runtime, ticket_id: int) -> str:
         """Job: re-evaluate at now (record warnings and breaches, fire due escalations)."""
@@ -158,13 +165,15 @@ async def reevaluate_later(rt: Runtime) -> None:
 def install(rt: Runtime) -> SlaRunner:
     """Register the SLA jobs, the periodic pass and the event subscribers on `rt`."""
     runner = SlaRunner(rt)
+    rt.jobs["sla_evaluate"] = runner.evaluate
     rt.jobs["sla_wakeup"] = runner.wakeup
     rt.jobs["sla_reconcile"] = runner.reconcile
     rt.jobs["sla_webhook"] = post_webhook
     rt.jobs["sla_reevaluate_open"] = runner.reevaluate_open
     rt.periodic.append(Periodic("sla_reconcile", RECONCILE_EVERY))
+    # Not TicketCreated: a new ticket always comes with its first MessageAdded in the same
+    # commit, and one evaluation is enough.
     for event_type in (
-        events.TicketCreated,
         events.MessageAdded,
         events.StatusChanged,
         events.TicketUpdated,

@@ -19,6 +19,7 @@ from helpdesk import services
 from helpdesk.domain import Role, Status
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
+from helpdesk.scheduling import InProcessScheduler
 from helpdesk.services import Actor, TicketChanges
 from sla import admin
 from sla.schemas import CalendarIn, LadderIn, PolicyIn
@@ -119,7 +120,15 @@ class Desk:
 
     # -- reading -----------------------------------------------------------------------------
 
+    async def settle(self) -> None:
+        """Let the evaluation jobs that the last changes queued run (they are off the request
+        path, as in production)."""
+        scheduler = self.rt.scheduler
+        if isinstance(scheduler, InProcessScheduler):
+            await scheduler.drain()
+
     async def clocks(self, ticket_id: int | None = None) -> dict[str, list[tuple[str, str | None]]]:
+        await self.settle()
         async with self.rt.stores() as store:
             rows = await store.execute(
                 select(clock_t)
@@ -134,6 +143,7 @@ class Desk:
         return found
 
     async def events(self, metric: str, cycle: int = 0) -> list[tuple[str, str, int]]:
+        await self.settle()
         async with self.rt.stores() as store:
             rows = await store.execute(
                 select(clock_event_t)
@@ -150,6 +160,7 @@ class Desk:
             ]
 
     async def escalations(self) -> list[tuple[int, str, str | None]]:
+        await self.settle()
         async with self.rt.stores() as store:
             rows = await store.execute(
                 select(escalation_t)
@@ -162,6 +173,7 @@ class Desk:
             ]
 
     async def feed(self, user_id: int) -> list[tuple[str, str]]:
+        await self.settle()
         async with self.rt.stores() as store:
             rows = await store.execute(
                 select(notification_t.c.kind, notification_t.c.metric)
