@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from helpdesk.store import Store
-from helpdesk.tables import category_t, customer_t
+from helpdesk.tables import category_t
 from sla.calendar import BusinessCalendar, calendar_24x7
 from sla.holiday_presets import country_holidays
 from sla.policies import PolicyRule, TicketView
@@ -74,29 +74,13 @@ async def load_rules(store: Store) -> list[PolicyRule]:
     return [PolicyRule.from_row(row) for row in rows.mappings()]
 
 
-async def category_path(store: Store, category_id: int | None) -> tuple[int, ...]:
-    """The category and its ancestors, nearest first."""
-    path: list[int] = []
-    current = category_id
-    while current is not None and current not in path and len(path) < _MAX_DEPTH:
-        path.append(current)
-        current = (
-            await store.execute(select(category_t.c.parent_id).where(category_t.c.id == current))
-        ).scalar_one_or_none()
-    return tuple(path)
-
-
-async def ticket_view(store: Store, ticket: Any) -> TicketView:
-    tier = (
-        await store.execute(
-            select(customer_t.c.tier).where(customer_t.c.id == ticket["requester_id"])
-        )
-    ).scalar_one_or_none()
+def ticket_view(ticket: Any, category_path: tuple[int, ...]) -> TicketView:
+    """What policies match on, from a ticket row carrying its requester's `tier`."""
     return TicketView(
         priority=str(ticket["priority"]),
-        category_path=await category_path(store, ticket["category_id"]),
+        category_path=category_path,
         channel=str(ticket["channel"]),
-        tier=tier,
+        tier=ticket["tier"],
         tags=frozenset(ticket["tags"] or ()),
     )
 
@@ -108,6 +92,35 @@ class ConfigMemo:
     def __init__(self) -> None:
         self._rules: list[PolicyRule] | None = None
         self._ladders: dict[int | None, Ladder] | None = None
+        self._parents: dict[int, int | None] | None = None
+        self._calendars: dict[tuple[int | None, int], BusinessCalendar] = {}
+
+    async def calendar(
+        self, store: Store, cache: CalendarCache, calendar_id: int | None, now: datetime
+    ) -> BusinessCalendar:
+        key = (calendar_id, now.year)
+        found = self._calendars.get(key)
+        if found is None:
+            found = self._calendars[key] = await cache.get(store, calendar_id, now)
+        return found
+
+    async def category_path(self, store: Store, category_id: int | None) -> tuple[int, ...]:
+        """The category and its ancestors, nearest first (the tree is read once, when needed)."""
+        if category_id is None:
+            return ()
+        if self._parents is None:
+            rows = await store.execute(select(category_t.c.id, category_t.c.parent_id))
+            self._parents = {int(row.id): row.parent_id for row in rows}
+        path: list[int] = []
+        current: int | None = category_id
+        while current is not None and current not in path and len(path) < _MAX_DEPTH:
+            path.append(current)
+            current = self._parents.get(current)
+        return tuple(path)
+
+    async def has_ladders(self, store: Store) -> bool:
+        await self.ladder_for(store, ())
+        return bool(self._ladders)
 
     async def rules(self, store: Store) -> list[PolicyRule]:
         if self._rules is None:

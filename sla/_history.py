@@ -8,38 +8,25 @@ policy applied when is an SLA decision the core does not record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from helpdesk.domain import AuthorKind, Direction, Status
-from helpdesk.store import Store
-from helpdesk.tables import audit_t, message_t
 from sla.facts import AgentReply, Created, CustomerMessage, StatusChanged, TargetChanged, TicketFact
 from sla.policies import targets_from_json
 
-_STATUS_KINDS = ("status_changed", "reopened", "merged_into")
 # Within one instant: the message first, then the status move it caused, then target changes.
 _MESSAGE, _STATUS, _TARGET = 0, 1, 2
 
 
-async def ticket_facts(store: Store, ticket: Any, target_log: Sequence[Any]) -> list[TicketFact]:
-    """Chronological facts for `ticket`; `target_log` rows after the first become TargetChanged."""
-    ticket_id = int(ticket["id"])
+def ticket_facts(
+    ticket: Any, target_log: Sequence[Any], messages: Iterable[Any], audits: Iterable[Any]
+) -> list[TicketFact]:
+    """Chronological facts for `ticket` from its rows (`sla._load` reads them): messages in
+    (created_at, id) order, status audit rows in id order, and the target log, whose entries
+    after the first become TargetChanged."""
     keyed: list[tuple[datetime, int, int, TicketFact]] = []
-    messages = await store.execute(
-        select(
-            message_t.c.id,
-            message_t.c.direction,
-            message_t.c.author_kind,
-            message_t.c.machine,
-            message_t.c.created_at,
-        )
-        .where(message_t.c.ticket_id == ticket_id)
-        .order_by(message_t.c.created_at, message_t.c.id)
-    )
     created_by = AuthorKind.CUSTOMER
     first = True
     for row in messages:
@@ -52,11 +39,6 @@ async def ticket_facts(store: Store, ticket: Any, target_log: Sequence[Any]) -> 
         fact = _message_fact(row.direction, kind, row.machine, row.created_at)
         if fact is not None:
             keyed.append((row.created_at, _MESSAGE, row.id, fact))
-    audits = await store.execute(
-        select(audit_t.c.id, audit_t.c.at, audit_t.c.kind, audit_t.c.data)
-        .where(audit_t.c.ticket_id == ticket_id, audit_t.c.kind.in_(_STATUS_KINDS))
-        .order_by(audit_t.c.id)
-    )
     for row in audits:
         data = row.data or {}
         if row.kind == "merged_into":

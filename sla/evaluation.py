@@ -8,18 +8,18 @@ one-off effect (a notification, an escalation level) sits behind a unique key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 
 from helpdesk.domain import Status
 from helpdesk.store import Store
-from helpdesk.tables import ticket_t
 from sla import _config
 from sla._escalate import fire_level, notify_users
 from sla._history import ticket_facts
+from sla._load import Loaded, load
 from sla.calendar import BusinessCalendar
 from sla.clocks import ClockInstance, evaluate
 from sla.ladder import level_fire_at
@@ -47,101 +47,107 @@ async def evaluate_ticket(
     *,
     rearm: bool = False,
     memo: _config.ConfigMemo | None = None,
+    loaded: Loaded | None = None,
 ) -> Outcome | None:
     """Bring `ticket_id`'s clocks up to `store.now()`; None when the ticket does not exist.
 
     `rearm` forces a fresh wake-up key (the wake-up job and the reconciliation pass use it, as
     the job that would have fired at the armed instant is the one running or was lost).
-    `memo` shares policies and ladders between evaluations in the same unit of work.
+    `memo` shares policies and ladders between evaluations in the same unit of work; `loaded`
+    is the ticket's rows when a batch pass already locked and read them (`load_batch`).
     """
     memo = memo or _config.ConfigMemo()
     now = store.now()
-    state = await _lock(store, ticket_id, now)
-    ticket = (
-        (await store.execute(select(ticket_t).where(ticket_t.c.id == ticket_id))).mappings().first()
-    )
-    if ticket is None or state is None:
+    if loaded is None:
+        found = await load(store, [ticket_id], now, escalations=await memo.has_ladders(store))
+        loaded = found.get(ticket_id)
+    if loaded is None or loaded.ticket is None:
         return None
-    view = await _config.ticket_view(store, ticket)
+    ticket, state = loaded.ticket, loaded.state
+    view = _config.ticket_view(ticket, await memo.category_path(store, ticket["category_id"]))
     rule = first_match(await memo.rules(store), view)
     targets = rule.targets_for(view.priority) if rule is not None else ()
     log = await _target_log(
-        store, ticket, rule.id if rule else None, rule.calendar_id if rule else None, targets, now
+        store,
+        ticket,
+        loaded.log,
+        rule.id if rule else None,
+        rule.calendar_id if rule else None,
+        targets,
+        now,
     )
-    calendar = await calendars.get(store, log[-1]["calendar_id"], now)
-    facts = await ticket_facts(store, ticket, log)
+    calendar = await memo.calendar(store, calendars, log[-1]["calendar_id"], now)
+    facts = ticket_facts(ticket, log, loaded.messages, loaded.audits)
     clocks = evaluate(targets_from_json(log[0]["targets"]), facts, calendar, now)
 
     outcome = Outcome(ticket_id, None, False, int(state["version"]))
     ladder = await memo.ladder_for(store, view.category_path)
-    previous = await _previous_clocks(store, ticket_id)
-    fired, acked = await _escalations(store, ticket_id)
+    previous = loaded.clocks
+    fired, acked = loaded.fired, loaded.acked
+    if ladder is not None and fired is None:
+        fired, acked = await _escalations(store, ticket_id)
     due_times: list[datetime] = []
+    events: list[dict[str, Any]] = []
     for instances in clocks.values():
         for clock in instances:
             key = (clock.metric.value, clock.cycle)
             row = _clock_values(ticket_id, clock, now)
-            await _notify_crossings(store, ticket, clock, previous.get(key))
+            before = previous.get(key)
+            await _notify_crossings(store, ticket, clock, before)
             next_level = None
             if ladder is not None and _escalates(clock, ladder) and key not in acked:
                 next_level = await _climb(
-                    store, ticket, row, ladder, fired.get(key, set()), calendar, now, outcome
-                )
+                    store, ticket, row, ladder, (fired or {}).get(key, set()), calendar, now,
+                    outcome,
+                )  # fmt: skip
             row["next_due"] = _next_due(clock, next_level)
             if row["next_due"] is not None:
                 due_times.append(row["next_due"])
-            await _save_clock(store, row, key in previous)
-            await _save_events(store, ticket_id, clock)
+            await _save_clock(store, row, before)
+            stored = int(before["event_count"]) if before is not None else 0
+            events.extend(_event_rows(ticket_id, clock, stored))
+    if events:
+        await store.execute(store.insert_ignoring_duplicates(clock_event_t), events)
     outcome.wakeup = min((t for t in due_times if t > now), default=None)
     if outcome.wakeup != state["armed_at"] or (rearm and outcome.wakeup is not None):
         outcome.arm = outcome.wakeup is not None
         outcome.version += 1
-    await store.execute(
-        update(sla_ticket_t)
-        .where(sla_ticket_t.c.ticket_id == ticket_id)
-        .values(
-            version=outcome.version,
-            armed_at=outcome.wakeup,
-            policy_id=log[-1]["policy_id"],
-            calendar_id=log[-1]["calendar_id"],
-            evaluated_at=now,
+    values = {
+        "version": outcome.version,
+        "armed_at": outcome.wakeup,
+        "policy_id": log[-1]["policy_id"],
+        "calendar_id": log[-1]["calendar_id"],
+    }
+    # The lock already stamped evaluated_at; the rest is written only when it changed.
+    if any(not _same(state[name], value) for name, value in values.items()):
+        await store.execute(
+            _UPDATE_STATE, {"id": ticket_id, **{f"v_{k}": v for k, v in values.items()}}
         )
-    )
     return outcome
 
 
-async def _lock(store: Store, ticket_id: int, now: datetime) -> RowMapping | None:
-    """Serialise evaluations of one ticket: the upsert takes SQLite's write lock at once, and
-    PostgreSQL's row lock holds concurrent evaluators until this one commits."""
-    exists = (await store.execute(select(ticket_t.c.id).where(ticket_t.c.id == ticket_id))).first()
-    if exists is None:
-        return None
-    await store.execute(
-        store.upsert(sla_ticket_t, index_elements=["ticket_id"], update=["evaluated_at"]).values(
-            ticket_id=ticket_id, version=0, evaluated_at=now
-        )
+_UPDATE_STATE = (
+    update(sla_ticket_t)
+    .where(sla_ticket_t.c.ticket_id == bindparam("id"))
+    .values(
+        version=bindparam("v_version"),
+        armed_at=bindparam("v_armed_at"),
+        policy_id=bindparam("v_policy_id"),
+        calendar_id=bindparam("v_calendar_id"),
     )
-    stmt = select(sla_ticket_t).where(sla_ticket_t.c.ticket_id == ticket_id)
-    if store.dialect == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await store.execute(stmt)).mappings().first()
+)
 
 
 async def _target_log(
     store: Store,
     ticket: RowMapping,
+    log: list[RowMapping],
     policy_id: int | None,
     calendar_id: int | None,
     targets: tuple[Any, ...],
     now: datetime,
 ) -> list[RowMapping]:
     """The ticket's target log, with an entry appended when what applies now has changed."""
-    stmt = (
-        select(target_log_t)
-        .where(target_log_t.c.ticket_id == ticket["id"])
-        .order_by(target_log_t.c.id)
-    )
-    log = list((await store.execute(stmt)).mappings())
     wanted = {
         "policy_id": policy_id,
         "calendar_id": calendar_id,
@@ -154,13 +160,12 @@ async def _target_log(
     ):
         return log
     at = now if last is not None else ticket["created_at"]
-    await store.execute(target_log_t.insert().values(ticket_id=ticket["id"], at=at, **wanted))
-    return list((await store.execute(stmt)).mappings())
-
-
-async def _previous_clocks(store: Store, ticket_id: int) -> dict[tuple[str, int], RowMapping]:
-    rows = await store.execute(select(clock_t).where(clock_t.c.ticket_id == ticket_id))
-    return {(r["metric"], r["cycle"]): r for r in rows.mappings()}
+    added = await store.execute(
+        target_log_t.insert()
+        .values(ticket_id=ticket["id"], at=at, **wanted)
+        .returning(*target_log_t.c)
+    )
+    return [*log, added.mappings().one()]
 
 
 async def _escalations(
@@ -252,6 +257,27 @@ def _next_due(clock: ClockInstance, next_level: datetime | None) -> datetime | N
     return min(candidates, default=None)
 
 
+_CLOCK_COLUMNS = (
+    "ticket_id",
+    "metric",
+    "cycle",
+    "state",
+    "paused",
+    "target_s",
+    "business_hours",
+    "activated_at",
+    "due_at",
+    "warn_at",
+    "warned_at",
+    "breached_at",
+    "fulfilled_at",
+    "elapsed_s",
+    "left_s",
+    "next_due",
+    "updated_at",
+)
+
+
 def _clock_values(ticket_id: int, clock: ClockInstance, now: datetime) -> dict[str, Any]:
     return {
         "ticket_id": ticket_id,
@@ -274,25 +300,39 @@ def _clock_values(ticket_id: int, clock: ClockInstance, now: datetime) -> dict[s
     }
 
 
-async def _save_clock(store: Store, row: dict[str, Any], exists: bool) -> None:
-    if not exists:
-        await store.execute(clock_t.insert().values(**row))
-        return
-    await store.execute(
-        update(clock_t)
-        .where(
-            clock_t.c.ticket_id == row["ticket_id"],
-            clock_t.c.metric == row["metric"],
-            clock_t.c.cycle == row["cycle"],
-        )
-        .values(**row)
-    )
+_INSERT_CLOCK = clock_t.insert()
+_UPDATE_CLOCK = update(clock_t).where(
+    clock_t.c.ticket_id == bindparam("k_ticket_id"),
+    clock_t.c.metric == bindparam("k_metric"),
+    clock_t.c.cycle == bindparam("k_cycle"),
+)
+# SET takes every column named in the parameters (the row's), so one statement serves all.
 
 
-async def _save_events(store: Store, ticket_id: int, clock: ClockInstance) -> None:
-    if not clock.events:
+def _same(stored: Any, fresh: Any) -> bool:
+    if isinstance(stored, datetime) and isinstance(fresh, datetime):
+        # SQLite hands times back naive; they were stored as UTC.
+        if stored.tzinfo is None:
+            stored = stored.replace(tzinfo=UTC)
+        if fresh.tzinfo is None:
+            fresh = fresh.replace(tzinfo=UTC)
+    return bool(stored == fresh)
+
+
+async def _save_clock(store: Store, row: dict[str, Any], before: RowMapping | None) -> None:
+    """Insert a new instance; update a stored one only when something but the stamp changed."""
+    if before is None:
+        await store.execute(_INSERT_CLOCK, row)
         return
-    rows = [
+    if all(_same(before[name], row[name]) for name in _CLOCK_COLUMNS if name != "updated_at"):
+        return
+    keys = {"k_ticket_id": row["ticket_id"], "k_metric": row["metric"], "k_cycle": row["cycle"]}
+    await store.execute(_UPDATE_CLOCK, {**row, **keys})
+
+
+def _event_rows(ticket_id: int, clock: ClockInstance, stored: int) -> list[dict[str, Any]]:
+    """The instance's events not stored yet: the first `stored` are (they never change)."""
+    return [
         {
             "ticket_id": ticket_id,
             "metric": clock.metric.value,
@@ -304,5 +344,5 @@ async def _save_events(store: Store, ticket_id: int, clock: ClockInstance) -> No
             "due_at": event.due_at,
         }
         for seq, event in enumerate(clock.events)
+        if seq >= stored
     ]
-    await store.execute(store.insert_ignoring_duplicates(clock_event_t), rows)

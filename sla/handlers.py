@@ -16,6 +16,7 @@ from helpdesk.domain import OPEN_STATUSES
 from helpdesk.runtime import Periodic, Runtime
 from helpdesk.tables import ticket_t
 from sla._config import CalendarCache, ConfigMemo
+from sla._load import load
 from sla.evaluation import Outcome, evaluate_ticket
 from sla.tables import clock_t, escalation_t
 from sla.webhooks import post_webhook
@@ -50,11 +51,22 @@ class SlaRunner:
         outcomes: list[Outcome] = []
         memo = ConfigMemo()
         async with self.rt.stores() as store:
+            # One lock statement and one read per table for the whole batch.
+            loaded = await load(
+                store, ticket_ids, store.now(), escalations=await memo.has_ladders(store)
+            )
             for ticket_id in ticket_ids:
+                if ticket_id not in loaded:
+                    continue
                 try:
                     async with store.savepoint():
                         outcome = await evaluate_ticket(
-                            store, ticket_id, self.calendars, rearm=rearm, memo=memo
+                            store,
+                            ticket_id,
+                            self.calendars,
+                            rearm=rearm,
+                            memo=memo,
+                            loaded=loaded[ticket_id],
                         )
                 except Exception:
                     log.exception("SLA evaluation failed for ticket %s", ticket_id)
