@@ -17,6 +17,7 @@ from helpdesk.runtime import Periodic, Runtime
 from helpdesk.tables import ticket_t
 from sla._config import CalendarCache, ConfigMemo
 from sla._load import load
+from sla._writes import Writes
 from sla.evaluation import Outcome, evaluate_ticket
 from sla.tables import clock_t, escalation_t
 from sla.webhooks import post_webhook
@@ -46,33 +47,33 @@ class SlaRunner:
         return outcome
 
     async def reevaluate_batch(self, ticket_ids: list[int], *, rearm: bool) -> int:
-        """Evaluate several tickets in one unit of work (one commit, so one fsync on SQLite),
-        each in a savepoint so one broken ticket cannot hold back the others."""
+        """Evaluate several tickets in one unit of work (one commit, so one fsync on SQLite);
+        a ticket whose evaluation fails writes nothing and cannot hold back the others."""
         outcomes: list[Outcome] = []
         memo = ConfigMemo()
+        writes = Writes()
         async with self.rt.stores() as store:
             # One lock statement and one read per table for the whole batch.
-            loaded = await load(
-                store, ticket_ids, store.now(), escalations=await memo.has_ladders(store)
-            )
+            loaded = await load(store, ticket_ids, store.now(), escalations=True)
             for ticket_id in ticket_ids:
                 if ticket_id not in loaded:
                     continue
                 try:
-                    async with store.savepoint():
-                        outcome = await evaluate_ticket(
-                            store,
-                            ticket_id,
-                            self.calendars,
-                            rearm=rearm,
-                            memo=memo,
-                            loaded=loaded[ticket_id],
-                        )
+                    outcome = await evaluate_ticket(
+                        store,
+                        ticket_id,
+                        self.calendars,
+                        rearm=rearm,
+                        memo=memo,
+                        loaded=loaded[ticket_id],
+                        writes=writes,
+                    )
                 except Exception:
                     log.exception("SLA evaluation failed for ticket %s", ticket_id)
                     continue
                 if outcome is not None:
                     outcomes.append(outcome)
+            await writes.flush(store)
         for outcome in outcomes:
             await self._after_commit(outcome)
         return len(outcomes)

@@ -1,0 +1,124 @@
+"""The rows an evaluation writes (target log entries, clock rows, clock events, wake-up state),
+collected instead of written one statement each, then written with one executemany per kind.
+
+Only what changed is collected: a clock row whose values are what is stored, events already
+stored, and an unchanged wake-up state are left alone. A batch pass merges the rows of every
+ticket whose evaluation succeeded and writes them once, before its commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.engine import RowMapping
+
+from helpdesk.store import Store
+from sla.clocks import ClockInstance
+from sla.tables import clock_event_t, clock_t, sla_ticket_t, target_log_t
+
+CLOCK_COLUMNS = (
+    "ticket_id",
+    "metric",
+    "cycle",
+    "state",
+    "paused",
+    "target_s",
+    "business_hours",
+    "activated_at",
+    "due_at",
+    "warn_at",
+    "warned_at",
+    "breached_at",
+    "fulfilled_at",
+    "elapsed_s",
+    "left_s",
+    "next_due",
+    "updated_at",
+)
+STATE_COLUMNS = ("version", "armed_at", "policy_id", "calendar_id")
+
+_INSERT_LOG = target_log_t.insert()
+_INSERT_CLOCK = clock_t.insert()
+# No explicit SET: an UPDATE executed with parameters sets every column they name.
+_UPDATE_CLOCK = update(clock_t).where(
+    clock_t.c.ticket_id == bindparam("k_ticket_id"),
+    clock_t.c.metric == bindparam("k_metric"),
+    clock_t.c.cycle == bindparam("k_cycle"),
+)
+_UPDATE_STATE = update(sla_ticket_t).where(sla_ticket_t.c.ticket_id == bindparam("k_ticket_id"))
+
+
+def same(stored: Any, fresh: Any) -> bool:
+    """Equal as stored values: SQLite hands times back naive, and they were stored as UTC."""
+    if isinstance(stored, datetime) and isinstance(fresh, datetime):
+        if stored.tzinfo is None:
+            stored = stored.replace(tzinfo=UTC)
+        if fresh.tzinfo is None:
+            fresh = fresh.replace(tzinfo=UTC)
+    return bool(stored == fresh)
+
+
+@dataclass
+class Writes:
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    clock_inserts: list[dict[str, Any]] = field(default_factory=list)
+    clock_updates: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    states: list[dict[str, Any]] = field(default_factory=list)
+
+    def extend(self, other: Writes) -> None:
+        self.logs += other.logs
+        self.clock_inserts += other.clock_inserts
+        self.clock_updates += other.clock_updates
+        self.events += other.events
+        self.states += other.states
+
+    def clock(self, row: dict[str, Any], before: RowMapping | None) -> None:
+        """Insert a new instance; update a stored one when more than its stamp changed."""
+        if before is None:
+            self.clock_inserts.append(row)
+            return
+        if all(same(before[name], row[name]) for name in CLOCK_COLUMNS if name != "updated_at"):
+            return
+        keys = {"k_ticket_id": row["ticket_id"], "k_metric": row["metric"], "k_cycle": row["cycle"]}
+        self.clock_updates.append({**row, **keys})
+
+    def clock_events(self, ticket_id: int, clock: ClockInstance, before: RowMapping | None) -> None:
+        """The instance's events not stored yet: stored ones never change, and are numbered
+        from 0, so the first `event_count` are there already."""
+        stored = int(before["event_count"]) if before is not None else 0
+        self.events.extend(
+            {
+                "ticket_id": ticket_id,
+                "metric": clock.metric.value,
+                "cycle": clock.cycle,
+                "seq": seq,
+                "at": event.at,
+                "kind": event.kind.value,
+                "business_time_left_s": int(event.business_time_left.total_seconds()),
+                "due_at": event.due_at,
+            }
+            for seq, event in enumerate(clock.events)
+            if seq >= stored
+        )
+
+    def state(self, ticket_id: int, stored: RowMapping, values: dict[str, Any]) -> None:
+        """The wake-up state, when it differs from what the lock read."""
+        if any(not same(stored[name], values[name]) for name in STATE_COLUMNS):
+            self.states.append({"k_ticket_id": ticket_id, **values})
+
+    async def flush(self, store: Store) -> None:
+        for statement, rows in (
+            (_INSERT_LOG, self.logs),
+            (_INSERT_CLOCK, self.clock_inserts),
+            (_UPDATE_CLOCK, self.clock_updates),
+            (store.insert_ignoring_duplicates(clock_event_t), self.events),
+            (_UPDATE_STATE, self.states),
+        ):
+            if rows:
+                await store.execute(statement, rows)
+        for rows in (self.logs, self.clock_inserts, self.clock_updates, self.events, self.states):
+            rows.clear()
