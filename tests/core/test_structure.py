@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -63,18 +64,29 @@ def test_importing_the_package_root_wires_nothing() -> None:
     assert out.strip() == "[]"
 
 
-async def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(runtime: Runtime) -> None:
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    import shutil
+
     import pytest
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    if not runtime.db.is_sqlite:
-        pytest.skip("SQLite pragmas; PostgreSQL enforces foreign keys by itself")
-    async with runtime.stores() as store:
-        assert (await store.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
-        assert (await store.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
-    with pytest.raises(IntegrityError):
-        async with runtime.stores() as store:
-            await store.execute(
-                text("INSERT INTO team_member (team_id, user_id) VALUES (424242, 424242)")
-            )
+    from helpdesk.db import Database
+
+    path = tmp_path / "helpdesk.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with db.engine.begin() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+            assert (await conn.execute(text("PRAGMA synchronous"))).scalar_one() == 2  # FULL
+        with pytest.raises(IntegrityError):
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text("INSERT INTO team_member (team_id, user_id) VALUES (424242, 424242)")
+                )
+    finally:
+        await db.dispose()
