@@ -8,9 +8,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from helpdesk.store import Store
-from helpdesk.tables import category_t
+from helpdesk.tables import category_t, counter_t
 from sla.calendar import BusinessCalendar, calendar_24x7
 from sla.holiday_presets import country_holidays
 from sla.policies import PolicyRule, TicketView
@@ -85,15 +86,79 @@ def ticket_view(ticket: Any, category_path: tuple[int, ...]) -> TicketView:
     )
 
 
-class ConfigMemo:
-    """Policies and ladders read once per unit of work: a pass evaluating many tickets in one
-    transaction reads the configuration once instead of once per ticket."""
+CONFIG_COUNTER = "sla_config"
+# Read with each batch of tickets, so an evaluation sees which configuration is current.
+CONFIG_VERSION = (
+    select(counter_t.c.value)
+    .where(counter_t.c.name == CONFIG_COUNTER)
+    .scalar_subquery()
+    .label("config_version")
+)
+
+
+async def bump_version(store: Store) -> None:
+    """Mark the SLA configuration changed: every runtime drops what it cached.
+
+    Called by every service that changes a calendar, policy or ladder, in the same unit of
+    work, so the new version commits with the change (and other processes see both at once).
+    """
+    dialect_insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(counter_t).values(name=CONFIG_COUNTER, value=1)
+    await store.execute(
+        stmt.on_conflict_do_update(index_elements=["name"], set_={"value": counter_t.c.value + 1})
+    )
+
+
+_UNSEEN = object()
+
+
+class SharedConfig:
+    """Policies, ladders and built calendars kept for a runtime's life while the configuration
+    version stays the same; a different version (another process saved a change) drops them."""
 
     def __init__(self) -> None:
+        self.version: object = _UNSEEN
+        self.rules: list[PolicyRule] | None = None
+        self.ladders: dict[int | None, Ladder] | None = None
+        self.calendars: dict[tuple[int | None, int], BusinessCalendar] = {}
+
+    def at(self, version: object) -> None:
+        if version != self.version:
+            self.version = version
+            self.rules = self.ladders = None
+            self.calendars = {}
+
+
+class ConfigMemo:
+    """Policies and ladders read once per unit of work (and, with a `SharedConfig`, once per
+    configuration version): a pass evaluating many tickets reads the configuration once."""
+
+    def __init__(self, shared: SharedConfig | None = None) -> None:
+        # Without a version seen yet nothing is shared: what is cached may be stale.
+        self._shared = shared
+        self._versioned = False
+        self._version: object = None
         self._rules: list[PolicyRule] | None = None
         self._ladders: dict[int | None, Ladder] | None = None
         self._parents: dict[int, int | None] | None = None
         self._calendars: dict[tuple[int | None, int], BusinessCalendar] = {}
+
+    def at_version(self, version: int | None) -> None:
+        """The configuration version read in this unit of work (before any configuration)."""
+        if self._shared is None or self._versioned:
+            return
+        self._shared.at(version)
+        self._versioned = True
+        self._version = version
+        # Rows read later in this unit of work are at least this version, never older.
+        self._rules = self._rules or self._shared.rules
+        self._ladders = self._ladders or self._shared.ladders
+        self._calendars = self._shared.calendars
+
+    def _sharing(self) -> bool:
+        # Another unit of work may have moved the shared cache to a newer version meanwhile.
+        shared = self._shared
+        return self._versioned and shared is not None and shared.version == self._version
 
     async def calendar(
         self, store: Store, cache: CalendarCache, calendar_id: int | None, now: datetime
@@ -105,7 +170,8 @@ class ConfigMemo:
         return found
 
     async def category_path(self, store: Store, category_id: int | None) -> tuple[int, ...]:
-        """The category and its ancestors, nearest first (the tree is read once, when needed)."""
+        """The category and its ancestors, nearest first (the tree is read once, when needed;
+        categories are the core's, outside the configuration version, so never kept longer)."""
         if category_id is None:
             return ()
         if self._parents is None:
@@ -118,13 +184,12 @@ class ConfigMemo:
             current = self._parents.get(current)
         return tuple(path)
 
-    async def has_ladders(self, store: Store) -> bool:
-        await self.ladder_for(store, ())
-        return bool(self._ladders)
-
     async def rules(self, store: Store) -> list[PolicyRule]:
         if self._rules is None:
             self._rules = await load_rules(store)
+            if self._sharing():
+                assert self._shared is not None
+                self._shared.rules = self._rules
         return self._rules
 
     async def ladder_for(self, store: Store, path: tuple[int, ...]) -> Ladder | None:
@@ -137,6 +202,9 @@ class ConfigMemo:
                 )
                 for row in rows
             }
+            if self._sharing():
+                assert self._shared is not None
+                self._shared.ladders = self._ladders
         for candidate in (*path, None):
             found = self._ladders.get(candidate)
             if found is not None:

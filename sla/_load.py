@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from helpdesk.store import Store
 from helpdesk.tables import audit_t, customer_t, message_t, ticket_t
+from sla._config import CONFIG_VERSION
 from sla.tables import clock_event_t, clock_t, escalation_t, sla_ticket_t, target_log_t
 
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
@@ -41,6 +42,7 @@ _TICKETS = (
         ticket_t.c.team_id,
         ticket_t.c.created_at,
         customer_t.c.tier,
+        CONFIG_VERSION,
     )
     .outerjoin(customer_t, customer_t.c.id == ticket_t.c.requester_id)
     .where(ticket_t.c.id.in_(_IDS))

@@ -11,6 +11,7 @@ from helpdesk.domain import Principal, may_access_ticket
 from helpdesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from helpdesk.store import Store
 from helpdesk.tables import category_t, team_t, ticket_t, user_t
+from sla._config import bump_version
 from sla.schemas import CalendarIn, LadderIn, PolicyIn
 from sla.tables import calendar_t, escalation_t, ladder_t, policy_t
 
@@ -82,6 +83,7 @@ async def delete_row(store: Store, table: Table, row_id: int) -> None:
     result = await store.execute(delete(table).where(table.c.id == row_id))
     if not getattr(result, "rowcount", 0):
         raise NotFound(f"no such {table.name.removeprefix('sla_')}: {row_id}")
+    await bump_version(store)
 
 
 async def acknowledge(store: Store, escalation_id: int, who: Principal) -> dict[str, Any]:
@@ -117,6 +119,8 @@ async def _save(store: Store, table: Table, values: dict[str, Any], row_id: int 
     ).scalar_one_or_none()
     if clash is not None and clash != row_id and table is not ladder_t:
         raise ValidationFailed({"name": f"{values['name']!r} is taken"})
+    # Evaluations cache the configuration per version; this one commits with the change.
+    await bump_version(store)
     if row_id is None:
         created = await store.execute(
             table.insert().values(**values, created_at=now, updated_at=now).returning(table.c.id)

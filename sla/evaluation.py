@@ -70,6 +70,7 @@ async def evaluate_ticket(
     if loaded is None or loaded.ticket is None:
         return None
     ticket, state = loaded.ticket, loaded.state
+    memo.at_version(ticket["config_version"])
     view = _config.ticket_view(ticket, await memo.category_path(store, ticket["category_id"]))
     rule = first_match(await memo.rules(store), view)
     targets = rule.targets_for(view.priority) if rule is not None else ()

@@ -15,7 +15,7 @@ from helpdesk import events
 from helpdesk.domain import OPEN_STATUSES
 from helpdesk.runtime import Periodic, Runtime
 from helpdesk.tables import ticket_t
-from sla._config import CalendarCache, ConfigMemo
+from sla._config import CalendarCache, ConfigMemo, SharedConfig
 from sla._load import load
 from sla._writes import Writes
 from sla.evaluation import Outcome, evaluate_ticket
@@ -37,11 +37,14 @@ class SlaRunner:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.calendars = CalendarCache()
+        self.config = SharedConfig()
 
     async def reevaluate(self, ticket_id: int, *, rearm: bool = False) -> Outcome | None:
         """Evaluate one ticket now, then arm its wake-up and post its webhooks."""
         async with self.rt.stores() as store:
-            outcome = await evaluate_ticket(store, ticket_id, self.calendars, rearm=rearm)
+            outcome = await evaluate_ticket(
+                store, ticket_id, self.calendars, rearm=rearm, memo=ConfigMemo(self.config)
+            )
         if outcome is not None:
             await self._after_commit(outcome)
         return outcome
@@ -50,7 +53,7 @@ class SlaRunner:
         """Evaluate several tickets in one unit of work (one commit, so one fsync on SQLite);
         a ticket whose evaluation fails writes nothing and cannot hold back the others."""
         outcomes: list[Outcome] = []
-        memo = ConfigMemo()
+        memo = ConfigMemo(self.config)
         writes = Writes()
         async with self.rt.stores() as store:
             # One lock statement and one read per table for the whole batch.
