@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, literal, select
@@ -105,7 +106,8 @@ class Loaded:
     acked: set[tuple[str, int]] = field(default_factory=set)
 
 
-def _lock_statement(dialect: str, now: datetime, ids: Sequence[int]) -> Executable:
+@cache
+def _lock_statement(dialect: str) -> Executable:
     """Insert-or-touch the tickets' SLA rows, in id order, returning their state.
 
     The upsert takes SQLite's write lock at once, and PostgreSQL's row locks hold concurrent
@@ -117,9 +119,9 @@ def _lock_statement(dialect: str, now: datetime, ids: Sequence[int]) -> Executab
         select(
             ticket_t.c.id,
             literal(0, sla_ticket_t.c.version.type),
-            literal(now, sla_ticket_t.c.evaluated_at.type),
+            bindparam("now", type_=sla_ticket_t.c.evaluated_at.type),
         )
-        .where(ticket_t.c.id.in_(list(ids)))
+        .where(ticket_t.c.id.in_(_IDS))
         .order_by(ticket_t.c.id)
     )
     stmt = dialect_insert(sla_ticket_t).from_select(
@@ -145,7 +147,9 @@ async def load(
     """
     if not ids:
         return {}
-    locked = await store.execute(_lock_statement(store.dialect, now, ids))
+    locked = await store.execute(
+        _lock_statement(store.dialect), {"ids": sorted(set(ids)), "now": now}
+    )
     found = {int(row["ticket_id"]): Loaded(state=row) for row in locked.mappings()}
     if not found:
         return {}
