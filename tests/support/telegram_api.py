@@ -17,22 +17,29 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support import _telegram_objects as tg
 from tests.support._telegram_objects import JsonDict, callback_query_update, text_message_update
+from tests.support._telegram_wire import (
+    ApiCall,
+    ApiError,
+    UploadedFile,
+    _Bot,
+    _caption,
+    _Failure,
+    _read_params,
+    _StoredFile,
+)
 from tests.support.asgi import ThreadedUvicorn
 
 __all__ = [
@@ -45,60 +52,6 @@ __all__ = [
 ]
 
 DEFAULT_TOKEN = "123456789:TEST-token-for-the-helpdesk-suite"
-_MAX_UPLOAD = 50 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    field: str
-    filename: str | None
-    content_type: str | None
-    content: bytes
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    """One request as the stand-in saw it. ``params`` are typed like the real API reads them."""
-
-    method: str
-    token: str
-    params: JsonDict
-    raw_params: dict[str, str]
-    files: dict[str, UploadedFile]
-    content_type: str
-    error_code: int | None
-
-
-@dataclass
-class _Failure:
-    chat_id: str
-    code: int
-    method: str | None
-    description: str
-    retry_after: int | None
-    remaining: int | None
-
-
-@dataclass
-class _Bot:
-    user: JsonDict
-    next_update_id: int = 100_000_001
-    updates: list[JsonDict] = field(default_factory=list)
-    webhook: JsonDict | None = None
-
-
-@dataclass
-class _StoredFile:
-    file_id: str
-    unique_id: str
-    path: str
-    content: bytes
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code, self.description, self.retry_after = code, description, retry_after
 
 
 class BotApiStandIn:
@@ -480,41 +433,3 @@ class BotApiStandIn:
         with self._lock:
             self._files[stored.file_id] = stored
         return stored
-
-
-def _caption(params: JsonDict) -> JsonDict:
-    return {"caption": params["caption"]} if params.get("caption") else {}
-
-
-async def _read_params(
-    request: Request,
-) -> tuple[dict[str, str], JsonDict, dict[str, UploadedFile]]:
-    raw: dict[str, str] = dict(request.query_params)
-    files: dict[str, UploadedFile] = {}
-    typed: JsonDict = {}
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("application/json"):
-        body = await request.body()
-        data = json.loads(body) if body else {}
-        for key, value in data.items():
-            raw[key] = value if isinstance(value, str) else json.dumps(value)
-            typed[key] = value
-    elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form(max_files=100, max_fields=1000, max_part_size=_MAX_UPLOAD)
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                files[key] = UploadedFile(
-                    key, value.filename, value.content_type, await value.read()
-                )
-            else:
-                raw[key] = value
-        await form.close()
-    for key, value in raw.items():
-        typed.setdefault(key, tg.coerce_param(key, value))
-    # ``attach://name`` points a parameter at a multipart part with another field name.
-    for key, value in list(typed.items()):
-        if isinstance(value, str) and value.startswith("attach://"):
-            part = files.get(value.removeprefix("attach://"))
-            if part is not None:
-                files[key] = part
-    return raw, typed, files
