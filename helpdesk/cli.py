@@ -113,10 +113,16 @@ def with_runtime(
         upgrade(settings.database_url)
 
     async def run() -> int:
-        rt = assemble(settings, scheduler=InProcessScheduler(SystemClock()))
+        scheduler = InProcessScheduler(SystemClock())
+        rt = assemble(settings, scheduler=scheduler)
         try:
             return await body(rt)
         finally:
+            # Let the after-commit jobs the command queued (SLA evaluation, deliveries) finish:
+            # cancelling one mid-transaction would leave SQLite's write lock held, and its
+            # work undone until something else touches the ticket.
+            await scheduler.drain(limit=120)
+            await scheduler.stop()
             await rt.close()
 
     return asyncio.run(run())

@@ -30,34 +30,36 @@ def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Complete
 
 
 @pytest.fixture
-def served(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def served(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    proc = subprocess.Popen(
-        [*HELPDESK, "serve", "--demo", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*HELPDESK, "serve", "--demo", "--port", str(port)],
+            env=env,
+            stdout=out,  # a file, not a pipe: nobody reads it while the test runs
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         else:
-            pytest.fail("helpdesk serve did not answer within 30 s")
+            pytest.fail(f"helpdesk serve did not answer within 30 s:\n{log.read_text()[-3000:]}")
         yield base, proc
     finally:
         proc.terminate()
-        proc.communicate(timeout=15)  # also closes the pipe
+        proc.wait(timeout=15)
 
 
 def test_serve_demo_answers_health_and_a_cli_token_lists_the_demo_tickets(
-    env: dict[str, str], served: tuple[str, subprocess.Popen[str]]
+    env: dict[str, str], served: tuple[str, subprocess.Popen[bytes]]
 ) -> None:
     base, _ = served
     health = httpx.get(f"{base}/healthz").json()
