@@ -159,6 +159,12 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     doomed = await _worker(settings, sender, burst=False, runtimes=dead)
     running = asyncio.create_task(doomed.main())
     await _wait_for(observer, 1)
+    # Kill it between levels 1 and 2. Killed while delivering level 1's email, it would hold
+    # that delivery's lease (5 minutes, by design: a live worker may still be sending), which
+    # is the outbox's business, tested in tests/core/test_outbox.py, not this ladder's.
+    async with asyncio.timeout(10):
+        while not sender.sent:
+            await asyncio.sleep(0.02)
     running.cancel()  # killed mid-ladder: no shutdown, its jobs stay in Redis
     with contextlib.suppress(asyncio.CancelledError):
         await running
