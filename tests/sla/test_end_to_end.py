@@ -82,6 +82,18 @@ async def _wait_for(rt: Runtime, levels: int, limit: float = 15.0) -> None:
             await asyncio.sleep(0.05)
 
 
+async def _sent(sender: RecordingSender, count: int) -> None:
+    """Wait until `count` notification emails have left.
+
+    The tests kill a process between ladder levels, not while it delivers an email: a killed
+    delivery keeps its lease (5 minutes, by design, since a live worker may still be sending),
+    which is the outbox's behaviour, tested in tests/core/test_outbox.py, not the ladder's.
+    """
+    async with asyncio.timeout(10):
+        while len(sender.sent) < count:
+            await asyncio.sleep(0.02)
+
+
 async def _check(rt: Runtime, ticket_id: int, within: timedelta = ON_TIME * 2) -> None:
     fired = await _fired(rt)
     assert [level for level, _ in fired] == [0, 1, 2]
@@ -109,6 +121,7 @@ async def test_in_process_timers_escalate_on_time_across_a_restart(settings: Set
     await _configure(first)
     ticket_id = await _open(first)
     await _wait_for(first, 1)
+    await _sent(sender, 1)  # dies between levels, not during a delivery (see below)
     await first.close()  # the process dies with its armed timers
 
     await asyncio.sleep(1.2)  # level 2 falls due while nothing runs
@@ -117,7 +130,8 @@ async def test_in_process_timers_escalate_on_time_across_a_restart(settings: Set
     await start(second)  # its reconciliation pass runs at once and re-arms the rest
     try:
         await _wait_for(second, 3)
-        await asyncio.sleep(0.3)  # let the last notification's delivery finish
+        await _sent(sender, 3)
+        await asyncio.sleep(0.5)  # room for a duplicate to show up, if there were one
         await _check(second, ticket_id)
         assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3
     finally:
@@ -159,12 +173,7 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     doomed = await _worker(settings, sender, burst=False, runtimes=dead)
     running = asyncio.create_task(doomed.main())
     await _wait_for(observer, 1)
-    # Kill it between levels 1 and 2. Killed while delivering level 1's email, it would hold
-    # that delivery's lease (5 minutes, by design: a live worker may still be sending), which
-    # is the outbox's business, tested in tests/core/test_outbox.py, not this ladder's.
-    async with asyncio.timeout(10):
-        while not sender.sent:
-            await asyncio.sleep(0.02)
+    await _sent(sender, 1)  # between levels 1 and 2, not during a delivery
     running.cancel()  # killed mid-ladder: no shutdown, its jobs stay in Redis
     with contextlib.suppress(asyncio.CancelledError):
         await running
@@ -181,9 +190,7 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     serving = asyncio.create_task(successor.main())
     try:
         await _wait_for(observer, 3, limit=90)
-        async with asyncio.timeout(10):
-            while len(sender.sent) < 3:
-                await asyncio.sleep(0.05)
+        await _sent(sender, 3)
         await asyncio.sleep(0.5)  # room for a duplicate to show up, if there were one
         await _check(observer, ticket_id, within=timedelta(seconds=35))
         assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3
