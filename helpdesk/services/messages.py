@@ -14,16 +14,16 @@ from helpdesk.domain import (
     AuthorKind,
     DeliveryState,
     Direction,
-    OutboxStatus,
     Status,
     can_transition,
     status_after_agent_reply,
 )
 from helpdesk.errors import Conflict, ValidationFailed
+from helpdesk.services import outbox
 from helpdesk.services._common import Actor, audit, ticket_row, touch
 from helpdesk.services.attachments import store_attachments
 from helpdesk.store import Store
-from helpdesk.tables import message_t, outbox_t
+from helpdesk.tables import message_t
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,22 +65,9 @@ async def reply(
     )
     if attachments:
         await store_attachments(store, message_id, tuple(attachments))
-    outbox_id = (
-        await store.execute(
-            insert(outbox_t)
-            .values(
-                kind=kind,
-                ticket_id=ticket_id,
-                message_id=message_id,
-                channel=ticket["channel"],
-                status=OutboxStatus.PENDING.value,
-                next_attempt_at=now,
-                payload={},
-                created_at=now,
-            )
-            .returning(outbox_t.c.id)
-        )
-    ).scalar_one()
+    outbox_id = await outbox.enqueue(
+        store, ticket_id, kind=kind, channel=ticket["channel"], message_id=message_id, payload={}
+    )
     changes: dict[str, object] = {}
     if new != old:
         changes["status"] = new.value
@@ -100,11 +87,10 @@ async def reply(
             direction=Direction.OUTBOUND.value,
             author_kind=actor.kind.value,
         ),
-        events.OutboxQueued(ticket_id=ticket_id, at=now, outbox_id=int(outbox_id), deliver_at=now),
     )
     if new != old:
         store.record(events.StatusChanged(ticket_id=ticket_id, at=now, old=old, new=new))
-    return Posted(message_id, int(outbox_id))
+    return Posted(message_id, outbox_id)
 
 
 async def add_note(

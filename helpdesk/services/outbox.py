@@ -164,8 +164,6 @@ async def queue_notification(
 ) -> int:
     """Queue machine mail about a ticket that is not a ticket message (an escalation notice to a
     supervisor, a form confirmation), delivered by `channel`'s sender like any outbox entry."""
-    now = store.now()
-    at = deliver_at or now
     payload: dict[str, Any] = {
         **(extra or {}),
         "to": [{"kind": r.kind, "address": r.address, "display_name": r.display_name} for r in to],
@@ -173,13 +171,38 @@ async def queue_notification(
         "text": text,
         "html": html,
     }
+    return await enqueue(
+        store,
+        ticket_id,
+        kind=kind,
+        channel=channel,
+        message_id=None,
+        payload=payload,
+        deliver_at=deliver_at,
+    )
+
+
+async def enqueue(
+    store: Store,
+    ticket_id: int,
+    *,
+    kind: str,
+    channel: str,
+    message_id: int | None,
+    payload: dict[str, Any],
+    deliver_at: datetime | None = None,
+) -> int:
+    """Write one outbox entry in the caller's transaction and announce it, so a delivery job
+    is armed after commit (and the reconciliation pass re-arms it if that job is lost)."""
+    now = store.now()
+    at = deliver_at or now
     outbox_id = (
         await store.execute(
             insert(outbox_t)
             .values(
                 kind=kind,
                 ticket_id=ticket_id,
-                message_id=None,
+                message_id=message_id,
                 channel=channel,
                 status=OutboxStatus.PENDING.value,
                 next_attempt_at=at,
