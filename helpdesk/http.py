@@ -73,6 +73,30 @@ async def parse_body(request: Request, model: type[M]) -> M:
         raise ValidationFailed(pydantic_fields(exc)) from None
 
 
+def query_int(
+    request: Request,
+    name: str,
+    errors: dict[str, str],
+    *,
+    low: int = 1,
+    high: int = 2**31,
+    out_of_range: str | None = None,
+) -> int | None:
+    """The integer query parameter `name`, or None when absent; a bad value is recorded in
+    `errors` (for one 422 naming every bad field) instead of raising at the first one."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        errors[name] = "must be an integer"
+        return None
+    if not low <= value <= high:
+        errors[name] = out_of_range or f"must be between {low} and {high}"
+    return value
+
+
 def pydantic_fields(exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for error in exc.errors():

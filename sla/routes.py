@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from helpdesk.auth import principal, require_role
 from helpdesk.domain import Principal, Role
 from helpdesk.errors import NotFound, ValidationFailed
-from helpdesk.http import ok, parse_body
+from helpdesk.http import ok, parse_body, query_int
 from helpdesk.runtime import Runtime
 from sla import admin, reads
 from sla.handlers import reevaluate_later
@@ -39,17 +39,7 @@ _CONFIG: dict[str, tuple[Table, type[BaseModel], Any]] = {
 
 
 def _query_int(request: Request, name: str, errors: dict[str, str]) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        errors[name] = "must be an integer"
-        return None
-    if not 1 <= value <= 2**31:
-        errors[name] = "must be a positive integer"
-    return value
+    return query_int(request, name, errors, out_of_range="must be a positive integer")
 
 
 def _query_time(request: Request, name: str, errors: dict[str, str]) -> datetime | None:

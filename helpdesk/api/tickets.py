@@ -15,7 +15,7 @@ from helpdesk import queries, services
 from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
 from helpdesk.domain import Principal, Role, Status
 from helpdesk.errors import NotFound, ValidationFailed
-from helpdesk.http import ok, parse_body
+from helpdesk.http import ok, parse_body, query_int
 from helpdesk.runtime import Runtime
 from helpdesk.services import UNSET, Actor, TicketChanges
 
@@ -47,17 +47,7 @@ def _list_params(request: Request, who: Principal) -> tuple[queries.TicketFilter
             errors["status"] = f"unknown status {name!r}; use {', '.join(s.value for s in Status)}"
 
     def integer(name: str, low: int = 1, high: int = 2**31) -> int | None:
-        raw = q.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            errors[name] = "must be an integer"
-            return None
-        if not low <= value <= high:
-            errors[name] = f"must be between {low} and {high}"
-        return value
+        return query_int(request, name, errors, low=low, high=high)
 
     assignee = q.get("assignee_id")
     unassigned = assignee == "none"
