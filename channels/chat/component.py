@@ -8,8 +8,7 @@ from typing import Any
 
 from channels.chat import tables  # noqa: F401  (registers the channel's tables)
 from channels.chat.bots import Clients
-from channels.chat.outbound import TelegramSender
-from channels.chat.processing import (
+from channels.chat.jobs import (
     POLL_JOB,
     PROCESS_JOB,
     RECONCILE_JOB,
@@ -18,6 +17,7 @@ from channels.chat.processing import (
     process_update,
     reconcile,
 )
+from channels.chat.outbound import TelegramSender
 from helpdesk.crypto import SecretBox
 from helpdesk.runtime import Component, Periodic, Runtime
 
@@ -47,9 +47,9 @@ def _install(rt: Runtime) -> None:
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from channels.chat.routes import routes
+    from channels.chat import admin_api, routes
 
-    return routes(rt)
+    return [*routes.routes(rt), *admin_api.routes(rt)]
 
 
 def _cli(sub: Any) -> None:

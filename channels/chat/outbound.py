@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, Tele
 
 from channels.chat import services as chat
 from channels.chat.bots import BotConfig, load_bot, load_bot_by_id
-from channels.chat.processing import ChatState
+from channels.chat.jobs import ChatState
 from helpdesk.errors import DeliveryError
 from helpdesk.ports import DeliveryReceipt, OutboundMessage
 from helpdesk.runtime import Runtime

@@ -1,6 +1,6 @@
 """The email channel. The parser (`parse_message`) is pure: raw RFC 5322 bytes in, an
 `InboundMessage` out, `ParseError` only when nothing usable can be read."""
 
-from channels.email.parse import Limits, ParseError, parse_message
+from channels.email.inbound import Limits, ParseError, parse_message
 
 __all__ = ["Limits", "ParseError", "parse_message"]

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from channels.email import tables
+from channels.email.admin_api import routes
 from channels.email.cli import register as register_cli
 from channels.email.jobs import SUPERVISE_EVERY, Pollers
 from channels.email.outbound import EmailSender
-from channels.email.routes import routes
 from helpdesk.runtime import Component, Periodic, Runtime
 
 # Channels whose tickets have no sender of their own answer by email.

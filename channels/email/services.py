@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from channels.email.config import MailboxConfig, MailboxCreate, MailboxPatch
-from channels.email.parse import ParseError, parse_message
+from channels.email.inbound import ParseError, parse_message
 from channels.email.queries import mailbox_row
 from channels.email.tables import checkpoint_t, mailbox_t, throttle_t
 from helpdesk import services

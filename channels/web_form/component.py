@@ -14,9 +14,9 @@ def _install(rt: Runtime) -> None:
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from channels.web_form import api, routes
+    from channels.web_form import admin_api, routes
 
-    return [*api.routes(rt), *routes.routes(rt)]
+    return [*admin_api.routes(rt), *routes.routes(rt)]
 
 
 def _cli(subparsers: Any) -> None:
