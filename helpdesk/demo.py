@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from channels.base import Identity, InboundMessage
 from helpdesk import services
 from helpdesk.domain import Priority, Role, Status
+from helpdesk.inbound import Identity, InboundMessage
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
 from helpdesk.tables import team_t, user_t

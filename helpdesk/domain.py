@@ -7,6 +7,7 @@ definition of what a status means and which moves between statuses are allowed.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -72,6 +73,62 @@ class OutboxStatus(StrEnum):
 class ParticipantRole(StrEnum):
     REQUESTER = "requester"
     CC = "cc"
+
+
+class AuditKind(StrEnum):
+    """What a timeline entry records. One list, so readers (the SLA engine, the inbox) match
+    names that exist, and a new kind is added here before anything writes it."""
+
+    TICKET_CREATED = "ticket_created"
+    FOLLOW_UP_CREATED = "follow_up_created"
+    LOGGED_BY_AGENT = "logged_by_agent"
+    PARTICIPANT_ADDED = "participant_added"
+    STATUS_CHANGED = "status_changed"
+    REOPENED = "reopened"
+    REPLY_ADDED = "reply_added"
+    NOTE_ADDED = "note_added"
+    MESSAGE_EDITED = "message_edited"
+    CONVERSATION_RELEASED = "conversation_released"
+    PRIORITY_CHANGED = "priority_changed"
+    CATEGORY_CHANGED = "category_changed"
+    TEAM_CHANGED = "team_changed"
+    ASSIGNEE_CHANGED = "assignee_changed"
+    TAGS_CHANGED = "tags_changed"
+    MERGED_INTO = "merged_into"
+    MERGED_FROM = "merged_from"
+    DELIVERY_FAILED = "delivery_failed"
+    DELIVERY_DELAYED = "delivery_delayed"
+
+
+# The audit kind a change of each editable ticket field records.
+FIELD_AUDIT_KINDS: dict[str, AuditKind] = {
+    "priority": AuditKind.PRIORITY_CHANGED,
+    "category_id": AuditKind.CATEGORY_CHANGED,
+    "team_id": AuditKind.TEAM_CHANGED,
+    "assignee_id": AuditKind.ASSIGNEE_CHANGED,
+    "tags": AuditKind.TAGS_CHANGED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change: an agent or bot user, a customer, or the system itself."""
+
+    kind: AuthorKind
+    user_id: int | None = None
+    customer_id: int | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(AuthorKind.SYSTEM)
+
+    @classmethod
+    def user(cls, user_id: int, *, bot: bool = False) -> Actor:
+        return cls(AuthorKind.BOT if bot else AuthorKind.AGENT, user_id=user_id)
+
+    @classmethod
+    def customer(cls, customer_id: int) -> Actor:
+        return cls(AuthorKind.CUSTOMER, customer_id=customer_id)
 
 
 # Which statuses an agent may move a ticket to from each status. CLOSED is final: the

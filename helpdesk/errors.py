@@ -35,6 +35,16 @@ class ValidationFailed(HelpdeskError):
         self.errors = errors
 
 
+class ParseError(HelpdeskError, ValueError):
+    """Raw input (an email, an update) holds nothing usable; the caller quarantines it."""
+
+
+class Inconsistent(HelpdeskError):
+    """Stored data broke an invariant the product keeps (a missing counter row, a merge chain
+    that never ends, a concurrent writer that keeps winning). A bug or a damaged database, not
+    bad input: it is logged and answered as a server error."""
+
+
 class DeliveryError(HelpdeskError):
     """A channel could not deliver a message. `permanent` ones are not retried."""
 

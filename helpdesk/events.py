@@ -59,3 +59,18 @@ class DeliveryFailed(Event):
     message_id: int
     permanent: bool
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEdited(Event):
+    """The customer changed the text of a message they had sent (a Telegram edit)."""
+
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationReleased(Event):
+    """A channel conversation stopped pointing at this ticket (Telegram `/new`): the chat's
+    next message opens a new ticket."""
+
+    key: str

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from helpdesk.inbound import Identity
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -61,13 +63,6 @@ class OutboundAttachment:
 
 
 @dataclass(frozen=True, slots=True)
-class Recipient:
-    kind: str
-    address: str
-    display_name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class OutboundMessage:
     """Everything a channel needs to deliver one reply, loaded fresh from the database."""
 
@@ -81,8 +76,8 @@ class OutboundMessage:
     subject: str
     text: str
     html: str | None
-    to: tuple[Recipient, ...]
-    cc: tuple[Recipient, ...]
+    to: tuple[Identity, ...]
+    cc: tuple[Identity, ...]
     references: tuple[str, ...]  # thread keys of earlier messages, oldest first
     attachments: tuple[OutboundAttachment, ...] = ()
     kind: str = "reply"  # "reply", "notification", "survey", "auto_reply"

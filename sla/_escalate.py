@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from helpdesk.errors import HelpdeskError
-from helpdesk.ports import Recipient
+from helpdesk.inbound import Identity
 from helpdesk.services import Actor, TicketChanges, update_ticket
 from helpdesk.services.outbox import queue_notification
 from helpdesk.store import Store
@@ -150,7 +150,7 @@ async def notify_users(
                 store,
                 int(ticket["id"]),
                 channel="email",
-                to=[Recipient("email", user.email, user.name)],
+                to=[Identity("email", user.email, user.name)],
                 subject=f"[#{ticket['number']}] {text}",
                 text=f"{text}\n\nTicket #{ticket['number']}: {ticket['subject']}",
                 kind="sla_notification",

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from helpdesk.domain import AuthorKind, Direction, Status
+from helpdesk.domain import AuditKind, AuthorKind, Direction, Status
 from sla.facts import AgentReply, Created, CustomerMessage, StatusChanged, TargetChanged, TicketFact
 from sla.policies import targets_from_json
 
@@ -41,7 +41,7 @@ def ticket_facts(
             keyed.append((row.created_at, _MESSAGE, row.id, fact))
     for row in audits:
         data = row.data or {}
-        if row.kind == "merged_into":
+        if row.kind == AuditKind.MERGED_INTO:
             fact_s: TicketFact = StatusChanged(row.at, Status.OPEN, Status.CLOSED)
         else:
             fact_s = StatusChanged(row.at, Status(data["old"]), Status(data["new"]))

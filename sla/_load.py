@@ -20,13 +20,14 @@ from sqlalchemy.engine import Row, RowMapping
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
+from helpdesk.domain import AuditKind
 from helpdesk.store import Store
 from helpdesk.tables import audit_t, customer_t, message_t, ticket_t
 from sla._config import CONFIG_VERSION
 from sla.tables import clock_event_t, clock_t, escalation_t, sla_ticket_t, target_log_t
 
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_STATUS_KINDS = ("status_changed", "reopened", "merged_into")
+_STATUS_KINDS = (AuditKind.STATUS_CHANGED, AuditKind.REOPENED, AuditKind.MERGED_INTO)
 
 _TICKETS = (
     select(

@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from channels.chat.inbound import conversation_key
 from channels.chat.tables import migration_t, ticket_chat_t, update_t
-from helpdesk.domain import AuthorKind
-from helpdesk.store import Store
-from helpdesk.tables import audit_t, message_t, thread_key_t
+from helpdesk.services import Store, conversations
 
 
 async def record_update(
@@ -83,20 +81,12 @@ async def ticket_chat(store: Store, ticket_id: int) -> tuple[int, int] | None:
 
 
 async def conversation_ticket(store: Store, bot_name: str, chat_id: int) -> int | None:
-    key = conversation_key(bot_name, chat_id)
-    found = (
-        await store.execute(select(thread_key_t.c.ticket_id).where(thread_key_t.c.key == key))
-    ).scalar_one_or_none()
-    return None if found is None else int(found)
+    return await conversations.conversation_ticket(store, conversation_key(bot_name, chat_id))
 
 
 async def release_conversation(store: Store, bot_name: str, chat_id: int) -> int | None:
     """`/new`: the chat's next message opens a new ticket. Returns the ticket it was on."""
-    ticket_id = await conversation_ticket(store, bot_name, chat_id)
-    await store.execute(
-        delete(thread_key_t).where(thread_key_t.c.key == conversation_key(bot_name, chat_id))
-    )
-    return ticket_id
+    return await conversations.release_conversation(store, conversation_key(bot_name, chat_id))
 
 
 async def migrated_chat(store: Store, bot_id: int, chat_id: int) -> int | None:
@@ -128,54 +118,13 @@ async def migrate_chat(
         .where(ticket_chat_t.c.bot_id == bot_id, ticket_chat_t.c.chat_id == old_chat_id)
         .values(chat_id=new_chat_id)
     )
-    ticket_id = await conversation_ticket(store, bot_name, old_chat_id)
-    if ticket_id is not None and await conversation_ticket(store, bot_name, new_chat_id) is None:
-        await store.execute(
-            store.insert_ignoring_duplicates(thread_key_t).values(
-                key=conversation_key(bot_name, new_chat_id), ticket_id=ticket_id
-            )
-        )
+    await conversations.move_conversation(
+        store, conversation_key(bot_name, old_chat_id), conversation_key(bot_name, new_chat_id)
+    )
 
 
 async def record_edit(
     store: Store, external_id: str, text: str, edited_at: datetime | None
 ) -> int | None:
-    """The customer edited a message we stored: its text becomes the new one, the old text is
-    kept in `meta["edits"]`, and the ticket's timeline gets a `message_edited` entry.
-
-    Returns the ticket id, or None when no message has that id (the caller stores it instead).
-    """
-    row = (
-        await store.execute(
-            select(
-                message_t.c.id,
-                message_t.c.ticket_id,
-                message_t.c.text,
-                message_t.c.meta,
-                message_t.c.author_customer_id,
-            ).where(message_t.c.channel == "telegram", message_t.c.external_id == external_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    if row.text == text:
-        return int(row.ticket_id)  # a redelivered edit, or a media-only edit
-    meta = dict(row.meta or {})
-    when = (edited_at or store.now()).isoformat()
-    meta["edits"] = [*meta.get("edits", []), {"previous_text": row.text, "edited_at": when}]
-    await store.execute(
-        update(message_t)
-        .where(message_t.c.id == row.id)
-        .values(text=text, full_text=text, meta=meta)
-    )
-    await store.execute(
-        audit_t.insert().values(
-            ticket_id=row.ticket_id,
-            at=store.now(),
-            actor_kind=AuthorKind.CUSTOMER.value,
-            actor_customer_id=row.author_customer_id,
-            kind="message_edited",
-            data={"message_id": int(row.id), "edited_at": when},
-        )
-    )
-    return int(row.ticket_id)
+    """The customer edited a Telegram message we stored (see `conversations.edit_message`)."""
+    return await conversations.edit_message(store, "telegram", external_id, text, edited_at)

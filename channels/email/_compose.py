@@ -9,7 +9,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from channels.email.config import MailboxConfig
-from helpdesk.ports import OutboundMessage, Recipient
+from helpdesk.inbound import Identity
+from helpdesk.ports import OutboundMessage
 
 _TAG = re.compile(r"\[#\d+\]")
 MAX_REFERENCES = 20
@@ -39,7 +40,7 @@ def reply_to(message: OutboundMessage, mailbox: MailboxConfig) -> str:
     return f"{local}+{message.ticket_token}@{domain}"
 
 
-def _addr(recipient: Recipient) -> Address:
+def _addr(recipient: Identity) -> Address:
     return Address(display_name=recipient.display_name, addr_spec=recipient.address)
 
 

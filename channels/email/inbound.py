@@ -13,13 +13,14 @@ import email.parser
 import email.policy
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import Message
 
 from channels.base import Identity, InboundMessage, Machine
 from channels.email import _bounce, _headers, _html, _machine
 from channels.email._mime import Limits, Walked, walk
 from channels.email._quotes import visible_text
+from helpdesk.errors import ParseError
 
 __all__ = ["Limits", "ParseError", "parse_message"]
 
@@ -51,10 +52,6 @@ _KNOWN_FIELDS = frozenset(
         "envelope-to",
     ]
 )
-
-
-class ParseError(ValueError):
-    """Raised only when the bytes hold nothing usable as an email; the caller quarantines them."""
 
 
 def parse_message(raw: bytes, *, limits: Limits | None = None) -> InboundMessage:
@@ -243,12 +240,13 @@ def _references(msg: Message) -> tuple[str, ...]:
     return tuple(out[: _headers.MAX_REFERENCES])
 
 
-def _received_at(msg: Message) -> datetime:
+def _received_at(msg: Message) -> datetime | None:
+    """When the message was sent, from Date, else the newest Received stamp. None when it says
+    nothing usable: the core then stamps it with its own clock at ingest."""
     date = _headers.parse_date(_headers.header(msg, "Date"))
     if date is None:
         date = _headers.received_date(_headers.header(msg, "Received"))
-    # Last resort only: the message says nothing usable about when it was sent.
-    return date or datetime.now(UTC)
+    return date
 
 
 def _language(msg: Message) -> str | None:

@@ -17,8 +17,7 @@ from channels.web_form.i18n import localise, texts
 from channels.web_form.queries import Form
 from channels.web_form.tables import web_form_submission_t, web_form_t
 from channels.web_form.validation import Accepted
-from helpdesk.errors import Conflict, NotFound, ValidationFailed
-from helpdesk.ports import Recipient
+from helpdesk.errors import Conflict, Inconsistent, NotFound, ValidationFailed
 from helpdesk.services import Actor, TicketChanges, ingest, update_ticket
 from helpdesk.services.outbox import queue_notification
 from helpdesk.store import Store
@@ -150,7 +149,7 @@ async def submit(
     )
     result = await ingest(store, message)
     if result.ticket_id is None or result.ticket_number is None:
-        raise RuntimeError(f"ingest did not place web-form submission {external_id}")
+        raise Inconsistent(f"ingest did not place web-form submission {external_id}")
     number = result.ticket_number
     if result.opened_ticket and form.default_team_id is not None:
         await _default_team(store, result.ticket_id, form.default_team_id)
@@ -172,7 +171,7 @@ async def submit(
             store,
             result.ticket_id,
             channel=CHANNEL,
-            to=[Recipient("email", accepted.email, accepted.name)],
+            to=[Identity("email", accepted.email, accepted.name)],
             subject=words["ticket_subject"].format(number=number, subject=subject)[:998],
             text=words["ticket_text"].format(
                 name=accepted.name or accepted.email, number=number, quote=quote

@@ -10,12 +10,12 @@ import nh3
 from starlette.requests import Request
 from starlette.responses import Response
 
-from channels.base import Identity
 from helpdesk import queries, services
 from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
 from helpdesk.domain import Principal, Role, Status
 from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.http import ok, parse_body, query_int
+from helpdesk.inbound import Identity
 from helpdesk.runtime import Runtime
 from helpdesk.services import UNSET, Actor, TicketChanges
 

@@ -2,11 +2,13 @@
 
 Each takes a `Store` (one unit of work) first; none commits, sends or schedules anything
 itself: they write rows and record events, and the caller's unit of work commits and then
-dispatches the events.
+dispatches the events. Adapters get the unit of work's type here as `Store`: they reach the
+store only as the parameter these functions take, never through `helpdesk.store` itself.
 """
 
-from helpdesk.services._common import Actor
-from helpdesk.services._inbound import IngestResult
+from helpdesk.domain import Actor
+from helpdesk.inbound import IngestResult
+from helpdesk.services import conversations
 from helpdesk.services.customers import add_participant, resolve_customer
 from helpdesk.services.directory import (
     add_member,
@@ -27,17 +29,20 @@ from helpdesk.services.tickets import (
     merge_tickets,
     update_ticket,
 )
+from helpdesk.store import Store
 
 __all__ = [
     "UNSET",
     "Actor",
     "IngestResult",
     "Posted",
+    "Store",
     "TicketChanges",
     "add_member",
     "add_note",
     "add_participant",
     "authenticate_token",
+    "conversations",
     "create_category",
     "create_team",
     "create_ticket",

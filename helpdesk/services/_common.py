@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from helpdesk.domain import AuthorKind
-from helpdesk.errors import NotFound
+from helpdesk.domain import Actor, AuditKind
+from helpdesk.errors import Inconsistent, NotFound
 from helpdesk.store import Store
 from helpdesk.tables import audit_t, counter_t, ticket_t
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who makes a change: an agent or bot user, a customer, or the system itself."""
-
-    kind: AuthorKind
-    user_id: int | None = None
-    customer_id: int | None = None
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls(AuthorKind.SYSTEM)
-
-    @classmethod
-    def user(cls, user_id: int, *, bot: bool = False) -> Actor:
-        return cls(AuthorKind.BOT if bot else AuthorKind.AGENT, user_id=user_id)
-
-    @classmethod
-    def customer(cls, customer_id: int) -> Actor:
-        return cls(AuthorKind.CUSTOMER, customer_id=customer_id)
-
 
 _INSERT_AUDIT = insert(audit_t)
 _NEXT_NUMBER = (
@@ -44,7 +21,9 @@ _NEXT_NUMBER = (
 )
 
 
-async def audit(store: Store, ticket_id: int, actor: Actor, kind: str, /, **data: Any) -> None:
+async def audit(
+    store: Store, ticket_id: int, actor: Actor, kind: AuditKind, /, **data: Any
+) -> None:
     await store.execute(
         _INSERT_AUDIT,
         {
@@ -53,7 +32,7 @@ async def audit(store: Store, ticket_id: int, actor: Actor, kind: str, /, **data
             "actor_kind": actor.kind.value,
             "actor_user_id": actor.user_id,
             "actor_customer_id": actor.customer_id,
-            "kind": kind,
+            "kind": kind.value,
             "data": data,
         },
     )
@@ -74,7 +53,7 @@ async def next_number(store: Store, name: str) -> int:
     result = await store.execute(_NEXT_NUMBER, {"counter_name": name})
     value = result.scalar_one_or_none()
     if value is None:
-        raise RuntimeError(f"counter {name!r} is missing: run `helpdesk db upgrade`")
+        raise Inconsistent(f"counter {name!r} is missing: run `helpdesk db upgrade`")
     return int(value)
 
 

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import insert
 
-from channels.base import InboundMessage
 from helpdesk.domain import AuthorKind, Direction
+from helpdesk.inbound import InboundMessage
 from helpdesk.services.attachments import store_attachments
 from helpdesk.store import Store
 from helpdesk.tables import message_t, thread_key_t
 
 _INSERT_MESSAGE = insert(message_t).returning(message_t.c.id)
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """Where a message landed. `ticket_id` is None only for machine mail that belongs to no
-    ticket (it is quarantined, with `quarantine_id` set, rather than opening a ticket)."""
-
-    ticket_id: int | None
-    ticket_number: int | None
-    message_id: int | None
-    new: bool  # False when this (channel, external id) was already stored
-    opened_ticket: bool = False
-    quarantine_id: int | None = None
 
 
 async def store_inbound_message(
@@ -38,7 +23,7 @@ async def store_inbound_message(
     author_kind: AuthorKind = AuthorKind.CUSTOMER,
 ) -> int:
     now = store.now()
-    meta: dict[str, object] = {"sent_at": message.received_at.isoformat()}
+    meta: dict[str, object] = {"sent_at": (message.received_at or now).isoformat()}
     if message.extra:
         meta["extra"] = [list(pair) for pair in message.extra]
     if message.recipients:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from channels.base import Attachment
+from helpdesk.inbound import Attachment
 from helpdesk.store import Store
 from helpdesk.tables import attachment_t
 

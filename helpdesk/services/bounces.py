@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from channels.base import InboundMessage
 from helpdesk import events
-from helpdesk.domain import AuthorKind, DeliveryState
-from helpdesk.services._common import Actor, audit
-from helpdesk.services._inbound import IngestResult, as_bytes, store_inbound_message
+from helpdesk.domain import Actor, AuditKind, AuthorKind, DeliveryState
+from helpdesk.inbound import InboundMessage, IngestResult
+from helpdesk.services._common import audit
+from helpdesk.services._inbound import as_bytes, store_inbound_message
 from helpdesk.services.quarantine import quarantine
 from helpdesk.store import Store
 from helpdesk.tables import message_t, thread_key_t, ticket_t
@@ -77,7 +77,7 @@ async def ingest_bounce(
         store,
         ticket_id,
         Actor.system(),
-        "delivery_failed" if permanent else "delivery_delayed",
+        AuditKind.DELIVERY_FAILED if permanent else AuditKind.DELIVERY_DELAYED,
         message_id=target.message_id,
         reason=reason,
     )

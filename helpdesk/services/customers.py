@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, select
 
-from channels.base import Identity
 from helpdesk.domain import ParticipantRole
+from helpdesk.inbound import Identity
 from helpdesk.store import Store
 from helpdesk.tables import customer_t, identity_t, participant_t
 

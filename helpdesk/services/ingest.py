@@ -8,9 +8,10 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from channels.base import InboundMessage, Machine
 from helpdesk import events
 from helpdesk.domain import (
+    Actor,
+    AuditKind,
     AuthorKind,
     Direction,
     ParticipantRole,
@@ -19,10 +20,12 @@ from helpdesk.domain import (
     status_after_customer_message,
     storage_key,
 )
+from helpdesk.errors import Inconsistent
+from helpdesk.inbound import InboundMessage, IngestResult, Machine
 from helpdesk.security import new_ticket_token
 from helpdesk.services import customers
-from helpdesk.services._common import Actor, audit, next_number, touch
-from helpdesk.services._inbound import IngestResult, as_bytes, store_inbound_message
+from helpdesk.services._common import audit, next_number, touch
+from helpdesk.services._inbound import as_bytes, store_inbound_message
 from helpdesk.services.bounces import ingest_bounce
 from helpdesk.services.quarantine import quarantine
 from helpdesk.store import Store
@@ -63,7 +66,7 @@ async def ingest(store: Store, message: InboundMessage, raw: bytes | None = None
             continue
     existing = await _existing(store, message)
     if existing is None:
-        raise RuntimeError(f"could not ingest {message.channel}:{message.external_id}")
+        raise Inconsistent(f"could not ingest {message.channel}:{message.external_id}")
     return existing
 
 
@@ -187,7 +190,7 @@ async def _follow_merges(store: Store, ticket_id: int) -> RowMapping:
         if row["merged_into_id"] is None:
             return row
         ticket_id = int(row["merged_into_id"])
-    raise RuntimeError(f"merge chain from ticket {ticket_id} is too long")
+    raise Inconsistent(f"merge chain from ticket {ticket_id} is too long")
 
 
 async def _open_ticket(
@@ -221,9 +224,11 @@ async def _open_ticket(
         if cc_id != customer_id:
             await customers.add_participant(store, ticket_id, cc_id)
     actor = Actor.customer(customer_id)
-    await audit(store, ticket_id, actor, "ticket_created", channel=message.channel, number=number)
+    await audit(
+        store, ticket_id, actor, AuditKind.TICKET_CREATED, channel=message.channel, number=number
+    )
     if follow_up_of is not None:
-        await audit(store, follow_up_of, actor, "follow_up_created", ticket_id=ticket_id)
+        await audit(store, follow_up_of, actor, AuditKind.FOLLOW_UP_CREATED, ticket_id=ticket_id)
     store.record(
         events.TicketCreated(
             ticket_id=ticket_id, at=now, channel=message.channel, follow_up_of=follow_up_of
@@ -257,7 +262,7 @@ async def _join_existing(
     actor = Actor.customer(customer_id)
     # Someone new writing into a thread (a CC'd colleague) joins it; never becomes requester.
     if await customers.add_participant(store, ticket_id, customer_id):
-        await audit(store, ticket_id, actor, "participant_added", customer_id=customer_id)
+        await audit(store, ticket_id, actor, AuditKind.PARTICIPANT_ADDED, customer_id=customer_id)
     for identity in message.cc:
         cc_id = await customers.resolve_customer(store, identity)
         await customers.add_participant(store, ticket_id, cc_id)
@@ -274,7 +279,7 @@ async def _join_existing(
         store,
         ticket_id,
         actor,
-        "reopened" if old is Status.SOLVED else "status_changed",
+        AuditKind.REOPENED if old is Status.SOLVED else AuditKind.STATUS_CHANGED,
         old=old.value,
         new=new.value,
     )

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlalchemy.engine import RowMapping
 
-from channels.base import Attachment
 from helpdesk import events
 from helpdesk.domain import (
+    Actor,
+    AuditKind,
     AuthorKind,
     DeliveryState,
     Direction,
@@ -19,8 +20,9 @@ from helpdesk.domain import (
     status_after_agent_reply,
 )
 from helpdesk.errors import Conflict, ValidationFailed
+from helpdesk.inbound import Attachment
 from helpdesk.services import outbox
-from helpdesk.services._common import Actor, audit, ticket_row, touch
+from helpdesk.services._common import audit, ticket_row, touch
 from helpdesk.services.attachments import store_attachments
 from helpdesk.store import Store
 from helpdesk.tables import message_t
@@ -76,9 +78,9 @@ async def reply(
         elif old is Status.SOLVED:
             changes["solved_at"] = None
     await touch(store, ticket_id, **changes)
-    await audit(store, ticket_id, actor, "reply_added", message_id=message_id, kind=kind)
+    await audit(store, ticket_id, actor, AuditKind.REPLY_ADDED, message_id=message_id, kind=kind)
     if new != old:
-        await audit(store, ticket_id, actor, "status_changed", old=old.value, new=new.value)
+        await audit(store, ticket_id, actor, AuditKind.STATUS_CHANGED, old=old.value, new=new.value)
     store.record(
         events.MessageAdded(
             ticket_id=ticket_id,
@@ -111,7 +113,7 @@ async def add_note(
     if attachments:
         await store_attachments(store, message_id, tuple(attachments))
     await touch(store, ticket_id)
-    await audit(store, ticket_id, actor, "note_added", message_id=message_id)
+    await audit(store, ticket_id, actor, AuditKind.NOTE_ADDED, message_id=message_id)
     store.record(
         events.MessageAdded(
             ticket_id=ticket_id,

@@ -15,10 +15,11 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from helpdesk import events
-from helpdesk.domain import DeliveryState, OutboxStatus, ParticipantRole
+from helpdesk.domain import Actor, AuditKind, DeliveryState, OutboxStatus, ParticipantRole
 from helpdesk.errors import DeliveryError
-from helpdesk.ports import DeliveryReceipt, OutboundAttachment, OutboundMessage, Recipient
-from helpdesk.services._common import Actor, audit
+from helpdesk.inbound import Identity
+from helpdesk.ports import DeliveryReceipt, OutboundAttachment, OutboundMessage
+from helpdesk.services._common import audit
 from helpdesk.store import Store
 from helpdesk.tables import (
     attachment_t,
@@ -141,7 +142,7 @@ def _notification(
         subject=str(payload.get("subject", ticket["subject"])),
         text=str(payload.get("text", "")),
         html=payload.get("html"),
-        to=tuple(Recipient(**r) for r in payload.get("to", [])),
+        to=tuple(Identity(**r) for r in payload.get("to", [])),
         cc=(),
         references=(),
         kind=str(entry["kind"]),
@@ -154,7 +155,7 @@ async def queue_notification(
     ticket_id: int,
     *,
     channel: str,
-    to: list[Recipient],
+    to: list[Identity],
     subject: str,
     text: str,
     kind: str = "notification",
@@ -220,7 +221,7 @@ async def enqueue(
 
 async def _recipients(
     store: Store, ticket_id: int, channel: str
-) -> tuple[tuple[Recipient, ...], tuple[Recipient, ...]]:
+) -> tuple[tuple[Identity, ...], tuple[Identity, ...]]:
     kind = "email" if channel in ("email", "web_form", "phone", "api") else channel
     rows = await store.execute(
         select(
@@ -230,10 +231,10 @@ async def _recipients(
         .where(participant_t.c.ticket_id == ticket_id, identity_t.c.kind == kind)
         .order_by(identity_t.c.id)
     )
-    to: list[Recipient] = []
-    cc: list[Recipient] = []
+    to: list[Identity] = []
+    cc: list[Identity] = []
     for row in rows:
-        recipient = Recipient(row.kind, row.address, row.display_name)
+        recipient = Identity(row.kind, row.address, row.display_name)
         (to if row.role == ParticipantRole.REQUESTER.value else cc).append(recipient)
     return tuple(to), tuple(cc)
 
@@ -336,7 +337,7 @@ async def fail(
             store,
             ticket_id,
             Actor.system(),
-            "delivery_failed",
+            AuditKind.DELIVERY_FAILED,
             message_id=entry["message_id"],
             reason=str(error)[:500],
         )

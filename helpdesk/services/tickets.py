@@ -9,13 +9,20 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from channels.base import Identity, InboundMessage
 from helpdesk import events
-from helpdesk.domain import Role, Status, can_transition, normalise_tag
+from helpdesk.domain import (
+    FIELD_AUDIT_KINDS,
+    Actor,
+    AuditKind,
+    Role,
+    Status,
+    can_transition,
+    normalise_tag,
+)
 from helpdesk.errors import Conflict, ValidationFailed
+from helpdesk.inbound import Identity, InboundMessage, IngestResult
 from helpdesk.services import customers
-from helpdesk.services._common import Actor, audit, ticket_row, touch
-from helpdesk.services._inbound import IngestResult
+from helpdesk.services._common import audit, ticket_row, touch
 from helpdesk.services.ingest import ingest
 from helpdesk.store import Store
 from helpdesk.tables import category_t, participant_t, team_member_t, team_t, thread_key_t, user_t
@@ -73,7 +80,7 @@ async def create_ticket(
         ),
     )
     if result.new and result.ticket_id is not None:
-        await audit(store, result.ticket_id, actor, "logged_by_agent", channel=channel)
+        await audit(store, result.ticket_id, actor, AuditKind.LOGGED_BY_AGENT, channel=channel)
     return result
 
 
@@ -131,7 +138,7 @@ async def update_ticket(store: Store, ticket_id: int, actor: Actor, changes: Tic
             store,
             ticket_id,
             actor,
-            f"{name.removesuffix('_id')}_changed",
+            FIELD_AUDIT_KINDS[name],
             old=_plain(ticket[name]),
             new=_plain(values[name]),
         )
@@ -156,7 +163,7 @@ async def _change_status(
         values["solved_at"] = ticket["solved_at"] or now
     elif old is Status.SOLVED:
         values["solved_at"] = None
-    await audit(store, ticket["id"], actor, "status_changed", old=old.value, new=new.value)
+    await audit(store, ticket["id"], actor, AuditKind.STATUS_CHANGED, old=old.value, new=new.value)
     store.record(events.StatusChanged(ticket_id=ticket["id"], at=now, old=old, new=new))
 
 
@@ -229,10 +236,10 @@ async def merge_tickets(store: Store, source_id: int, target_id: int, actor: Act
     )
     await touch(store, target_id)
     await audit(
-        store, source_id, actor, "merged_into", ticket_id=target_id, number=target["number"]
+        store, source_id, actor, AuditKind.MERGED_INTO, ticket_id=target_id, number=target["number"]
     )
     await audit(
-        store, target_id, actor, "merged_from", ticket_id=source_id, number=source["number"]
+        store, target_id, actor, AuditKind.MERGED_FROM, ticket_id=source_id, number=source["number"]
     )
     store.record(
         events.StatusChanged(

@@ -238,7 +238,7 @@ async def test_arq_reconciliation_rearms_a_job_lost_with_redis(
 async def test_notification_without_a_ticket_message_is_delivered_to_its_recipients(
     runtime: Runtime,
 ) -> None:
-    from helpdesk.ports import Recipient
+    from helpdesk.inbound import Identity
 
     sender = RecordingSender()
     runtime.senders["email"] = sender
@@ -248,7 +248,7 @@ async def test_notification_without_a_ticket_message_is_delivered_to_its_recipie
             store,
             opened.ticket_id or 0,
             channel="email",
-            to=[Recipient("email", "sue@help.test", "Sue")],
+            to=[Identity("email", "sue@help.test", "Sue")],
             subject="Ticket #1001 breached its first-reply target",
             text="Please look at it.",
         )

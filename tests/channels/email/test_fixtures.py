@@ -168,6 +168,7 @@ def test_plus_token_in_to_and_references_order() -> None:
     )
     assert msg.text == "Thanks, that fixed it."
     assert msg.external_id == "<token@example.test>"
+    assert msg.received_at is not None
     assert msg.received_at.isoformat() == "2024-05-14T06:30:00+00:00"
 
 

@@ -274,4 +274,5 @@ def test_mangled_mime_never_raises_anything_but_parse_error(tail: bytes, head: b
         msg = parse_message(BASE + head + tail)
     except ParseError:
         return
-    assert msg.received_at.tzinfo is not None
+    # When the mangled headers leave a date, it is aware; else the core stamps one at ingest.
+    assert msg.received_at is None or msg.received_at.tzinfo is not None

@@ -12,7 +12,7 @@ from channels.base import Attachment, Identity, InboundMessage, Machine
 from channels.email import services as email_services
 from helpdesk import services
 from helpdesk.domain import DeliveryState
-from helpdesk.ports import FixedClock, Recipient
+from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor
 from helpdesk.services.outbox import load, queue_notification
@@ -146,7 +146,7 @@ async def test_notifications_carry_no_ticket_threading(
             store,
             ticket_id,
             channel="email",
-            to=[Recipient("email", "boss@helpdesk.example", "Boss")],
+            to=[Identity("email", "boss@helpdesk.example", "Boss")],
             subject="Ticket breached its SLA",
             text="Please look.",
         )
