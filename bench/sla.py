@@ -46,7 +46,7 @@ from sla.clocks import (
     TicketFact,
     evaluate,
 )
-from sla.handlers import runner_of
+from sla.handlers import RECONCILE_JOB
 from sla.holiday_presets import country_holidays
 from sla.tables import clock_t, policy_t, sla_ticket_t
 from sla.targets import Metric, MetricTarget
@@ -183,12 +183,11 @@ async def measure(settings: Settings, label: str, tickets: int) -> None:
                 due = len(rows.all())
                 raw_times.append(clock.perf_counter() - began)
         raw = min(raw_times)
-        runner = runner_of(rt)
         began = clock.perf_counter()
-        handled = await runner.reconcile(rt)
+        handled = await rt.run_job(RECONCILE_JOB)
         full = clock.perf_counter() - began
         began = clock.perf_counter()
-        idle_handled = await runner.reconcile(rt)
+        idle_handled = await rt.run_job(RECONCILE_JOB)
         idle = clock.perf_counter() - began
     finally:
         await scheduler.stop()

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from helpdesk.errors import DeliveryError
 from helpdesk.events import OutboxQueued
-from helpdesk.runtime import Periodic, Runtime
+from helpdesk.runtime import Job, Parts, Periodic, Runtime, Subscriber
 from helpdesk.services import outbox
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,8 @@ async def reconcile_outbox(rt: Runtime) -> int:
     return len(due)
 
 
-def register(rt: Runtime) -> None:
-    """Add the core's jobs and wake-ups to a runtime."""
-    rt.jobs["deliver_outbox"] = deliver_outbox
-    rt.jobs["reconcile_outbox"] = reconcile_outbox
-    rt.periodic.append(Periodic("reconcile_outbox", RECONCILE_EVERY))
+def parts(rt: Runtime) -> Parts:
+    """The core's jobs and wake-ups: outbox delivery and its reconciliation pass."""
 
     async def on_outbox_queued(event: OutboxQueued) -> None:
         await rt.scheduler.enqueue(
@@ -71,4 +68,8 @@ def register(rt: Runtime) -> None:
             key=f"deliver:{event.outbox_id}:queued",
         )
 
-    rt.bus.subscribe(OutboxQueued, on_outbox_queued)
+    return Parts(
+        jobs=[Job("deliver_outbox", deliver_outbox), Job("reconcile_outbox", reconcile_outbox)],
+        periodic=[Periodic("reconcile_outbox", RECONCILE_EVERY)],
+        subscribers=[Subscriber(OutboxQueued, on_outbox_queued)],
+    )

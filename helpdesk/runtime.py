@@ -1,29 +1,112 @@
-"""The running system's parts, built once by a composition root and passed to jobs and routes."""
+"""The running system's parts, built once by a composition root and passed to jobs and routes.
+
+A `Component` (a channel, the SLA engine, routing) declares what it brings in a `Parts` value:
+jobs, periodic passes, event subscribers per event type, senders per channel, health sections
+and closers. `helpdesk.worker.assemble()` reads the declarations into the `Runtime`; nothing else
+registers anything, so `Runtime.subscribers_of(TicketCreated)` answers "who reacts to a new
+ticket?" in one place.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from helpdesk.blobs import BlobStore
 from helpdesk.bus import Bus
 from helpdesk.db import Database
+from helpdesk.events import Event
 from helpdesk.ports import Clock, ReplySender, Scheduler
 from helpdesk.security import Signer
 from helpdesk.settings import Settings
 from helpdesk.store import Stores
 
-Job = Callable[..., Awaitable[Any]]  # async def job(runtime, *args)
+JobFunction = Callable[..., Awaitable[Any]]  # async def job(runtime, *args)
 # A component's part of /healthz: returns (section name, report with an "ok" flag).
 HealthCheck = Callable[["Runtime"], Awaitable[tuple[str, dict[str, Any]]]]
+Closer = Callable[[], Awaitable[None]]
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job function under the name schedulers call it by (arq needs names across processes)."""
+
+    name: str
+    run: JobFunction
+
+
+@dataclass(frozen=True, slots=True)
 class Periodic:
+    """Run the job named `job` every `every`, in every process that runs jobs."""
+
     job: str
     every: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """`handler(event)` runs after the commit of every unit of work that recorded an `event`."""
+
+    event: type[Event]
+    handler: Callable[[Any], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Delivers replies on tickets of `channel` to customer identities of kind `reaches`.
+
+    `for_other_channels`: also answer tickets of channels that have no sender of their own
+    (a phone call or a web form answered by email), when the customer has such an identity.
+    """
+
+    channel: str
+    sender: ReplySender
+    reaches: str
+    for_other_channels: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What a component brings to one runtime."""
+
+    jobs: Sequence[Job] = ()
+    periodic: Sequence[Periodic] = ()
+    subscribers: Sequence[Subscriber] = ()
+    senders: Sequence[Sender] = ()
+    health: Sequence[HealthCheck] = ()
+    closers: Sequence[Closer] = ()  # closed newest first at shutdown
+
+
+def _no_parts(rt: Runtime) -> Parts:
+    return Parts()
+
+
+@dataclass(frozen=True)
+class Component:
+    """A package that plugs into the product: a channel, the SLA engine, routing.
+
+    `parts` declares what it brings to a runtime; `routes` returns its web routes (webhooks,
+    forms, admin APIs); `cli` adds subcommands to the `helpdesk` command: a subcommand sets
+    `run_in_runtime=<async def handler(rt, args) -> int>` as its default and `helpdesk` runs it
+    with a migrated database and an assembled runtime. Composition roots list components;
+    nothing else knows them.
+    """
+
+    name: str
+    parts: Callable[[Runtime], Parts] = _no_parts
+    routes: Callable[[Runtime], list[Any]] | None = None
+    cli: Callable[[Any], None] | None = None  # receives argparse's subparsers object
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """One declaration in an assembled runtime, with the component that made it."""
+
+    component: str
+    what: Any  # a Job, Periodic, Subscriber or Sender
 
 
 @dataclass
@@ -37,38 +120,82 @@ class Runtime:
     stores: Stores
     scheduler: Scheduler
     fallback_sender: ReplySender
-    senders: dict[str, ReplySender] = field(default_factory=dict)
-    jobs: dict[str, Job] = field(default_factory=dict)
-    periodic: list[Periodic] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
     # Things to close on shutdown, newest first (bot sessions, pools, ...).
-    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    closers: list[Closer] = field(default_factory=list)
     # Component sections of /healthz (mailboxes, bots); they inform, not fail, the check.
     health_checks: list[HealthCheck] = field(default_factory=list)
+    _jobs: dict[str, JobFunction] = field(default_factory=dict)
+    _senders: dict[str, Sender] = field(default_factory=dict)
+    _default_sender: Sender | None = None
+
+    def add(self, component: str, parts: Parts) -> None:
+        """Register a component's declarations (the composition root's job, not a component's)."""
+        for job in parts.jobs:
+            if job.name in self._jobs:
+                raise ValueError(f"job {job.name!r} of {component} is already registered")
+            self._jobs[job.name] = job.run
+        for periodic in parts.periodic:
+            if periodic.job not in self._jobs:
+                raise ValueError(f"periodic {periodic.job!r} of {component} names no job")
+        for subscriber in parts.subscribers:
+            self.bus.subscribe(subscriber.event, subscriber.handler)
+        for sender in parts.senders:
+            if sender.channel in self._senders:
+                raise ValueError(f"channel {sender.channel!r} already has a sender")
+            self._senders[sender.channel] = sender
+            if sender.for_other_channels and self._default_sender is None:
+                self._default_sender = sender
+        self.registrations.extend(
+            Registration(component, what)
+            for what in (*parts.jobs, *parts.periodic, *parts.subscribers, *parts.senders)
+        )
+        self.health_checks.extend(parts.health)
+        self.closers.extend(parts.closers)
+
+    @property
+    def jobs(self) -> Mapping[str, JobFunction]:
+        return MappingProxyType(self._jobs)
+
+    @property
+    def periodic(self) -> list[Periodic]:
+        return [r.what for r in self.registrations if isinstance(r.what, Periodic)]
+
+    def subscribers_of(self, event: type[Event]) -> list[Registration]:
+        """Who reacts to `event`, in the order they run."""
+        return [
+            r
+            for r in self.registrations
+            if isinstance(r.what, Subscriber) and issubclass(event, r.what.event)
+        ]
+
+    def _sender(self, channel: str) -> Sender | None:
+        return self._senders.get(channel) or self._default_sender
 
     def sender_for(self, channel: str) -> ReplySender:
-        return self.senders.get(channel, self.fallback_sender)
+        """Who delivers replies on tickets of `channel`: its own sender, else the one declared
+        for other channels, else the fallback that keeps the reply on the ticket only."""
+        found = self._sender(channel)
+        return self.fallback_sender if found is None else found.sender
+
+    def reaches(self, channel: str) -> str | None:
+        """The identity kind replies on tickets of `channel` go to (None: no channel delivers)."""
+        found = self._sender(channel)
+        return None if found is None else found.reaches
+
+    def use_sender(self, channel: str, sender: ReplySender, reaches: str | None = None) -> None:
+        """Replace the sender of `channel` (tests put a recording sender in place of SMTP)."""
+        current = self._senders.get(channel)
+        kind = reaches or (current.reaches if current else channel)
+        replaced = Sender(channel, sender, kind, current.for_other_channels if current else False)
+        self._senders[channel] = replaced
+        if current is not None and self._default_sender is current:
+            self._default_sender = replaced
 
     async def run_job(self, name: str, *args: Any) -> Any:
-        return await self.jobs[name](self, *args)
+        return await self._jobs[name](self, *args)
 
     async def close(self) -> None:
         for closer in reversed(self.closers):
             await closer()
         await self.db.dispose()
-
-
-@dataclass(frozen=True)
-class Component:
-    """A package that plugs into the product: a channel, the SLA engine, routing.
-
-    `install` registers senders, jobs, periodic passes and event subscribers on the runtime;
-    `routes` returns its web routes (webhooks, forms, admin pages); `cli` adds subcommands to
-    the `helpdesk` command: a subcommand sets `run_in_runtime=<async def handler(rt, args) ->
-    int>` as its default and `helpdesk` runs it with a migrated database and an assembled
-    runtime. Composition roots list components; nothing else knows them.
-    """
-
-    name: str
-    install: Callable[[Runtime], None]
-    routes: Callable[[Runtime], list[Any]] | None = None
-    cli: Callable[[Any], None] | None = None  # receives argparse's subparsers object

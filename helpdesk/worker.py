@@ -72,9 +72,9 @@ def assemble(
     )
     if isinstance(scheduler, InProcessScheduler):
         scheduler.bind(rt.run_job)
-    jobs.register(rt)
+    rt.add("core", jobs.parts(rt))
     for component in components() if with_components else []:
-        component.install(rt)
+        rt.add(component.name, component.parts(rt))
     return rt
 
 

@@ -21,7 +21,7 @@ from helpdesk.errors import ValidationFailed
 from helpdesk.http import pydantic_fields
 from helpdesk.runtime import Runtime
 from sla import admin
-from sla.handlers import runner_of
+from sla.handlers import RECONCILE_JOB
 from sla.schemas import CalendarIn, LadderIn, PolicyIn
 
 _KINDS: dict[str, tuple[type[BaseModel], Any]] = {
@@ -52,7 +52,7 @@ async def _add(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 async def _reconcile(rt: Runtime, args: argparse.Namespace) -> int:
-    handled = await runner_of(rt).reconcile(rt)
+    handled = await rt.run_job(RECONCILE_JOB)
     print(f"{handled} tickets re-evaluated")
     return 0
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import sla.tables  # noqa: F401  (registers the SLA tables on SQLModel.metadata)
-from helpdesk.runtime import Component, Runtime
+from helpdesk.runtime import Component, Parts, Runtime
 from sla import handlers
+from sla.handlers import SlaRunner
 
 
-def _install(rt: Runtime) -> None:
-    """Register the SLA jobs, the reconciliation pass and the event subscribers."""
-    handlers.install(rt)
+def _parts(rt: Runtime) -> Parts:
+    """The SLA jobs, the reconciliation pass and the event subscribers."""
+    return handlers.parts(SlaRunner(rt))
 
 
 def _routes(rt: Runtime) -> list[Any]:
@@ -27,4 +28,4 @@ def _cli(subparsers: Any) -> None:
     add_commands(subparsers)
 
 
-COMPONENT = Component(name="sla", install=_install, routes=_routes, cli=_cli)
+COMPONENT = Component(name="sla", parts=_parts, routes=_routes, cli=_cli)

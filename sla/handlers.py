@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from helpdesk import events
 from helpdesk.domain import OPEN_STATUSES
-from helpdesk.runtime import Periodic, Runtime
+from helpdesk.runtime import Job, Parts, Periodic, Runtime, Subscriber
 from helpdesk.tables import ticket_t
 from sla._config import CalendarCache, ConfigMemo, SharedConfig
 from sla._load import load
@@ -25,6 +24,11 @@ from sla.webhooks import post_webhook
 log = logging.getLogger(__name__)
 
 RECONCILE_EVERY = timedelta(seconds=30)
+EVALUATE_JOB = "sla_evaluate"
+WAKEUP_JOB = "sla_wakeup"
+RECONCILE_JOB = "sla_reconcile"
+WEBHOOK_JOB = "sla_webhook"
+REEVALUATE_OPEN_JOB = "sla_reevaluate_open"
 RECONCILE_BATCH = 1000
 REEVALUATE_BATCH = 200
 BATCH = 50  # tickets per unit of work in passes
@@ -85,14 +89,14 @@ class SlaRunner:
         ticket_id = outcome.ticket_id
         if outcome.arm and outcome.wakeup is not None:
             await self.rt.scheduler.enqueue(
-                "sla_wakeup",
+                WAKEUP_JOB,
                 ticket_id,
                 at=outcome.wakeup,
                 key=f"sla:{ticket_id}:{outcome.version}",
             )
         for escalation_id in outcome.webhooks:
             await self.rt.scheduler.enqueue(
-                "sla_webhook", escalation_id, key=f"sla-webhook:{escalation_id}:0"
+                WEBHOOK_JOB, escalation_id, key=f"sla-webhook:{escalation_id}:0"
             )
 
     async def on_event(self, event: events.Event) -> None:
@@ -100,7 +104,7 @@ class SlaRunner:
         if isinstance(event, events.TicketUpdated) and not _FIELDS.intersection(event.fields):
             return
         # No key: a change committed while an evaluation runs must still get its own turn.
-        await self.rt.scheduler.enqueue("sla_evaluate", event.ticket_id)
+        await self.rt.scheduler.enqueue(EVALUATE_JOB, event.ticket_id)
 
     async def evaluate(self, rt: Runtime, ticket_id: int) -> str:
         """Job: re-evaluate one ticket after a change to it."""
@@ -139,7 +143,7 @@ class SlaRunner:
             await self.reevaluate_batch(ticket_ids[start : start + BATCH], rearm=True)
         for escalation_id, attempts in webhooks:
             await rt.scheduler.enqueue(
-                "sla_webhook", escalation_id, key=f"sla-webhook:{escalation_id}:{attempts}"
+                WEBHOOK_JOB, escalation_id, key=f"sla-webhook:{escalation_id}:{attempts}"
             )
         return len(ticket_ids)
 
@@ -164,7 +168,7 @@ class SlaRunner:
             await self.reevaluate_batch(ids[start : start + BATCH], rearm=False)
         if len(ids) == REEVALUATE_BATCH:
             await rt.scheduler.enqueue(
-                "sla_reevaluate_open", ids[-1], key=f"sla-reevaluate:{ids[-1]}:{now_key(rt)}"
+                REEVALUATE_OPEN_JOB, ids[-1], key=f"sla-reevaluate:{ids[-1]}:{now_key(rt)}"
             )
         return len(ids)
 
@@ -175,29 +179,24 @@ def now_key(rt: Runtime) -> int:
 
 async def reevaluate_later(rt: Runtime) -> None:
     """Re-evaluate open tickets in the background, after configuration changed."""
-    await rt.scheduler.enqueue("sla_reevaluate_open", 0, key=f"sla-reevaluate:0:{now_key(rt)}")
+    await rt.scheduler.enqueue(REEVALUATE_OPEN_JOB, 0, key=f"sla-reevaluate:0:{now_key(rt)}")
 
 
-def install(rt: Runtime) -> SlaRunner:
-    """Register the SLA jobs, the periodic pass and the event subscribers on `rt`."""
-    runner = SlaRunner(rt)
-    rt.jobs["sla_evaluate"] = runner.evaluate
-    rt.jobs["sla_wakeup"] = runner.wakeup
-    rt.jobs["sla_reconcile"] = runner.reconcile
-    rt.jobs["sla_webhook"] = post_webhook
-    rt.jobs["sla_reevaluate_open"] = runner.reevaluate_open
-    rt.periodic.append(Periodic("sla_reconcile", RECONCILE_EVERY))
+def parts(runner: SlaRunner) -> Parts:
+    """The SLA jobs, the periodic pass and the event subscribers of one runner."""
     # Not TicketCreated: a new ticket always comes with its first MessageAdded in the same
     # commit, and one evaluation is enough.
-    for event_type in (
-        events.MessageAdded,
-        events.StatusChanged,
-        events.TicketUpdated,
-    ):
-        rt.bus.subscribe(event_type, runner.on_event)
-    return runner
-
-
-def runner_of(rt: Runtime) -> Any:
-    """The installed SlaRunner (its wakeup job is a bound method of it)."""
-    return getattr(rt.jobs["sla_wakeup"], "__self__", None)
+    return Parts(
+        jobs=[
+            Job(EVALUATE_JOB, runner.evaluate),
+            Job(WAKEUP_JOB, runner.wakeup),
+            Job(RECONCILE_JOB, runner.reconcile),
+            Job(WEBHOOK_JOB, post_webhook),
+            Job(REEVALUATE_OPEN_JOB, runner.reevaluate_open),
+        ],
+        periodic=[Periodic(RECONCILE_JOB, RECONCILE_EVERY)],
+        subscribers=[
+            Subscriber(event_type, runner.on_event)
+            for event_type in (events.MessageAdded, events.StatusChanged, events.TicketUpdated)
+        ],
+    )

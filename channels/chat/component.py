@@ -19,14 +19,14 @@ from channels.chat.jobs import (
 )
 from channels.chat.outbound import TelegramSender
 from helpdesk.crypto import SecretBox
-from helpdesk.runtime import Component, Periodic, Runtime
+from helpdesk.runtime import Component, Job, Parts, Periodic, Runtime, Sender
 
 POLL_EVERY = timedelta(seconds=2)
 RECONCILE_EVERY = timedelta(seconds=30)
 
 
-def _install(rt: Runtime) -> None:
-    """Register the sender, the update/poll/reconcile jobs and their periodic passes."""
+def _parts(rt: Runtime) -> Parts:
+    """The sender, the update/poll/reconcile jobs and their periodic passes."""
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
     state = ChatState(box=SecretBox(rt.settings.secret_key), clients=Clients())
@@ -37,13 +37,16 @@ def _install(rt: Runtime) -> None:
     async def poll_job(rt: Runtime) -> int:
         return await poll(rt, state)
 
-    rt.senders["telegram"] = TelegramSender(rt, state)
-    rt.jobs[PROCESS_JOB] = process_job
-    rt.jobs[POLL_JOB] = poll_job
-    rt.jobs[RECONCILE_JOB] = reconcile
-    rt.periodic.append(Periodic(POLL_JOB, POLL_EVERY))
-    rt.periodic.append(Periodic(RECONCILE_JOB, RECONCILE_EVERY))
-    rt.closers.append(state.clients.close)
+    return Parts(
+        jobs=[
+            Job(PROCESS_JOB, process_job),
+            Job(POLL_JOB, poll_job),
+            Job(RECONCILE_JOB, reconcile),
+        ],
+        periodic=[Periodic(POLL_JOB, POLL_EVERY), Periodic(RECONCILE_JOB, RECONCILE_EVERY)],
+        senders=[Sender("telegram", TelegramSender(rt, state), reaches="telegram")],
+        closers=[state.clients.close],
+    )
 
 
 def _routes(rt: Runtime) -> list[Any]:
@@ -58,4 +61,4 @@ def _cli(sub: Any) -> None:
     add_commands(sub)
 
 
-COMPONENT = Component(name="telegram", install=_install, routes=_routes, cli=_cli)
+COMPONENT = Component(name="telegram", parts=_parts, routes=_routes, cli=_cli)

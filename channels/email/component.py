@@ -7,31 +7,28 @@ from typing import Any
 from sqlalchemy import select
 
 from channels.email import tables
-from channels.email.admin_api import routes
+from channels.email.admin_api import routes as admin_routes
 from channels.email.cli import register as register_cli
 from channels.email.jobs import SUPERVISE_EVERY, Pollers
 from channels.email.outbound import EmailSender
-from helpdesk.runtime import Component, Periodic, Runtime
-
-# Channels whose tickets have no sender of their own answer by email.
-EMAIL_FALLBACK_CHANNELS = ("web_form", "phone", "api")
+from helpdesk.runtime import Component, Job, Parts, Periodic, Runtime, Sender
 
 
-def _install(rt: Runtime) -> None:
-    """Register the sender, the poller supervisor job and the mailbox health section."""
-    sender = EmailSender(rt)
-    rt.senders["email"] = sender
-    for channel in EMAIL_FALLBACK_CHANNELS:
-        rt.senders.setdefault(channel, EmailSender(rt, channel))
+def _parts(rt: Runtime) -> Parts:
+    """The sender (also for tickets of channels with no sender of their own: a phone call or a
+    web form is answered by email), the poller supervisor job and the mailbox health section."""
     pollers = Pollers()
 
     async def email_pollers(runtime: Runtime) -> int:
         return await pollers.supervise(runtime)
 
-    rt.jobs["email_pollers"] = email_pollers
-    rt.periodic.append(Periodic("email_pollers", SUPERVISE_EVERY))
-    rt.closers.append(pollers.close)
-    rt.health_checks.append(_health)
+    return Parts(
+        jobs=[Job("email_pollers", email_pollers)],
+        periodic=[Periodic("email_pollers", SUPERVISE_EVERY)],
+        senders=[Sender("email", EmailSender(rt), reaches="email", for_other_channels=True)],
+        health=[_health],
+        closers=[pollers.close],
+    )
 
 
 async def _health(rt: Runtime) -> tuple[str, dict[str, Any]]:
@@ -49,4 +46,4 @@ async def _health(rt: Runtime) -> tuple[str, dict[str, Any]]:
     return "mailboxes", {"ok": all(i["status"] != "error" for i in items), "items": items}
 
 
-COMPONENT = Component(name="email", install=_install, routes=routes, cli=register_cli)
+COMPONENT = Component(name="email", parts=_parts, routes=admin_routes, cli=register_cli)

@@ -27,16 +27,17 @@ class EmailSender:
     answers are permanent and show on the message as failed.
     """
 
-    def __init__(self, rt: Runtime, channel: str = "email") -> None:
+    channel = "email"
+
+    def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.channel = channel
 
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
         box = SecretBox(self.rt.settings.secret_key)
         async with self.rt.stores() as store:
             mailbox = await queries.sending_mailbox(store, box, message.source)
             configured = mailbox is not None or await queries.any_mailbox(store)
-        if mailbox is None and (self.channel != "email" or not configured):
+        if mailbox is None and (message.channel != "email" or not configured):
             # Email is not set up (or, for phone/form tickets, not active): keep the core's
             # behaviour for channels without a sender, the reply stays on the ticket only.
             return await self.rt.fallback_sender.send(message)

@@ -147,7 +147,7 @@ class Submission:
             self.lang,
             number=number,
             email=accepted.email,
-            emailed=services.CHANNEL in self.rt.senders,
+            emailed=self.rt.reaches(services.CHANNEL) == "email",
             headers=_http.page_headers(self.form, self.lang),
         )
 

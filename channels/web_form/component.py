@@ -8,11 +8,6 @@ import channels.web_form.tables  # noqa: F401  (registers the tables for migrati
 from helpdesk.runtime import Component, Runtime
 
 
-def _install(rt: Runtime) -> None:
-    """Nothing to register: confirmations go through whatever sender handles "web_form"
-    (the email channel registers one), else the core's logging sender records them."""
-
-
 def _routes(rt: Runtime) -> list[Any]:
     from channels.web_form import admin_api, routes
 
@@ -25,4 +20,6 @@ def _cli(subparsers: Any) -> None:
     add_commands(subparsers)
 
 
-COMPONENT = Component(name="web_form", install=_install, routes=_routes, cli=_cli)
+# No parts: confirmations go through whatever sender answers "web_form" tickets (the email
+# channel's, declared for other channels), else the core's logging sender records them.
+COMPONENT = Component(name="web_form", routes=_routes, cli=_cli)

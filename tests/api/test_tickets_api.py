@@ -254,7 +254,8 @@ async def test_patch_rejects_impossible_changes(
 async def test_reply_note_and_delivery_state(
     client: httpx.AsyncClient, directory: Directory, runtime: Runtime
 ) -> None:
-    runtime.senders["email"] = sender = RecordingSender()
+    sender = RecordingSender()
+    runtime.use_sender("email", sender)
     ticket_id = await _ticket(runtime, category="billing")
     auth = directory.auth("alice")
     reply = await client.post(

@@ -42,7 +42,7 @@ async def _delivery(rt: Runtime, message_id: int) -> tuple[str, str | None]:
 
 async def test_reply_is_delivered_after_commit_with_thread_context(runtime: Runtime) -> None:
     sender = RecordingSender()
-    runtime.senders["email"] = sender
+    runtime.use_sender("email", sender)
     posted = await _open_and_reply(runtime)
     await scheduler_of(runtime).drain()
     assert [m.text for m in sender.sent] == ["We are on it"]
@@ -55,7 +55,7 @@ async def test_reply_is_delivered_after_commit_with_thread_context(runtime: Runt
 
 async def test_rolled_back_reply_is_never_sent(runtime: Runtime) -> None:
     sender = RecordingSender()
-    runtime.senders["email"] = sender
+    runtime.use_sender("email", sender)
     async with runtime.stores() as store:
         opened = await services.ingest(store, email_in())
     try:
@@ -72,7 +72,7 @@ async def test_crash_between_commit_and_delivery_loses_nothing_and_sends_once(
     settings: Settings, clock: FixedClock
 ) -> None:
     dying = assemble(settings, clock=clock)
-    dying.senders["email"] = RecordingSender()
+    dying.use_sender("email", RecordingSender())
     await start(dying, periodic=False)
     await scheduler_of(dying).stop()  # the process dies before its delivery task runs
     posted = await _open_and_reply(dying)
@@ -80,7 +80,7 @@ async def test_crash_between_commit_and_delivery_loses_nothing_and_sends_once(
 
     sender = RecordingSender()
     restarted = assemble(settings, clock=clock)
-    restarted.senders["email"] = sender
+    restarted.use_sender("email", sender)
     await start(restarted, periodic=False)
     try:
         assert await restarted.run_job("reconcile_outbox") == 1
@@ -98,7 +98,7 @@ async def test_worker_dying_mid_delivery_is_retried_once_its_lease_ends(
     runtime: Runtime, clock: FixedClock
 ) -> None:
     sender = RecordingSender()
-    runtime.senders["email"] = sender
+    runtime.use_sender("email", sender)
     await scheduler_of(runtime).stop()
     posted = await _open_and_reply(runtime)
     async with runtime.stores() as store:  # a worker claims it, then dies before sending
@@ -113,7 +113,7 @@ async def test_worker_dying_mid_delivery_is_retried_once_its_lease_ends(
 
 async def test_concurrent_jobs_for_one_entry_send_it_once(runtime: Runtime) -> None:
     sender = RecordingSender()
-    runtime.senders["email"] = sender
+    runtime.use_sender("email", sender)
     await scheduler_of(runtime).stop()
     posted = await _open_and_reply(runtime)
     results = await asyncio.gather(
@@ -127,7 +127,7 @@ async def test_transient_failure_retries_with_backoff_then_succeeds(
     runtime: Runtime, clock: FixedClock
 ) -> None:
     sender = RecordingSender(failures=[DeliveryError("451 try later", permanent=False)])
-    runtime.senders["email"] = sender
+    runtime.use_sender("email", sender)
     await scheduler_of(runtime).stop()
     posted = await _open_and_reply(runtime)
     result = await runtime.run_job("deliver_outbox", posted.outbox_id)
@@ -145,7 +145,7 @@ async def test_permanent_failure_is_shown_on_the_message_and_not_retried(
     runtime: Runtime, clock: FixedClock
 ) -> None:
     sender = RecordingSender(failures=[DeliveryError("550 no such user", permanent=True)])
-    runtime.senders["email"] = sender
+    runtime.use_sender("email", sender)
     await scheduler_of(runtime).stop()
     posted = await _open_and_reply(runtime)
     assert (await runtime.run_job("deliver_outbox", posted.outbox_id)).startswith("failed")
@@ -158,7 +158,7 @@ async def test_permanent_failure_is_shown_on_the_message_and_not_retried(
 
 async def test_rate_limit_retry_after_is_honoured(runtime: Runtime, clock: FixedClock) -> None:
     sender = RecordingSender(failures=[DeliveryError("429", permanent=False, retry_after=7)])
-    runtime.senders["email"] = sender
+    runtime.use_sender("email", sender)
     await scheduler_of(runtime).stop()
     posted = await _open_and_reply(runtime)
     await runtime.run_job("deliver_outbox", posted.outbox_id)
@@ -173,7 +173,7 @@ async def test_rate_limit_retry_after_is_honoured(runtime: Runtime, clock: Fixed
 
 async def test_attempts_are_capped(runtime: Runtime, clock: FixedClock) -> None:
     failures = [DeliveryError("timeout", permanent=False) for _ in range(20)]
-    runtime.senders["email"] = RecordingSender(failures=failures)
+    runtime.use_sender("email", RecordingSender(failures=failures))
     await scheduler_of(runtime).stop()
     posted = await _open_and_reply(runtime)
     for _ in range(runtime.settings.outbox_max_attempts):
@@ -188,7 +188,7 @@ async def _run_arq_worker(settings: Settings, clock: FixedClock, sender: Recordi
 
     async def on_startup(ctx: dict[str, object]) -> None:
         await startup(ctx)
-        ctx["runtime"].senders["email"] = sender  # type: ignore[attr-defined]
+        ctx["runtime"].use_sender("email", sender)  # type: ignore[attr-defined]
 
     kwargs.update(on_startup=on_startup, burst=True, handle_signals=False, poll_delay=0.01)
     worker = Worker(**kwargs)
@@ -241,7 +241,7 @@ async def test_notification_without_a_ticket_message_is_delivered_to_its_recipie
     from helpdesk.inbound import Identity
 
     sender = RecordingSender()
-    runtime.senders["email"] = sender
+    runtime.use_sender("email", sender)
     async with runtime.stores() as store:
         opened = await services.ingest(store, email_in())
         await outbox.queue_notification(

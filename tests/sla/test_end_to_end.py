@@ -116,7 +116,7 @@ async def _check(rt: Runtime, ticket_id: int, within: timedelta = ON_TIME * 2) -
 async def test_in_process_timers_escalate_on_time_across_a_restart(settings: Settings) -> None:
     first = assemble(settings, clock=SystemClock())
     sender = RecordingSender()
-    first.senders["email"] = sender
+    first.use_sender("email", sender)
     await start(first, periodic=False)
     await _configure(first)
     ticket_id = await _open(first)
@@ -126,7 +126,7 @@ async def test_in_process_timers_escalate_on_time_across_a_restart(settings: Set
 
     await asyncio.sleep(1.2)  # level 2 falls due while nothing runs
     second = assemble(settings, clock=SystemClock())
-    second.senders["email"] = sender
+    second.use_sender("email", sender)
     await start(second)  # its reconciliation pass runs at once and re-arms the rest
     try:
         await _wait_for(second, 3)
@@ -148,7 +148,7 @@ async def _worker(
         await startup(ctx)
         runtime = ctx["runtime"]
         assert isinstance(runtime, Runtime)
-        runtime.senders["email"] = sender
+        runtime.use_sender("email", sender)
         runtimes.append(runtime)
 
     kwargs.update(on_startup=on_startup, burst=burst, handle_signals=False, poll_delay=0.02)

@@ -12,7 +12,7 @@ from channels.base import Attachment
 from channels.chat.tables import bot_t, update_t
 from helpdesk import services
 from helpdesk.domain import DeliveryState, OutboxStatus
-from helpdesk.runtime import Runtime
+from helpdesk.runtime import Job, Parts, Runtime
 from helpdesk.services import Actor
 from helpdesk.tables import attachment_t, audit_t, outbox_t
 from tests.channels.chat.conftest import Chat
@@ -132,7 +132,7 @@ async def test_button_presses_are_answered_and_routed_to_a_registered_hook(chat:
     async def csat(rt: Runtime, *args: Any) -> None:
         seen.append(args)
 
-    chat.rt.jobs["telegram_callback:csat"] = csat
+    chat.rt.add("test", Parts(jobs=[Job("telegram_callback:csat", csat)]))
     await chat.send(text_message_update(51, "help", message_id=1))
     [ticket] = await chat.tickets()
     bot_message = {"message_id": 2, "date": 1, "chat": {"id": 51, "type": "private"},

@@ -105,7 +105,7 @@ async def test_a_resend_is_the_same_message(
     outbox_id = await _outbox_of(rt, message_id)
     async with rt.stores() as store:
         outbound = await load(store, outbox_id)
-    sender = rt.senders["email"]
+    sender = rt.sender_for("email")
     again = await sender.send(outbound)  # as after a crash between send and commit
     got = smtp_sink.received
     assert len(got) == 2
