@@ -19,10 +19,10 @@ from telegram.error import NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
 from channels.chat.tables import DEFAULT_API_URL, DEFAULT_FILE_URL, bot_t
+from helpdesk import lookups
 from helpdesk.crypto import SecretBox
 from helpdesk.errors import Conflict, NotFound, ValidationFailed
-from helpdesk.store import Store
-from helpdesk.tables import team_t
+from helpdesk.services import Store
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,200}$")
@@ -164,12 +164,8 @@ async def add_bot(
     """Configure a bot. The token is encrypted; a webhook secret is generated when not given."""
     greetings = {k: v for k, v in (greetings or {}).items() if v}
     _validate(name, token, mode, webhook_secret, greetings)
-    if default_team_id is not None:
-        found = (
-            await store.execute(select(team_t.c.id).where(team_t.c.id == default_team_id))
-        ).first()
-        if found is None:
-            raise ValidationFailed({"default_team_id": "no such team"})
+    if default_team_id is not None and not await lookups.team_exists(store, default_team_id):
+        raise ValidationFailed({"default_team_id": "no such team"})
     values = {
         "name": name,
         "token_encrypted": box.encrypt(token),

@@ -22,11 +22,10 @@ from channels.chat import services as chat
 from channels.chat._parse import parse_update, update_kind
 from channels.chat.bots import BotConfig, Clients, advance_offset, load_bot_by_id, polling_bots
 from channels.chat.inbound import Action, Context, decide
-from helpdesk import services
+from helpdesk import lookups, services
 from helpdesk.crypto import SecretBox
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
-from helpdesk.tables import ticket_t
 
 log = logging.getLogger(__name__)
 
@@ -168,19 +167,17 @@ async def _ingest(store: Any, config: BotConfig, action: Action) -> int | None:
     if result.ticket_id is None:
         return None
     await chat.point_ticket_chat(store, result.ticket_id, config.id, action.chat_id)
-    if result.opened_ticket and config.default_team_id is not None:
-        team = (
-            (await store.execute(ticket_t.select().where(ticket_t.c.id == result.ticket_id)))
-            .mappings()
-            .one()["team_id"]
+    if (
+        result.opened_ticket
+        and config.default_team_id is not None
+        and await lookups.ticket_team(store, result.ticket_id) is None
+    ):
+        await services.update_ticket(
+            store,
+            result.ticket_id,
+            Actor.system(),
+            TicketChanges(team_id=config.default_team_id),
         )
-        if team is None:
-            await services.update_ticket(
-                store,
-                result.ticket_id,
-                Actor.system(),
-                TicketChanges(team_id=config.default_team_id),
-            )
     return result.ticket_id
 
 

@@ -14,7 +14,7 @@ from helpdesk.crypto import SecretBox
 from helpdesk.errors import DeliveryError
 from helpdesk.ports import DeliveryReceipt, OutboundMessage
 from helpdesk.runtime import Runtime
-from helpdesk.store import Store
+from helpdesk.services import Store
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 30.0

@@ -15,12 +15,10 @@ from channels.email.config import MailboxConfig, MailboxCreate, MailboxPatch
 from channels.email.inbound import ParseError, parse_message
 from channels.email.queries import mailbox_row
 from channels.email.tables import checkpoint_t, mailbox_t, throttle_t
-from helpdesk import services
+from helpdesk import lookups, services
 from helpdesk.crypto import SecretBox
 from helpdesk.errors import ValidationFailed
-from helpdesk.services import Actor, TicketChanges
-from helpdesk.store import Store
-from helpdesk.tables import team_t, ticket_t
+from helpdesk.services import Actor, Store, TicketChanges
 
 log = logging.getLogger(__name__)
 
@@ -177,18 +175,13 @@ async def import_message(
 
 
 async def _default_team(store: Store, ticket_id: int, team_name: str) -> None:
-    team_id = (
-        await store.execute(select(team_t.c.id).where(team_t.c.name == team_name))
-    ).scalar_one_or_none()
+    team_id = await lookups.team_id_by_name(store, team_name)
     if team_id is None:
         log.warning("default team %r of a mailbox does not exist", team_name)
         return
-    current = (
-        await store.execute(select(ticket_t.c.team_id).where(ticket_t.c.id == ticket_id))
-    ).scalar_one_or_none()
-    if current is None:  # routing or the category did not pick a team
+    if await lookups.ticket_team(store, ticket_id) is None:  # the category picked no team
         await services.update_ticket(
-            store, ticket_id, Actor.system(), TicketChanges(team_id=int(team_id))
+            store, ticket_id, Actor.system(), TicketChanges(team_id=team_id)
         )
 
 

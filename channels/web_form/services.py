@@ -17,11 +17,10 @@ from channels.web_form.i18n import localise, texts
 from channels.web_form.queries import Form
 from channels.web_form.tables import web_form_submission_t, web_form_t
 from channels.web_form.validation import Accepted
+from helpdesk import lookups
 from helpdesk.errors import Conflict, Inconsistent, NotFound, ValidationFailed
-from helpdesk.services import Actor, TicketChanges, ingest, update_ticket
+from helpdesk.services import Actor, Store, TicketChanges, ingest, update_ticket
 from helpdesk.services.outbox import queue_notification
-from helpdesk.store import Store
-from helpdesk.tables import category_t, team_t, ticket_t
 
 CHANNEL = "web_form"
 
@@ -79,11 +78,7 @@ async def _check_references(store: Store, definition: FormDefinition) -> int | N
     wanted = set(definition.categories)
     if definition.default_category:
         wanted.add(definition.default_category)
-    known = set(
-        (
-            await store.execute(select(category_t.c.slug).where(category_t.c.slug.in_(wanted)))
-        ).scalars()
-    )
+    known = await lookups.known_category_slugs(store, wanted)
     errors: dict[str, str] = {}
     for index, slug in enumerate(definition.categories):
         if slug not in known:
@@ -92,9 +87,7 @@ async def _check_references(store: Store, definition: FormDefinition) -> int | N
         errors["default_category"] = f"no category {definition.default_category!r}"
     team_id = None
     if definition.default_team:
-        team_id = (
-            await store.execute(select(team_t.c.id).where(team_t.c.name == definition.default_team))
-        ).scalar_one_or_none()
+        team_id = await lookups.team_id_by_name(store, definition.default_team)
         if team_id is None:
             errors["default_team"] = f"no team named {definition.default_team!r}"
     if errors:
@@ -183,8 +176,5 @@ async def submit(
 
 
 async def _default_team(store: Store, ticket_id: int, team_id: int) -> None:
-    current = (
-        await store.execute(select(ticket_t.c.team_id).where(ticket_t.c.id == ticket_id))
-    ).scalar_one()
-    if current is None:
+    if await lookups.ticket_team(store, ticket_id) is None:
         await update_ticket(store, ticket_id, Actor.system(), TicketChanges(team_id=team_id))
