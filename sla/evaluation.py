@@ -42,6 +42,30 @@ class Outcome:
     webhooks: list[int] = field(default_factory=list)
 
 
+@dataclass
+class _Inputs:
+    """Everything one evaluation reads, gathered before anything is decided."""
+
+    ticket: RowMapping
+    state: RowMapping
+    log: list[Any]
+    calendar: BusinessCalendar
+    ladder: _config.Ladder | None
+    previous: dict[tuple[str, int], RowMapping]
+    fired: dict[tuple[str, int], set[int]]
+    acked: set[tuple[str, int]]
+    clocks: list[ClockInstance]
+
+
+@dataclass
+class _Plan:
+    """What the clocks say now: which climb the ladder, and whether anything must be written
+    at once (a notification or an escalation level) rather than batched."""
+
+    climbing: set[tuple[str, int]]
+    inline: bool
+
+
 async def evaluate_ticket(
     store: Store,
     ticket_id: int,
@@ -62,19 +86,43 @@ async def evaluate_ticket(
     `writes`, which receives this ticket's rows only when its evaluation succeeded, for the
     pass to write them all at once. The writes that cannot wait (notifications, escalation
     levels) then run in a savepoint, so a failure undoes this ticket's and nothing else.
+
+    Three steps: gather what applies (reads), plan from it (pure), then write.
     """
-    memo = memo or _config.ConfigMemo()
+    now = store.now()
+    mine = Writes()
+    inputs = await _gather(store, ticket_id, calendars, memo or _config.ConfigMemo(), loaded, mine)
+    if inputs is None:
+        return None
+    plan = _plan(inputs, now)
+    # In a batch, only a ticket that writes now needs a savepoint of its own.
+    async with store.savepoint() if writes is not None and plan.inline else nullcontext():
+        outcome = await _write(store, inputs, plan, now, rearm, mine)
+    if writes is None:
+        await mine.flush(store)
+    else:
+        writes.extend(mine)
+    return outcome
+
+
+async def _gather(
+    store: Store,
+    ticket_id: int,
+    calendars: _config.CalendarCache,
+    memo: _config.ConfigMemo,
+    loaded: Loaded | None,
+    mine: Writes,
+) -> _Inputs | None:
     now = store.now()
     if loaded is None:
         loaded = (await load(store, [ticket_id], now, escalations=False)).get(ticket_id)
     if loaded is None or loaded.ticket is None:
         return None
-    ticket, state = loaded.ticket, loaded.state
+    ticket = loaded.ticket
     memo.at_version(ticket["config_version"])
     view = _config.ticket_view(ticket, await memo.category_path(store, ticket["category_id"]))
     rule = first_match(await memo.rules(store), view)
     targets = rule.targets_for(view.priority) if rule is not None else ()
-    mine = Writes()
     log = _target_log(
         ticket,
         loaded.log,
@@ -93,63 +141,87 @@ async def evaluate_ticket(
         ).values()
         for clock in instances
     ]
-
-    outcome = Outcome(ticket_id, None, False, int(state["version"]))
     ladder = await memo.ladder_for(store, view.category_path)
-    previous = loaded.clocks
     fired, acked = loaded.fired, loaded.acked
     if ladder is not None and fired is None:
         fired, acked = await _escalations(store, ticket_id)
-    fired = fired or {}
+    return _Inputs(
+        ticket=ticket,
+        state=loaded.state,
+        log=log,
+        calendar=calendar,
+        ladder=ladder,
+        previous=loaded.clocks,
+        fired=fired or {},
+        acked=acked,
+        clocks=clocks,
+    )
+
+
+def _plan(inputs: _Inputs, now: datetime) -> _Plan:
+    ladder, fired = inputs.ladder, inputs.fired
     climbing = {
         (c.metric.value, c.cycle)
-        for c in clocks
-        if ladder is not None and _escalates(c, ladder) and (c.metric.value, c.cycle) not in acked
+        for c in inputs.clocks
+        if ladder is not None
+        and _escalates(c, ladder)
+        and (c.metric.value, c.cycle) not in inputs.acked
     }
     inline = any(
-        _crossings(ticket, c, previous.get((c.metric.value, c.cycle))) for c in clocks
+        _crossings(inputs.ticket, c, inputs.previous.get((c.metric.value, c.cycle)))
+        for c in inputs.clocks
     ) or any(
-        _level_due(ladder, fired.get(key, set()), row_due, calendar, now)
-        for key, row_due in ((k, _due_of(clocks, k)) for k in climbing)
+        _level_due(ladder, fired.get(key, set()), _due_of(inputs.clocks, key), inputs.calendar, now)
+        for key in climbing
         if ladder is not None
     )
+    return _Plan(climbing=climbing, inline=inline)
+
+
+async def _write(
+    store: Store, inputs: _Inputs, plan: _Plan, now: datetime, rearm: bool, mine: Writes
+) -> Outcome:
+    ticket, state, ladder = inputs.ticket, inputs.state, inputs.ladder
+    ticket_id = int(ticket["id"])
+    outcome = Outcome(ticket_id, None, False, int(state["version"]))
     due_times: list[datetime] = []
-    # In a batch, only a ticket that writes now needs a savepoint of its own.
-    async with store.savepoint() if writes is not None and inline else nullcontext():
-        for clock in clocks:
-            key = (clock.metric.value, clock.cycle)
-            row = _clock_values(ticket_id, clock, now)
-            before = previous.get(key)
-            await _notify_crossings(store, ticket, clock, before)
-            next_level = None
-            if ladder is not None and key in climbing:
-                next_level = await _climb(
-                    store, ticket, row, ladder, fired.get(key, set()), calendar, now, outcome
-                )
-            row["next_due"] = _next_due(clock, next_level)
-            if row["next_due"] is not None:
-                due_times.append(row["next_due"])
-            mine.clock(row, before)
-            mine.clock_events(ticket_id, clock, before)
-        outcome.wakeup = min((t for t in due_times if t > now), default=None)
-        if outcome.wakeup != state["armed_at"] or (rearm and outcome.wakeup is not None):
-            outcome.arm = outcome.wakeup is not None
-            outcome.version += 1
-        # The lock already stamped evaluated_at; the rest is written only when it changed.
-        mine.state(
-            ticket_id,
-            state,
-            {
-                "version": outcome.version,
-                "armed_at": outcome.wakeup,
-                "policy_id": log[-1]["policy_id"],
-                "calendar_id": log[-1]["calendar_id"],
-            },
-        )
-    if writes is None:
-        await mine.flush(store)
-    else:
-        writes.extend(mine)
+    for clock in inputs.clocks:
+        key = (clock.metric.value, clock.cycle)
+        row = _clock_values(ticket_id, clock, now)
+        before = inputs.previous.get(key)
+        await _notify_crossings(store, ticket, clock, before)
+        next_level = None
+        if ladder is not None and key in plan.climbing:
+            next_level = await _climb(
+                store,
+                ticket,
+                row,
+                ladder,
+                inputs.fired.get(key, set()),
+                inputs.calendar,
+                now,
+                outcome,
+            )
+        row["next_due"] = _next_due(clock, next_level)
+        if row["next_due"] is not None:
+            due_times.append(row["next_due"])
+        mine.clock(row, before)
+        mine.clock_events(ticket_id, clock, before)
+    outcome.wakeup = min((t for t in due_times if t > now), default=None)
+    if outcome.wakeup != state["armed_at"] or (rearm and outcome.wakeup is not None):
+        outcome.arm = outcome.wakeup is not None
+        outcome.version += 1
+    # The lock already stamped evaluated_at; the rest is written only when it changed.
+    mine.state(
+        ticket_id,
+        state,
+        {
+            "version": outcome.version,
+            "armed_at": outcome.wakeup,
+            "policy_id": inputs.log[-1]["policy_id"],
+            "calendar_id": inputs.log[-1]["calendar_id"],
+        },
+    )
     return outcome
 
 

@@ -19,6 +19,7 @@ from channels.web_form import _http, pages, queries, services
 from channels.web_form._csrf import COOKIE
 from channels.web_form._files import Upload, check_files
 from channels.web_form.i18n import human_size, localise, texts
+from channels.web_form.inbound import CHANNEL
 from channels.web_form.queries import Form
 from channels.web_form.validation import Accepted, Value, validate
 from helpdesk.errors import Conflict
@@ -147,7 +148,7 @@ class Submission:
             self.lang,
             number=number,
             email=accepted.email,
-            emailed=self.rt.reaches(services.CHANNEL) == "email",
+            emailed=self.rt.reaches(CHANNEL) == "email",
             headers=_http.page_headers(self.form, self.lang),
         )
 

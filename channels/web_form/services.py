@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 
-from channels.base import Attachment, Identity, InboundMessage
+from channels.base import Attachment, Identity
 from channels.web_form import queries
 from channels.web_form.definition import FormDefinition
 from channels.web_form.i18n import localise, texts
+from channels.web_form.inbound import CHANNEL, to_inbound
 from channels.web_form.queries import Form
 from channels.web_form.tables import web_form_submission_t, web_form_t
 from channels.web_form.validation import Accepted
@@ -21,8 +22,6 @@ from helpdesk import lookups
 from helpdesk.errors import Conflict, Inconsistent, NotFound, ValidationFailed
 from helpdesk.services import Actor, Store, TicketChanges, ingest, update_ticket
 from helpdesk.services.outbox import queue_notification
-
-CHANNEL = "web_form"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,21 +123,13 @@ async def submit(
             raise Conflict("this submission id was already used for another submission")
         return Submitted(int(earlier["ticket_number"]), new=False)
     words = texts(language)
-    labels = {f.name: localise(f.label, language, f.name) for f in form.definition.fields}
-    details = "\n".join(f"{labels[name]}: {value}" for name, value in accepted.extra)
-    message = InboundMessage(
-        channel=CHANNEL,
+    message = to_inbound(
+        form,
+        accepted,
+        attachments,
         external_id=external_id,
-        sender=Identity("email", accepted.email, accepted.name),
-        subject=accepted.subject,
-        text=accepted.message,
-        full_text=f"{accepted.message}\n\n{details}" if details else accepted.message,
-        attachments=attachments,
-        received_at=store.now(),
         language=language,
-        category=accepted.category,
-        source=form.slug,
-        extra=accepted.extra,
+        received_at=store.now(),
     )
     result = await ingest(store, message)
     if result.ticket_id is None or result.ticket_number is None:
