@@ -7,6 +7,7 @@ again when the lease ends, so a crash loses no reply.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,7 +49,18 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, _BACKOFF_CAP)
 
 
-async def claim(store: Store, outbox_id: int, lease: timedelta = LEASE) -> OutboundMessage | None:
+# Which kind of customer identity replies on a ticket of a channel go to (the runtime knows:
+# the channel's sender, or the sender declared for other channels).
+Reaches = Callable[[str], str | None]
+
+
+def _same_kind(channel: str) -> str | None:
+    return channel
+
+
+async def claim(
+    store: Store, outbox_id: int, lease: timedelta = LEASE, *, reaches: Reaches = _same_kind
+) -> OutboundMessage | None:
     """Take the entry for delivery if it is due and nobody holds it; None otherwise."""
     now = store.now()
     claimed = (
@@ -83,11 +95,14 @@ async def claim(store: Store, outbox_id: int, lease: timedelta = LEASE) -> Outbo
             .where(message_t.c.id == claimed.message_id)
             .values(delivery_state=DeliveryState.SENDING.value)
         )
-    return await load(store, outbox_id)
+    return await load(store, outbox_id, reaches=reaches)
 
 
-async def load(store: Store, outbox_id: int) -> OutboundMessage:
-    """Everything a channel needs to deliver the entry, read fresh from the database."""
+async def load(store: Store, outbox_id: int, *, reaches: Reaches = _same_kind) -> OutboundMessage:
+    """Everything a channel needs to deliver the entry, read fresh from the database.
+
+    Recipients are the ticket's participants' identities of the kind `reaches(channel)` names
+    (a form ticket answered by email goes to the customer's email address)."""
     entry = (
         (await store.execute(select(outbox_t).where(outbox_t.c.id == outbox_id))).mappings().one()
     )
@@ -103,7 +118,8 @@ async def load(store: Store, outbox_id: int) -> OutboundMessage:
         .mappings()
         .one()
     )
-    to, cc = await _recipients(store, int(ticket["id"]), str(ticket["channel"]))
+    kind = reaches(str(ticket["channel"]))
+    to, cc = await _recipients(store, int(ticket["id"]), kind) if kind else ((), ())
     references = await _references(store, int(ticket["id"]), int(message["id"]))
     attachments = await _attachments(store, int(message["id"]))
     return OutboundMessage(
@@ -220,9 +236,8 @@ async def enqueue(
 
 
 async def _recipients(
-    store: Store, ticket_id: int, channel: str
+    store: Store, ticket_id: int, kind: str
 ) -> tuple[tuple[Identity, ...], tuple[Identity, ...]]:
-    kind = "email" if channel in ("email", "web_form", "phone", "api") else channel
     rows = await store.execute(
         select(
             participant_t.c.role, identity_t.c.kind, identity_t.c.address, identity_t.c.display_name

@@ -23,7 +23,7 @@ async def test_replies_go_by_email_and_emailed_answers_thread_into_the_ticket(
     async with runtime.stores() as store:
         reply = await services.reply(store, ticket_id, Actor.system(), "Try a new cable, please.")
         assert reply.outbox_id is not None
-        entry = await outbox.load(store, reply.outbox_id)
+        entry = await outbox.load(store, reply.outbox_id, reaches=runtime.reaches)
     assert [(r.kind, r.address) for r in entry.to] == [("email", "ayse@example.com")]
 
     raw = (
