@@ -98,6 +98,16 @@ class AuditKind(StrEnum):
     MERGED_FROM = "merged_from"
     DELIVERY_FAILED = "delivery_failed"
     DELIVERY_DELAYED = "delivery_delayed"
+    SURVEY_SENT = "survey_sent"
+    SURVEY_RATED = "survey_rated"
+
+
+class SurveyStatus(StrEnum):
+    SCHEDULED = "scheduled"  # waiting for the team's delay after the solve
+    SENT = "sent"
+    RATED = "rated"
+    EXPIRED = "expired"
+    SKIPPED = "skipped"  # not sent: sampled out, cool-down, reopened, no way to reach
 
 
 # The audit kind a change of each editable ticket field records.

@@ -74,3 +74,12 @@ class ConversationReleased(Event):
     next message opens a new ticket."""
 
     key: str
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRated(Event):
+    """A customer rated a resolution (1-5); `bad` when it fell at or below the team's threshold."""
+
+    survey_id: int
+    rating: int
+    bad: bool

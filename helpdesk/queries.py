@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.engine import RowMapping
 
-from helpdesk.domain import Principal, Status, may_access_ticket
+from helpdesk.domain import Principal, Status, SurveyStatus, may_access_ticket
 from helpdesk.errors import Forbidden, NotFound, ValidationFailed
 from helpdesk.store import Store
 from helpdesk.tables import (
@@ -25,6 +25,7 @@ from helpdesk.tables import (
     identity_t,
     message_t,
     participant_t,
+    survey_t,
     team_member_t,
     team_t,
     ticket_t,
@@ -80,6 +81,7 @@ class TicketDetail:
     messages: list[dict[str, Any]]
     audit: list[dict[str, Any]]
     merged_from: list[int] = field(default_factory=list)
+    surveys: list[dict[str, Any]] = field(default_factory=list)
 
 
 def encode_cursor(updated_at: datetime, ticket_id: int) -> str:
@@ -245,7 +247,34 @@ async def ticket_detail(store: Store, who: Principal, ticket_id: int) -> TicketD
         (p for p in participants if p["customer_id"] == row["requester_id"]),
         {"customer_id": row["requester_id"], "name": "", "role": "requester", "identities": []},
     )
-    return TicketDetail(dict(row), requester, participants, messages, audit, merged_from)
+    surveys = await _surveys(store, ticket_id)
+    return TicketDetail(dict(row), requester, participants, messages, audit, merged_from, surveys)
+
+
+async def _surveys(store: Store, ticket_id: int) -> list[dict[str, Any]]:
+    """The CSAT surveys that went out for the ticket, one per resolution, oldest first."""
+    rows = await store.execute(
+        select(
+            survey_t.c.id,
+            survey_t.c.status,
+            survey_t.c.channel,
+            survey_t.c.sent_at,
+            survey_t.c.expires_at,
+            survey_t.c.rating,
+            survey_t.c.comment,
+            survey_t.c.rated_at,
+            survey_t.c.agent_id,
+            survey_t.c.team_id,
+        )
+        .where(
+            survey_t.c.ticket_id == ticket_id,
+            survey_t.c.status.in_(
+                [SurveyStatus.SENT.value, SurveyStatus.RATED.value, SurveyStatus.EXPIRED.value]
+            ),
+        )
+        .order_by(survey_t.c.id)
+    )
+    return [dict(r) for r in rows.mappings()]
 
 
 async def _attachments_by_message(

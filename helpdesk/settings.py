@@ -11,11 +11,13 @@ import secrets
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from helpdesk.durations import parse_duration
 from helpdesk.errors import ConfigError
 
 ENV_PREFIX = "HELPDESK_"
@@ -37,6 +39,10 @@ class Settings:
     max_request_bytes: int = 40 * 1024 * 1024
     outbox_max_attempts: int = 8
     log_level: str = "INFO"
+    # How long after a ticket is solved its CSAT survey goes out (teams may set their own), and
+    # how long a survey link stays valid.
+    csat_delay: timedelta = timedelta(hours=1)
+    csat_expiry: timedelta = timedelta(days=14)
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,6 +100,8 @@ def load_settings(
         ),
         outbox_max_attempts=_int("outbox_max_attempts", raw("outbox_max_attempts"), 8, 1, 100),
         log_level=_choice("log_level", raw("log_level") or "INFO", ("DEBUG", "INFO", "WARNING")),
+        csat_delay=_duration("csat_delay", raw("csat_delay"), timedelta(hours=1)),
+        csat_expiry=_duration("csat_expiry", raw("csat_expiry"), timedelta(days=14)),
     )
 
 
@@ -179,6 +187,15 @@ def _int(name: str, value: str | None, default: int, low: int, high: int) -> int
     if not low <= number <= high:
         raise ConfigError(f"HELPDESK_{name.upper()}: must be between {low} and {high}")
     return number
+
+
+def _duration(name: str, value: str | None, default: timedelta) -> timedelta:
+    if value is None:
+        return default
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"HELPDESK_{name.upper()}: {exc}") from None
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

@@ -246,6 +246,47 @@ class Quarantine(SQLModel, table=True):
     resolved_at: datetime | None = None
 
 
+class SurveyPolicy(SQLModel, table=True):
+    """A team's CSAT rules; teams without a row use the defaults (delay: HELPDESK_CSAT_DELAY)."""
+
+    __tablename__ = "survey_policy"
+    team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
+    enabled: bool = True
+    delay_s: int | None = None
+    sample_percent: int = 100
+    cooldown_days: int = 0  # no second survey to the same customer within this many days
+    resurvey_after_reopen: bool = True
+    bad_threshold: int = 2  # ratings at or below it create a follow-up for the team
+
+
+class Survey(SQLModel, table=True):
+    """One CSAT survey per ticket per resolution cycle (a cycle is identified by `solved_at`)."""
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "solved_at"),
+        Index("ix_survey_status_due", "status", "due_at"),
+        Index("ix_survey_customer_sent", "customer_id", "sent_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True, ondelete="CASCADE")
+    solved_at: datetime
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    status: str = Field(max_length=16)  # scheduled, sent, rated, expired, skipped
+    reason: str | None = Field(default=None, max_length=200)  # why it was skipped
+    channel: str = Field(max_length=32)
+    due_at: datetime
+    sent_at: datetime | None = None
+    expires_at: datetime | None = None
+    rating: int | None = None
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    rated_at: datetime | None = None
+    # Snapshotted when the survey is sent, so a later reassignment does not move the rating.
+    agent_id: int | None = Field(default=None, foreign_key="user.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    category_id: int | None = Field(default=None, foreign_key="category.id")
+    created_at: datetime
+
+
 def table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -266,3 +307,5 @@ attachment_t = table(Attachment)
 audit_t = table(AuditEvent)
 outbox_t = table(Outbox)
 quarantine_t = table(Quarantine)
+survey_policy_t = table(SurveyPolicy)
+survey_t = table(Survey)

@@ -32,9 +32,10 @@ def components() -> list[Component]:
     from channels.chat.component import COMPONENT as chat
     from channels.email.component import COMPONENT as email
     from channels.web_form.component import COMPONENT as web_form
+    from helpdesk.surveys.component import COMPONENT as surveys
     from sla.component import COMPONENT as sla
 
-    return [email, chat, web_form, sla]
+    return [email, chat, web_form, sla, surveys]
 
 
 def assemble(

@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from helpdesk.api import directory, tickets
+from helpdesk.api import directory, reports, tickets
 from helpdesk.api.openapi import document
 from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
-from helpdesk.endpoints import Endpoint, Query
+from helpdesk.endpoints import MANAGERS, Endpoint, Query
 from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.runtime import Runtime
 
@@ -37,6 +37,14 @@ LIST_QUERY = (
     Query("cursor", "`next_cursor` of the previous page", {"type": "string"}),
 )
 
+CSAT_QUERY = (
+    Query("by", "Group by", {"enum": ["agent", "team", "category", "channel"], "default": "team"}),
+    Query("since", "Surveys sent at or after (ISO 8601 with zone)",
+          {"type": "string", "format": "date-time"}),
+    Query("until", "Surveys sent before (ISO 8601 with zone)",
+          {"type": "string", "format": "date-time"}),
+)  # fmt: skip
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/tickets", tickets.list_tickets, "List tickets", query=LIST_QUERY),
     Endpoint("POST", "/tickets", tickets.create_ticket, "Log a ticket for a customer",
@@ -56,6 +64,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/teams", directory.list_teams, "List teams"),
     Endpoint("GET", "/categories", directory.list_categories, "List categories"),
     Endpoint("GET", "/users", directory.list_users, "List users"),
+    Endpoint("GET", "/reports/csat", reports.csat,
+             "CSAT by agent, team, category or channel over surveys sent in a period",
+             query=CSAT_QUERY, roles=MANAGERS),
 )  # fmt: skip
 
 

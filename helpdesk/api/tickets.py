@@ -96,6 +96,7 @@ async def get_ticket(rt: Runtime, request: Request, who: Principal) -> Response:
             "messages": detail.messages,
             "audit": detail.audit,
             "merged_from": detail.merged_from,
+            "surveys": detail.surveys,
         }
     )
 

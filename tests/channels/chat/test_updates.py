@@ -129,19 +129,19 @@ async def test_group_chat_is_one_ticket_that_survives_supergroup_migration(chat:
 async def test_button_presses_are_answered_and_routed_to_a_registered_hook(chat: Chat) -> None:
     seen: list[tuple[Any, ...]] = []
 
-    async def csat(rt: Runtime, *args: Any) -> None:
+    async def hook(rt: Runtime, *args: Any) -> None:
         seen.append(args)
 
-    chat.rt.add("test", Parts(jobs=[Job("telegram_callback:csat", csat)]))
+    chat.rt.add("test", Parts(jobs=[Job("telegram_callback:vote", hook)]))
     await chat.send(text_message_update(51, "help", message_id=1))
     [ticket] = await chat.tickets()
     bot_message = {"message_id": 2, "date": 1, "chat": {"id": 51, "type": "private"},
                    "text": "Rate us"}  # fmt: skip
-    await chat.send(callback_query_update(51, "csat:tok:5", message=bot_message, query_id="q1"))
+    await chat.send(callback_query_update(51, "vote:tok:5", message=bot_message, query_id="q1"))
     await chat.send(callback_query_update(51, "other:1", message=bot_message, query_id="q2"))
     answered = [c.params["callback_query_id"] for c in chat.api.calls("answerCallbackQuery")]
     assert answered == ["q1", "q2"]
-    assert seen == [("support", 51, 51, "csat:tok:5", ticket["id"])]
+    assert seen == [("support", 51, 51, "vote:tok:5", ticket["id"])]
     assert len(await chat.messages()) == 1  # a button press is not a message
 
 
