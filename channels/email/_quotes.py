@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from channels.email import _footers
 from channels.email import _patterns as P
 
 MAX_LINES = 5_000  # longer bodies: only the head is read for the reply (the rest is history)
@@ -19,18 +20,32 @@ _SPAN = 6  # a reply header wrapped by the client spans at most this many lines
 _NAMED_BLOCK_LINES = 6  # a signature that starts with the sender's name: name, title, contacts
 
 
-def visible_text(body: str, *, forward: bool = False, sender_name: str = "") -> str:
-    """The new text of a plain-text body; `forward` keeps unquoted history (it is the content)."""
-    text = body.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.rstrip() for line in text.split("\n")[:MAX_LINES]]
-    lines = _skip_leading_header_block(_mend_broken_quotes(lines))
+def visible_text(
+    body: str, *, forward: bool = False, sent_as_forward: bool = False, sender_name: str = ""
+) -> str:
+    """The new text of a plain-text body.
+
+    `forward` (a message attached inline as a MIME part) keeps unquoted history: the sender
+    attached it as the content. `sent_as_forward` (the client marked the subject "Fwd:") makes
+    a forward marker in the body end the visible text: what is above it is the sender's note.
+    """
+    text = _footers.strip_invisible(body.replace("\r\n", "\n").replace("\r", "\n"))
+    original = [line.rstrip() for line in text.split("\n")[:MAX_LINES]]
+    lines = _skip_leading_header_block(_mend_broken_quotes(original))
     if not forward:
-        cut = _history_start(lines)
+        cut = _history_start(lines, sent_as_forward)
         if cut is not None:
             lines = lines[:cut]
     lines = _strip_leading_quote(lines)
     lines = _strip_trailing(lines, _name_parts(sender_name))
-    return "\n".join(lines).strip("\n").rstrip()
+    visible = "\n".join(lines).strip("\n").rstrip()
+    if visible.strip():
+        return visible
+    # Every rule above removed everything: the message is only a quote, a history or a
+    # signature the sender chose to send. Hiding all of it would hide the sender's words;
+    # only what a client adds on its own goes.
+    kept = [line for line in original if not _footers.is_device_footer(line)]
+    return "\n".join(kept).strip("\n").rstrip()
 
 
 def _is_quoted(line: str) -> bool:
@@ -54,27 +69,40 @@ def _mend_broken_quotes(lines: list[str]) -> list[str]:
     return out
 
 
-def _history_start(lines: list[str]) -> int | None:
+def _history_start(lines: list[str], sent_as_forward: bool) -> int | None:
     """Index of the first line of unquoted history, or None."""
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or _is_quoted(line):
             continue
-        if P.FORWARD_MARKER.match(stripped):
+        if P.FORWARD_MARKER.match(stripped) and not sent_as_forward:
+            # A forwarded block inside a message not sent as a forward (a reply quoting one,
+            # a thread pasted in) is part of what the sender wants read.
             return None
-        if P.ORIGINAL_MESSAGE.match(stripped):
+        cut = _history_line(lines, i, stripped)
+        if cut is not None:
+            # History with nothing of the sender's above it (a bare forward, a pasted
+            # message) is what the sender sent: nothing is cut.
+            return cut if any(line.strip() for line in lines[:cut]) else None
+    return None
+
+
+def _history_line(lines: list[str], i: int, stripped: str) -> int | None:
+    """Where history starting at line i begins (rules above included), or None."""
+    if P.FORWARD_MARKER.match(stripped) or P.ORIGINAL_MESSAGE.match(stripped):
+        # A forward's note is the sender's text; the forwarded message stays in full_text.
+        return _back_over_rules(lines, i)
+    if P.HEADER_ANY.match(stripped) and _header_block(lines, i):
+        return _back_over_rules(lines, i)
+    if P.RULE.match(stripped) and stripped.startswith("__"):
+        nxt = _next_nonblank(lines, i + 1)
+        if nxt is not None and P.HEADER_ANY.match(lines[nxt].strip()):
             return _back_over_rules(lines, i)
-        if P.HEADER_ANY.match(stripped) and _header_block(lines, i):
+    end = _header_end(lines, i, strict=True)
+    if end is not None:
+        following = _next_nonblank(lines, end + 1)
+        if following is None or not _is_quoted(lines[following]):
             return _back_over_rules(lines, i)
-        if P.RULE.match(stripped) and stripped.startswith("__"):
-            nxt = _next_nonblank(lines, i + 1)
-            if nxt is not None and P.HEADER_ANY.match(lines[nxt].strip()):
-                return _back_over_rules(lines, i)
-        end = _header_end(lines, i, strict=True)
-        if end is not None:
-            following = _next_nonblank(lines, end + 1)
-            if following is None or not _is_quoted(lines[following]):
-                return _back_over_rules(lines, i)
     return None
 
 
@@ -154,6 +182,8 @@ def _header_end(lines: list[str], i: int, *, strict: bool) -> int | None:
             return j
         if _dated_address(joined, colon=strict or j > i):
             return j
+        if joined.endswith((":", "：")) and _verb_then_date_or_name(joined, starts, strict):
+            return j
         if (
             j == i
             and not starts
@@ -171,7 +201,11 @@ def _strip_leading_quote(lines: list[str]) -> list[str]:
     if first is None:
         return lines
     end = _header_end(lines, first, strict=False)
-    start = first if end is None else end + 1
+    if end is None:
+        # A quote without an attribution above it is a passage the sender picked to answer,
+        # not the history a client appends: it stays with the answer.
+        return lines
+    start = end + 1
     j = start
     while j < len(lines) and (not lines[j].strip() or _is_quoted(lines[j])):
         j += 1
@@ -229,7 +263,11 @@ def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
     n = len(lines)
     for i in range(max(0, n - P.MAX_SIGNATURE_LINES), n):
         stripped = lines[i].strip()
-        if P.SIG_DELIMITER.match(lines[i].rstrip()) or P.MOBILE_SIGNATURE.match(stripped):
+        if (
+            P.SIG_DELIMITER.match(lines[i].rstrip())
+            or P.MOBILE_SIGNATURE.match(stripped)
+            or _footers.is_device_footer(stripped)
+        ):
             return lines[:i]
         if P.RULE.match(stripped) and (
             sum(1 for t in lines[i + 1 :] if t.strip()) <= P.MAX_LINES_AFTER_RULE
@@ -294,6 +332,22 @@ def _drop_quote_before_signoff(lines: list[str]) -> list[str]:
     while tail and not tail[0].strip():
         tail = tail[1:]
     return [*head, *tail] if any(h.strip() for h in head) else lines
+
+
+def _verb_then_date_or_name(joined: str, starts: bool, strict: bool) -> bool:
+    """ "Jane <j@x> wrote on 13/05/2024 17:02:" or "Am 13.05.2024 um 17:02 schrieb Jane Doe:".
+
+    Over unquoted text (`strict`) a clock time or a numeric date must be there too: prose like
+    "as I wrote on Monday:" has neither.
+    """
+    tail = joined[-200:]
+    if strict and not P.CLOCK_OR_DATE.search(tail):
+        return False
+    if P.WROTE_THEN_DATE.search(tail):
+        return True
+    return (starts or bool(P.DATE_START.match(joined))) and bool(
+        P.ADDRESS_OR_DIGIT.search(joined) and P.WROTE_THEN_NAME.search(tail)
+    )
 
 
 def _dated_address(joined: str, *, colon: bool) -> bool:

@@ -28,7 +28,8 @@ __all__ = ["Limits", "ParseError", "parse_message"]
 _TICKET_TAG = re.compile(r"\[#(\d{1,12})\]")
 _PLUS_TOKEN = re.compile(r"^[^+@\s]+\+([^@\s]+)@[^@\s]+$")
 _FORWARD_SUBJECT = re.compile(
-    r"^\s*(fwd?|fw|wg|tr|rv|enc|doorst|vs|vb|i̇let|ilet|pd|trs)\s*[:：]", re.IGNORECASE
+    r"^\s*(fwd?|fw|wg|tr|rv|enc|doorst|vs|vb|i̇let|ilet|pd|trs|転送|转发|轉寄|пересл\.?)\s*[:：]",
+    re.IGNORECASE,
 )
 _KNOWN_FIELDS = frozenset(
     [
@@ -119,8 +120,12 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
         visible_source = plain
     else:
         full_text, visible_source = _html.to_texts(html_source) if html_source else (plain, plain)
-    forward = walked.forwarded or bool(_FORWARD_SUBJECT.match(subject))
-    text = visible_text(visible_source, forward=forward, sender_name=_sender_name(msg, charset))
+    text = visible_text(
+        visible_source,
+        forward=walked.forwarded,
+        sent_as_forward=bool(_FORWARD_SUBJECT.match(subject)),
+        sender_name=_sender_name(msg, charset),
+    )
     sanitized = _html.sanitize(html_source) if html_source.strip() else None
 
     machine: Machine | None = None
