@@ -48,6 +48,31 @@ def visible_text(
     return "\n".join(kept).strip("\n").rstrip()
 
 
+def own_lines(body: str) -> list[str]:
+    """Lines of a body that no rule here attributes to a client: not blank, not quoted, not an
+    attribution, a forward or history header (marker and its fields), nor a device footer."""
+    lines = [line.rstrip() for line in body.replace("\r\n", "\n").split("\n")[:MAX_LINES]]
+    lines = [_footers.strip_invisible(line) for line in lines]
+    skip: set[int] = set()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or _is_quoted(line) or i in skip or _footers.is_device_footer(stripped):
+            skip.add(i)
+            continue
+        marker = P.FORWARD_MARKER.match(stripped) or P.ORIGINAL_MESSAGE.match(stripped)
+        if marker or (P.HEADER_ANY.match(stripped) and _header_block(lines, i)):
+            # The marker and the header fields below it, up to the blank line that ends them.
+            j = i + 1 if marker and i + 1 < len(lines) and not lines[i + 1].strip() else i
+            while j < len(lines) and (j == i or lines[j].strip()):
+                skip.add(j)
+                j += 1
+            continue
+        end = _header_end(lines, i, strict=False)
+        if end is not None:
+            skip.update(range(i, end + 1))
+    return [line for i, line in enumerate(lines) if i not in skip]
+
+
 def _is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
