@@ -43,7 +43,7 @@ _OTHER_KEYS = (
     r"assunto|送信日時|宛先|件名|日付|发送时间|收件人|主题|dátum|címzett|tárgy|lähetetty|"
     r"vastaanottaja|aihe|отправлено|кому|тема|дата|копия|надіслано|копія|enviado el|"
     r"enviada em|kopie|dw|抄送|寄件日期|收件者|主旨|副本|importance|attachments|wichtigkeit|"
-    r"anlagen|priorité|pièces jointes|önem|ekler"
+    r"anlagen|priorité|pièces jointes|önem|ekler|gönderme tarihi|alıcı"
 )
 _KEY = r"^\*?\s*(?:{keys})\s*\*?\s*[:：]"
 HEADER_FROM = re.compile(_KEY.format(keys=_FROM_KEYS), _I)

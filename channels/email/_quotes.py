@@ -248,13 +248,31 @@ def _strip_trailing(lines: list[str], names: set[str]) -> list[str]:
     """Hide what trails the last new line: quotes, their attribution, signatures, blanks."""
     while True:
         before = len(lines)
+        quoted = False
         while lines and (not lines[-1].strip() or _is_quoted(lines[-1])):
+            quoted = quoted or _is_quoted(lines[-1])
             lines = lines[:-1]
+        kept = len(lines)
         lines = _drop_trailing_attribution(lines)
+        if quoted and len(lines) == kept and lines and _bare_attribution(lines[-1]):
+            lines = lines[:-1]
         lines = _drop_signature(lines, names)
         lines = _drop_quote_before_signoff(lines)
         if len(lines) == before:
             return lines
+
+
+def _bare_attribution(line: str) -> bool:
+    """ "Support Team wrote:" right above a trailing quote: an attribution without date or
+    address. Only a short line ending in the verb and a colon; prose rarely ends so."""
+    stripped = line.strip()
+    return (
+        len(stripped) <= 80
+        and not re.search(r"[<>@]", stripped)
+        and stripped.endswith((":", "："))
+        and len(stripped.split()) <= 8
+        and P.ends_with_wrote(stripped)
+    )
 
 
 def _drop_trailing_attribution(lines: list[str]) -> list[str]:

@@ -67,6 +67,19 @@ ATTRIBUTIONS = {
     "zh_gmail": f"{ADDR} 于2024年5月13日周一 17:02写道：",
     "zh_apple": f"在 2024年5月13日，17:02，{ADDR} 写道：",
     "zh_tw_gmail": f"{ADDR} 於 2024年5月13日 週一 下午5:02 寫道：",
+    "en_us_gmail": f"On Mon, May 13, 2024 at 5:02 PM {ADDR} wrote:",
+    "en_us_wrapped": "On Mon, May 13, 2024 at 5:02 PM Support Team <\nsupport@example.test> wrote:",
+    "en_yahoo": f"On Monday, May 13, 2024 at 05:02:11 PM GMT+3, {ADDR} wrote:",
+    "en_iso_t": f"On 2024-05-13T17:02:11+03:00, {ADDR} wrote:",
+    "en_name_only": "Support Team wrote:",
+    "de_kmail": "Am Montag, 13. Mai 2024, 17:02:11 CEST schrieb Support Team:",
+    "fr_long": f"Le lundi 13 mai 2024, {ADDR} a écrit :",
+    "ru_yandex": '13.05.2024, 17:02, "Support Team" <support@example.test>:',
+    "ru_mailru": f"Понедельник, 13 мая 2024, 17:02 +03:00 от {ADDR}:",
+    "zh_netease": '在 2024-05-13 17:02:11，"Support Team" <support@example.test> 写道：',
+    "pl_onet": f"Dnia 13 maja 2024 17:02 {ADDR} napisał(a):",
+    "nl_outlook": f"Op 13 mei 2024 om 17:02 heeft {ADDR} het volgende geschreven:",
+    "tr_outlook": "13.05.2024 17:02 tarihinde Support Team şunu yazdı:",
 }
 
 
@@ -122,6 +135,20 @@ OUTLOOK_BLOCKS = {
     "收件人: Ayşe Yılmaz\n抄送: Sales\n主题: 订单 1042",
     "zh_tw": "寄件者: Support Team <support@example.test>\n寄件日期: 2024年5月13日 下午 05:02\n"
     "收件者: Ayşe Yılmaz\n主旨: 訂單 1042",
+    "en_outlook_mac": "From: Support Team <support@example.test>\n"
+    "Date: Monday, 13 May 2024 at 17:02\nTo: Ayşe Yılmaz\nSubject: Order 1042",
+    "en_mailto": "From: Support Team [mailto:support@example.test]\nSent: Monday, May 13, 2024\n"
+    "To: Ayşe Yılmaz\nSubject: Order 1042",
+    "tr_new_outlook": "Kimden: Destek <destek@example.test>\nGönderme tarihi: 13 Mayıs 2024 17:02\n"
+    "Alıcı: Ayşe Yılmaz\nKonu: Sipariş 1042",
+    "fr_date": "De : Support Team <support@example.test>\nDate : lundi 13 mai 2024 17:02\n"
+    "À : Ayşe Yılmaz\nCc : Ventes\nObjet : Commande 1042",
+    "zh_fullwidth": "发件人：Support\n发送时间：2024-05-13 17:02\n收件人：Ayşe\n主题：订单",
+    "zh_qq": "------------------ 原始邮件 ------------------\n"
+    '发件人: "Support"<support@example.test>;\n发送时间: 2024年5月13日(星期一) 下午5:02\n'
+    '收件人: "Ayşe"<ayse@example.test>;\n主题: 订单',
+    "ru_date": "От: Support Team <support@example.test>\nДата: понедельник, 13 мая 2024 г.\n"
+    "Кому: Ayşe Yılmaz\nТема: Заказ",
 }
 
 
@@ -286,3 +313,65 @@ def test_joiners_inside_words_and_emoji_are_kept() -> None:
     # ZWNJ is part of Persian spelling; ZWJ builds emoji sequences.
     body = "می\u200cخواهم سفارش بدهم 👩\u200d💻\n"
     assert parse(body)[0] == body.strip()
+
+
+def parse_html(markup: str, subject: str = "Re: Sipariş 1042") -> tuple[str, str]:
+    raw = (
+        "From: Ayşe Yılmaz <ayse@example.test>\nTo: support@example.test\n"
+        f"Subject: {subject}\nMessage-ID: <h@example.test>\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n" + markup
+    )
+    msg = parse_message(raw.encode("utf-8"))
+    return msg.text, msg.full_text
+
+
+@pytest.mark.parametrize(
+    ("markup", "subject", "expected"),
+    [
+        (  # Gmail, German
+            '<div dir="ltr">Danke, angekommen!</div><br><div class="gmail_quote">'
+            '<div dir="ltr" class="gmail_attr">Am Mo., 13. Mai 2024 um 17:02 Uhr schrieb Support '
+            '&lt;support@example.test&gt;:<br></div><blockquote class="gmail_quote">'
+            "Ihr Paket ist unterwegs.</blockquote></div>",
+            "Re: Paket",
+            "Danke, angekommen!",
+        ),
+        (  # Outlook, Turkish header block after a rule
+            '<div>Teşekkürler, ulaştı.</div><hr style="display:inline-block;width:98%">'
+            '<div id="divRplyFwdMsg"><b>Kimden:</b> Destek &lt;destek@example.test&gt;<br>'
+            "<b>Gönderildi:</b> 13 Mayıs 2024 Pazartesi 17:02<br><b>Kime:</b> Ayşe<br>"
+            "<b>Konu:</b> Sipariş</div><div>Siparişiniz kargoda.</div>",
+            "YNT: Sipariş",
+            "Teşekkürler, ulaştı.",
+        ),
+        (  # Apple Mail, Chinese
+            '<div>好的，谢谢。</div><div><br><blockquote type="cite"><div>在 2024年5月13日，17:02，'
+            "Support &lt;support@example.test&gt; 写道：</div><div>您的订单已发货。</div>"
+            "</blockquote></div>",
+            "Re: 订单",
+            "好的，谢谢。",
+        ),
+        (  # Gmail forward sent as a forward: the note is the text
+            '<div dir="ltr">Bakar mısınız?</div><br><div class="gmail_quote">'
+            '<div dir="ltr" class="gmail_attr">---------- Forwarded message ---------<br>'
+            "From: Kargo &lt;info@cargo.example.test&gt;<br>Subject: Teslimat<br></div><br>"
+            "<div>Adresinizde kimse bulunamadı.</div></div>",
+            "Fwd: Teslimat",
+            "Bakar mısınız?",
+        ),
+        (  # Only a forward, no note: the forwarded message is the text
+            '<div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+            "---------- Forwarded message ---------<br>From: Kargo &lt;info@cargo.example.test&gt;"
+            "<br></div><br><div>Adresinizde kimse bulunamadı.</div></div>",
+            "Fwd: Teslimat",
+            None,
+        ),
+    ],
+)
+def test_html_replies_and_forwards(markup: str, subject: str, expected: str | None) -> None:
+    text, full = parse_html(markup, subject)
+    if expected is None:
+        assert "Adresinizde kimse bulunamadı." in text
+    else:
+        assert text == expected
+        assert len(full) > len(text)
