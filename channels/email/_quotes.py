@@ -140,9 +140,14 @@ def _back_over_rules(lines: list[str], i: int) -> int:
 
 
 def _header_block(lines: list[str], i: int) -> bool:
-    """An Outlook-style block: From/Sent/Date/To/Subject lines, two or more after line i."""
+    """An Outlook-style block: From/Sent/Date/To/Subject lines, two or more after line i.
+
+    It must name a mailbox (a From/Von/Kimden field, or an address): every client's reply
+    header does, a list the sender typed ("Date: Monday / To: Istanbul / Subject: ...") not.
+    """
     keys = 0
     address = "@" in lines[i]
+    sender = bool(P.HEADER_FROM.match(lines[i].strip()))
     for line in lines[i + 1 : i + 8]:
         stripped = line.strip()
         if not stripped:
@@ -150,7 +155,8 @@ def _header_block(lines: list[str], i: int) -> bool:
         if P.HEADER_ANY.match(stripped):
             keys += 1
             address = address or "@" in stripped
-            if keys >= 2:
+            sender = sender or bool(P.HEADER_FROM.match(stripped))
+            if keys >= 2 and (sender or address):
                 return True
         elif keys == 0 and len(stripped) > 100:
             return False
@@ -387,7 +393,8 @@ def _verb_then_date_or_name(joined: str, starts: bool, strict: bool) -> bool:
     if strict and not P.CLOCK_OR_DATE.search(tail):
         return False
     if P.WROTE_THEN_DATE.search(tail):
-        return True
+        # "as I wrote on 13/05 at 10:30:" is prose; a client's line names the sender's address.
+        return not strict or "@" in joined
     return (starts or bool(P.DATE_START.match(joined))) and bool(
         P.ADDRESS_OR_DIGIT.search(joined) and P.WROTE_THEN_NAME.search(tail)
     )

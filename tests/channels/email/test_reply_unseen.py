@@ -231,6 +231,15 @@ def test_forward_without_a_note_shows_the_forwarded_message(marker: str) -> None
         ("> Können Sie die Rechnung schicken?\n\nJa, im Anhang.\n", None),
         # Nothing but a history marker with history below: keep it all rather than nothing.
         ("-----Original Message-----\nFrom: a@example.test\nSent: Monday\n\nHallo\n", None),
+        # Header-like lines the sender typed: no mailbox named, so no reply header.
+        (
+            "Sipariş bilgileri:\nDate: 13 May\nTo: Istanbul\nSubject: kırık ürün\n\nYardım edin.",
+            None,
+        ),
+        ("Bestelldaten:\nDatum: 13. Mai\nAn: Berlin\nBetreff: defekt\n\nBitte helfen.", None),
+        # Prose that says "wrote on <date>:" without a client's address.
+        ("As I wrote on 13/05 at 10:30:\nthe printer is broken.\nPlease help.", None),
+        ("Comme je l'ai écrit le 13/05 à 10:30 :\nl'imprimante est en panne.", None),
         # A short answer in a language we have no rule for, above a German quote.
         (f"Да, спасибо.\n\n{ATTRIBUTIONS['de_gmail']}\n> Ist alles angekommen?\n", "Да, спасибо."),
     ],
