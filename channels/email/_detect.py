@@ -44,11 +44,14 @@ _HEADER_NAMES = ("Subject", "From", "To", "Cc", "Reply-To", "Sender")
 
 
 class HeaderCharset:
-    """Decodes undeclared 8-bit header bytes of one message; detection runs once, lazily."""
+    """Decodes undeclared 8-bit header bytes of one message.
 
-    def __init__(self, declared: tuple[str, ...] = (), sample: bytes = b"") -> None:
-        self.declared = declared
-        self.sample = sample
+    The message is only looked at when such bytes turn up (rare), and detection runs once.
+    """
+
+    def __init__(self, msg: Message | None = None) -> None:
+        self._msg = msg
+        self._context: tuple[tuple[str, ...], bytes] | None = None
         self._detected: str | None = None
         self._done = False
 
@@ -57,7 +60,8 @@ class HeaderCharset:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
-        for codec in self.declared:
+        declared, sample = self._read_context()
+        for codec in declared:
             if _is_latin(codec):
                 # Accepts any byte: decode_text adds the Turkish check a Latin label needs.
                 return decode_text(data, codec)[0]
@@ -65,27 +69,34 @@ class HeaderCharset:
                 return data.decode(codec)
             except (UnicodeDecodeError, LookupError):
                 continue
-        detected = self.detected()
-        if detected is not None:
+        if not self._done:
+            self._done = True
+            self._detected = _detect(sample)
+        if self._detected is not None:
             try:
-                return data.decode(detected)
+                return data.decode(self._detected)
             except (UnicodeDecodeError, LookupError):
                 pass
         return guess_8bit(data)
 
-    def detected(self) -> str | None:
-        if not self._done:
-            self._done = True
-            self._detected = _detect(self.sample)
-        return self._detected
+    def _read_context(self) -> tuple[tuple[str, ...], bytes]:
+        if self._context is None:
+            self._context = _context(self._msg) if self._msg is not None else ((), b"")
+        return self._context
 
 
 def for_message(msg: Message) -> HeaderCharset:
-    """The decoder for this message's raw header bytes: its body charsets and 8-bit sample."""
+    """The decoder for this message's raw header bytes (its body charsets, its 8-bit text)."""
+    return HeaderCharset(msg)
+
+
+def _context(msg: Message) -> tuple[tuple[str, ...], bytes]:
+    """The charsets declared for the body parts, and a sample of all undeclared 8-bit bytes."""
     declared: list[str] = []
     sample = bytearray()
+    names = {h.lower() for h in _HEADER_NAMES}
     for name, value in msg.raw_items():
-        if str(name).lower() in {h.lower() for h in _HEADER_NAMES} and isinstance(value, str):
+        if str(name).lower() in names and isinstance(value, str):
             raw = value.encode("utf-8", "surrogateescape")
             if not raw.isascii():
                 sample += raw + b"\n"
@@ -104,7 +115,7 @@ def for_message(msg: Message) -> HeaderCharset:
             body = _raw_payload(part)
             if not body.isascii():
                 sample += body[: _SAMPLE_BYTES - len(sample)]
-    return HeaderCharset(tuple(dict.fromkeys(declared)), bytes(sample))
+    return tuple(dict.fromkeys(declared)), bytes(sample)
 
 
 def _raw_payload(part: Message) -> bytes:
