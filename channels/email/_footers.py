@@ -65,6 +65,12 @@ def _joiner(match: re.Match[str]) -> str:
     return match.group() if joins and before not in "\u200c\u200d" else ""
 
 
+_MAX_WORDS = 9  # the longest form above: "sent from yahoo mail on <four device words>"
+
+
 def is_device_footer(line: str) -> bool:
     stripped = line.strip()
-    return 0 < len(stripped) <= 80 and bool(DEVICE_FOOTER.match(stripped))
+    # Length and word count first: they spare the long alternation on ordinary lines.
+    if not 0 < len(stripped) <= 80 or stripped.count(" ") >= _MAX_WORDS:
+        return False
+    return bool(DEVICE_FOOTER.match(stripped))
