@@ -10,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from channels.email._quotes import own_lines
 from tests.channels.email import _corpus as corpus
 
 
@@ -39,7 +40,22 @@ def main() -> int:
     found = sum(o.hit for o in bounces)
     label = "bounce detection (addresses + permanent)"
     print(f"{label:40s} {found:4d}/{len(bounces):<4d} {found / len(bounces):6.1%}")
+    _own_text_kept()
     return 0
+
+
+def _own_text_kept() -> None:
+    """Messages with lines of the sender's own whose visible text is not empty (issue 15)."""
+    own, kept = 0, 0
+    for path in corpus.corpus_files():
+        message, _ = corpus.parse_file(path)
+        if message is not None and own_lines(message.full_text):
+            own += 1
+            kept += bool(message.text.strip())
+            if not message.text.strip():
+                print(f"EMPTY {path.relative_to(corpus.CORPORA)}")
+    label = "own text kept visible (all corpora)"
+    print(f"{label:40s} {kept:4d}/{own:<4d} {kept / own:6.1%}")
 
 
 if __name__ == "__main__":

@@ -12,29 +12,68 @@ from __future__ import annotations
 
 import re
 
+from channels.email import _footers
 from channels.email import _patterns as P
+from channels.email._attribution import SPAN as _SPAN
+from channels.email._attribution import bare_attribution as _bare_attribution
+from channels.email._attribution import header_end as _header_end
+from channels.email._attribution import is_quoted as _is_quoted
 
 MAX_LINES = 5_000  # longer bodies: only the head is read for the reply (the rest is history)
-_SPAN = 6  # a reply header wrapped by the client spans at most this many lines
 _NAMED_BLOCK_LINES = 6  # a signature that starts with the sender's name: name, title, contacts
 
 
-def visible_text(body: str, *, forward: bool = False, sender_name: str = "") -> str:
-    """The new text of a plain-text body; `forward` keeps unquoted history (it is the content)."""
-    text = body.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.rstrip() for line in text.split("\n")[:MAX_LINES]]
-    lines = _skip_leading_header_block(_mend_broken_quotes(lines))
+def visible_text(
+    body: str, *, forward: bool = False, sent_as_forward: bool = False, sender_name: str = ""
+) -> str:
+    """The new text of a plain-text body.
+
+    `forward` (a message attached inline as a MIME part) keeps unquoted history: the sender
+    attached it as the content. `sent_as_forward` (the client marked the subject "Fwd:") makes
+    a forward marker in the body end the visible text: what is above it is the sender's note.
+    """
+    text = _footers.strip_invisible(body.replace("\r\n", "\n").replace("\r", "\n"))
+    original = [line.rstrip() for line in text.split("\n")[:MAX_LINES]]
+    lines = _skip_leading_header_block(_mend_broken_quotes(original))
     if not forward:
-        cut = _history_start(lines)
+        cut = _history_start(lines, sent_as_forward)
         if cut is not None:
             lines = lines[:cut]
     lines = _strip_leading_quote(lines)
     lines = _strip_trailing(lines, _name_parts(sender_name))
-    return "\n".join(lines).strip("\n").rstrip()
+    visible = "\n".join(lines).strip("\n").rstrip()
+    if visible.strip():
+        return visible
+    # Every rule above removed everything: the message is only a quote, a history or a
+    # signature the sender chose to send. Hiding all of it would hide the sender's words;
+    # only what a client adds on its own goes.
+    kept = [line for line in original if not _footers.is_device_footer(line)]
+    return "\n".join(kept).strip("\n").rstrip()
 
 
-def _is_quoted(line: str) -> bool:
-    return line.lstrip().startswith(">")
+def own_lines(body: str) -> list[str]:
+    """Lines of a body that no rule here attributes to a client: not blank, not quoted, not an
+    attribution, a forward or history header (marker and its fields), nor a device footer."""
+    lines = [line.rstrip() for line in body.replace("\r\n", "\n").split("\n")[:MAX_LINES]]
+    lines = [_footers.strip_invisible(line) for line in lines]
+    skip: set[int] = set()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or _is_quoted(line) or i in skip or _footers.is_device_footer(stripped):
+            skip.add(i)
+            continue
+        marker = P.FORWARD_MARKER.match(stripped) or P.ORIGINAL_MESSAGE.match(stripped)
+        if marker or (P.HEADER_ANY.match(stripped) and _header_block(lines, i)):
+            # The marker and the header fields below it, up to the blank line that ends them.
+            j = i + 1 if marker and i + 1 < len(lines) and not lines[i + 1].strip() else i
+            while j < len(lines) and (j == i or lines[j].strip()):
+                skip.add(j)
+                j += 1
+            continue
+        end = _header_end(lines, i, strict=False)
+        if end is not None:
+            skip.update(range(i, end + 1))
+    return [line for i, line in enumerate(lines) if i not in skip]
 
 
 def _mend_broken_quotes(lines: list[str]) -> list[str]:
@@ -54,27 +93,40 @@ def _mend_broken_quotes(lines: list[str]) -> list[str]:
     return out
 
 
-def _history_start(lines: list[str]) -> int | None:
+def _history_start(lines: list[str], sent_as_forward: bool) -> int | None:
     """Index of the first line of unquoted history, or None."""
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or _is_quoted(line):
             continue
-        if P.FORWARD_MARKER.match(stripped):
+        if P.FORWARD_MARKER.match(stripped) and not sent_as_forward:
+            # A forwarded block inside a message not sent as a forward (a reply quoting one,
+            # a thread pasted in) is part of what the sender wants read.
             return None
-        if P.ORIGINAL_MESSAGE.match(stripped):
+        cut = _history_line(lines, i, stripped)
+        if cut is not None:
+            # History with nothing of the sender's above it (a bare forward, a pasted
+            # message) is what the sender sent: nothing is cut.
+            return cut if any(line.strip() for line in lines[:cut]) else None
+    return None
+
+
+def _history_line(lines: list[str], i: int, stripped: str) -> int | None:
+    """Where history starting at line i begins (rules above included), or None."""
+    if P.FORWARD_MARKER.match(stripped) or P.ORIGINAL_MESSAGE.match(stripped):
+        # A forward's note is the sender's text; the forwarded message stays in full_text.
+        return _back_over_rules(lines, i)
+    if P.HEADER_ANY.match(stripped) and _header_block(lines, i):
+        return _back_over_rules(lines, i)
+    if P.RULE.match(stripped) and stripped.startswith("__"):
+        nxt = _next_nonblank(lines, i + 1)
+        if nxt is not None and P.HEADER_ANY.match(lines[nxt].strip()):
             return _back_over_rules(lines, i)
-        if P.HEADER_ANY.match(stripped) and _header_block(lines, i):
+    end = _header_end(lines, i, strict=True)
+    if end is not None:
+        following = _next_nonblank(lines, end + 1)
+        if following is None or not _is_quoted(lines[following]):
             return _back_over_rules(lines, i)
-        if P.RULE.match(stripped) and stripped.startswith("__"):
-            nxt = _next_nonblank(lines, i + 1)
-            if nxt is not None and P.HEADER_ANY.match(lines[nxt].strip()):
-                return _back_over_rules(lines, i)
-        end = _header_end(lines, i, strict=True)
-        if end is not None:
-            following = _next_nonblank(lines, end + 1)
-            if following is None or not _is_quoted(lines[following]):
-                return _back_over_rules(lines, i)
     return None
 
 
@@ -87,9 +139,14 @@ def _back_over_rules(lines: list[str], i: int) -> int:
 
 
 def _header_block(lines: list[str], i: int) -> bool:
-    """An Outlook-style block: From/Sent/Date/To/Subject lines, two or more after line i."""
+    """An Outlook-style block: From/Sent/Date/To/Subject lines, two or more after line i.
+
+    It must name a mailbox (a From/Von/Kimden field, or an address): every client's reply
+    header does, a list the sender typed ("Date: Monday / To: Istanbul / Subject: ...") not.
+    """
     keys = 0
     address = "@" in lines[i]
+    sender = bool(P.HEADER_FROM.match(lines[i].strip()))
     for line in lines[i + 1 : i + 8]:
         stripped = line.strip()
         if not stripped:
@@ -97,7 +154,8 @@ def _header_block(lines: list[str], i: int) -> bool:
         if P.HEADER_ANY.match(stripped):
             keys += 1
             address = address or "@" in stripped
-            if keys >= 2:
+            sender = sender or bool(P.HEADER_FROM.match(stripped))
+            if keys >= 2 and (sender or address):
                 return True
         elif keys == 0 and len(stripped) > 100:
             return False
@@ -124,54 +182,17 @@ def _next_nonblank(lines: list[str], start: int) -> int | None:
     return None
 
 
-def _header_end(lines: list[str], i: int, *, strict: bool) -> int | None:
-    """If a reply attribution ("On ... wrote:") starts at line i, the index of its last line.
-
-    `strict` is for attributions followed by unquoted text, where a false match would hide
-    new text: the date-and-address form then needs its trailing colon.
-    """
-    first = lines[i].strip()
-    if len(first) > 400:
-        return None
-    if P.DASHED_ATTRIBUTION.match(first):
-        return i
-    starts = bool(P.ATTRIBUTION_START.match(first))
-    joined = ""
-    for j in range(i, min(len(lines), i + _SPAN)):
-        part = lines[j].strip()
-        if j > i and _is_quoted(lines[j]) and not re.match(r">\s*wrote:?\s*$", part):
-            return None
-        if joined.endswith("=") and part:
-            # A quoted-printable soft break left in a body that was not decoded ("w=" "rote:").
-            joined = joined[:-1] + part
-        else:
-            joined = f"{joined} {part}".strip() if part else joined
-        if len(joined) > 500:
-            return None
-        if starts and P.ends_with_wrote(joined, sent=True):
-            return j
-        if P.ends_with_wrote(joined) and P.ADDRESS_OR_DIGIT.search(joined):
-            return j
-        if _dated_address(joined, colon=strict or j > i):
-            return j
-        if (
-            j == i
-            and not starts
-            and (not re.search(r"\d|@|<", joined) or joined.endswith((".", "!", "?")))
-        ):
-            # Only a line that starts like an attribution, or carries a date or an address,
-            # may be the first line of one the client wrapped.
-            return None
-    return None
-
-
 def _strip_leading_quote(lines: list[str]) -> list[str]:
     """A bottom-posted reply: attribution and quote first, then the new text."""
     first = _next_nonblank(lines, 0)
     if first is None:
         return lines
     end = _header_end(lines, first, strict=False)
-    start = first if end is None else end + 1
+    if end is None:
+        # A quote without an attribution above it is a passage the sender picked to answer,
+        # not the history a client appends: it stays with the answer.
+        return lines
+    start = end + 1
     j = start
     while j < len(lines) and (not lines[j].strip() or _is_quoted(lines[j])):
         j += 1
@@ -189,9 +210,14 @@ def _strip_trailing(lines: list[str], names: set[str]) -> list[str]:
     """Hide what trails the last new line: quotes, their attribution, signatures, blanks."""
     while True:
         before = len(lines)
+        quoted = False
         while lines and (not lines[-1].strip() or _is_quoted(lines[-1])):
+            quoted = quoted or _is_quoted(lines[-1])
             lines = lines[:-1]
+        kept = len(lines)
         lines = _drop_trailing_attribution(lines)
+        if quoted and len(lines) == kept and lines and _bare_attribution(lines[-1]):
+            lines = lines[:-1]
         lines = _drop_signature(lines, names)
         lines = _drop_quote_before_signoff(lines)
         if len(lines) == before:
@@ -229,7 +255,11 @@ def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
     n = len(lines)
     for i in range(max(0, n - P.MAX_SIGNATURE_LINES), n):
         stripped = lines[i].strip()
-        if P.SIG_DELIMITER.match(lines[i].rstrip()) or P.MOBILE_SIGNATURE.match(stripped):
+        if (
+            P.SIG_DELIMITER.match(lines[i].rstrip())
+            or P.MOBILE_SIGNATURE.match(stripped)
+            or _footers.is_device_footer(stripped)
+        ):
             return lines[:i]
         if P.RULE.match(stripped) and (
             sum(1 for t in lines[i + 1 :] if t.strip()) <= P.MAX_LINES_AFTER_RULE
@@ -294,15 +324,3 @@ def _drop_quote_before_signoff(lines: list[str]) -> list[str]:
     while tail and not tail[0].strip():
         tail = tail[1:]
     return [*head, *tail] if any(h.strip() for h in head) else lines
-
-
-def _dated_address(joined: str, *, colon: bool) -> bool:
-    """ "2014-10-17 11:28 Postmaster <pm@example.com>:", the colon optional before a quote."""
-    if colon and not joined.endswith((":", "：")):
-        return False
-    if not re.search(r"\d", joined):
-        return False
-    tail = joined[-200:]
-    if not P.ADDRESS_COLON_END.search(tail):
-        return False
-    return joined.endswith((":", "：")) or bool(P.DATE_START.match(joined))

@@ -17,7 +17,8 @@ from datetime import datetime
 from email.message import Message
 
 from channels.base import Identity, InboundMessage, Machine
-from channels.email import _bounce, _headers, _html, _machine
+from channels.email import _bounce, _detect, _headers, _html, _machine, _salvage
+from channels.email._detect import HeaderCharset
 from channels.email._mime import Limits, Walked, walk
 from channels.email._quotes import visible_text
 from helpdesk.errors import ParseError
@@ -27,7 +28,8 @@ __all__ = ["Limits", "ParseError", "parse_message"]
 _TICKET_TAG = re.compile(r"\[#(\d{1,12})\]")
 _PLUS_TOKEN = re.compile(r"^[^+@\s]+\+([^@\s]+)@[^@\s]+$")
 _FORWARD_SUBJECT = re.compile(
-    r"^\s*(fwd?|fw|wg|tr|rv|enc|doorst|vs|vb|i̇let|ilet|pd|trs)\s*[:：]", re.IGNORECASE
+    r"^\s*(fwd?|fw|wg|tr|rv|enc|doorst|vs|vb|i̇let|ilet|pd|trs|転送|转发|轉寄|пересл\.?)\s*[:：]",
+    re.IGNORECASE,
 )
 _KNOWN_FIELDS = frozenset(
     [
@@ -78,22 +80,38 @@ def parse_message(raw: bytes, *, limits: Limits | None = None) -> InboundMessage
             raise ParseError(f"unparseable message: {type(exc).__name__}") from inner
 
 
-def _read(data: bytes, limits: Limits) -> Message:
-    notes = data[: limits.max_input_bytes]
-    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(notes)
+def _read(data: bytes, limits: Limits) -> tuple[Message, list[tuple[str, str]]]:
+    """The parsed message, and notes on what had to be salvaged to read it."""
+    head = data[: limits.max_input_bytes]
+    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head)
+    if _has_headers(msg):
+        return msg, []
+    # A pasted or exported message: a banner or a broken line above the headers made the
+    # parser take everything for body. Headers further down are read from where they start.
+    start = _salvage.header_start(head)
+    if start is not None:
+        salvaged = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head[start:])
+        if _has_headers(salvaged):
+            notes = [("salvaged", f"headers start at byte {start}")]
+            preamble = head[:start].decode("utf-8", "replace").strip()
+            if preamble:  # an export banner or a stray line: kept for whoever looks
+                notes.append(("salvaged_preamble", preamble[:2000]))
+            return salvaged, notes
+    raise ParseError("no email headers found")
+
+
+def _has_headers(msg: Message) -> bool:
     names = {str(k).lower() for k in msg}
-    if not names & _KNOWN_FIELDS and not any(n.startswith("x-") for n in names):
-        raise ParseError("no email headers found")
-    return msg
+    return bool(names & _KNOWN_FIELDS) or any(n.startswith("x-") for n in names)
 
 
 def _parse(data: bytes, limits: Limits) -> InboundMessage:
-    msg = _read(data, limits)
+    msg, extra = _read(data, limits)
     walked = walk(msg, limits)
-    extra: list[tuple[str, str]] = []
     if len(data) > limits.max_input_bytes:
         extra.append(("input_truncated", str(len(data))))
-    subject = _headers.decode_header(_headers.header(msg, "Subject"))
+    charset = _detect.for_message(msg)
+    subject = _headers.decode_header(_headers.header(msg, "Subject"), charset)
     plain = "\n".join(walked.plain).strip("\n")
     html_source = "\n".join(walked.html)
     # An HTML message whose only plain text is a forward it carries: its own words are in HTML.
@@ -102,8 +120,12 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
         visible_source = plain
     else:
         full_text, visible_source = _html.to_texts(html_source) if html_source else (plain, plain)
-    forward = walked.forwarded or bool(_FORWARD_SUBJECT.match(subject))
-    text = visible_text(visible_source, forward=forward, sender_name=_sender_name(msg))
+    text = visible_text(
+        visible_source,
+        forward=walked.forwarded,
+        sent_as_forward=bool(_FORWARD_SUBJECT.match(subject)),
+        sender_name=_sender_name(msg, charset),
+    )
     sanitized = _html.sanitize(html_source) if html_source.strip() else None
 
     machine: Machine | None = None
@@ -126,6 +148,7 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
         data,
         walked,
         extra,
+        charset,
         subject=subject,
         text=text,
         full_text=full_text,
@@ -140,6 +163,7 @@ def _assemble(
     data: bytes,
     walked: Walked | None,
     extra: list[tuple[str, str]],
+    charset: HeaderCharset,
     *,
     subject: str,
     text: str,
@@ -148,9 +172,10 @@ def _assemble(
     machine: Machine | None,
     bounce: _bounce.Bounce | None,
 ) -> InboundMessage:
-    sender = _sender(msg, extra)
-    recipients = _identities(_headers.header_all(msg, "To"))
-    cc = _identities(_headers.header_all(msg, "Cc"))
+    sender = _sender(msg, extra, charset)
+    recipients = _identities(_headers.header_all(msg, "To"), charset)
+    cc = _identities(_headers.header_all(msg, "Cc"), charset)
+
     external_id = _headers.message_id(_headers.header(msg, "Message-ID"))
     if external_id is None:
         external_id = f"<{hashlib.sha256(data).hexdigest()}@helpdesk.invalid>"
@@ -179,17 +204,19 @@ def _assemble(
 
 
 def _parse_headers_only(data: bytes, limits: Limits, error: Exception) -> InboundMessage:
-    msg = _read(data, limits)
-    subject = _headers.decode_header(_headers.header(msg, "Subject"))
+    msg, extra = _read(data, limits)
+    charset = _detect.for_message(msg)
+    subject = _headers.decode_header(_headers.header(msg, "Subject"), charset)
     body = msg.get_payload()
     text = body if isinstance(body, str) else ""
     text = _headers.decode_header(text[: limits.max_body_chars]) if text.isascii() else text
-    extra = [("parse_error", f"{type(error).__name__}: {str(error)[:200]}")]
+    extra.append(("parse_error", f"{type(error).__name__}: {str(error)[:200]}"))
     return _assemble(
         msg,
         data,
         None,
         extra,
+        charset,
         subject=subject,
         text=text,
         full_text=text,
@@ -199,18 +226,19 @@ def _parse_headers_only(data: bytes, limits: Limits, error: Exception) -> Inboun
     )
 
 
-def _sender_name(msg: Message) -> str:
+def _sender_name(msg: Message, charset: HeaderCharset) -> str:
     """The name a signature would carry: the display name, else the address's local part."""
-    found = _headers.addresses([str(v) for v in _headers.header_all(msg, "From")])[:1]
+    values = [str(v) for v in _headers.header_all(msg, "From")]
+    found = _headers.addresses(values, charset=charset)[:1]
     if not found:
         return ""
     display, address = found[0]
     return display or re.sub(r"[._+-]+", " ", address.split("@", 1)[0])
 
 
-def _sender(msg: Message, extra: list[tuple[str, str]]) -> Identity:
+def _sender(msg: Message, extra: list[tuple[str, str]], charset: HeaderCharset) -> Identity:
     for name in ("From", "Sender", "Reply-To", "Return-Path"):
-        found = _headers.addresses(_headers.header_all(msg, name))
+        found = _headers.addresses(_headers.header_all(msg, name), charset=charset)
         if found:
             display, address = found[0]
             return Identity(kind="email", address=address, display_name=display)
@@ -218,10 +246,10 @@ def _sender(msg: Message, extra: list[tuple[str, str]]) -> Identity:
     return Identity(kind="email", address="")
 
 
-def _identities(values: list[str]) -> tuple[Identity, ...]:
+def _identities(values: list[str], charset: HeaderCharset) -> tuple[Identity, ...]:
     seen: set[str] = set()
     out = []
-    for display, address in _headers.addresses([str(v) for v in values]):
+    for display, address in _headers.addresses([str(v) for v in values], charset=charset):
         if address not in seen:
             seen.add(address)
             out.append(Identity(kind="email", address=address, display_name=display))
