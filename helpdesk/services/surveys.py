@@ -27,6 +27,7 @@ from helpdesk.services.messages import add_note
 from helpdesk.services.tickets import TicketChanges, update_ticket
 from helpdesk.store import Store
 from helpdesk.tables import (
+    customer_t,
     identity_t,
     participant_t,
     survey_policy_t,
@@ -243,6 +244,14 @@ async def prepare_send(
     now = store.now()
     if survey is None or survey["status"] != SurveyStatus.SCHEDULED.value or survey["due_at"] > now:
         return None
+    if survey["customer_id"] is not None and store.dialect == "postgresql":
+        # Two surveys to one customer decided at once would both pass the cool-down check;
+        # taking the customer's row lock makes the second see the first as sent.
+        await store.execute(
+            select(customer_t.c.id)
+            .where(customer_t.c.id == survey["customer_id"])
+            .with_for_update()
+        )
     ticket = await ticket_row(store, survey["ticket_id"])
     policy = await policy_for(store, ticket["team_id"], default_delay)
     recipients = await _requester(store, ticket["id"], reaches) if reaches else ()

@@ -14,6 +14,7 @@ from tests.channels.email._mailbox_support import (
     mail,
     tickets,
 )
+from tests.channels.web_form.forms import setup_directory, valid_fields
 from tests.support.asgi import serve_asgi
 from tests.support.dovecot import MailUser
 from tests.support.smtp import SmtpServer
@@ -93,3 +94,29 @@ async def test_solving_mails_a_survey_whose_page_records_only_a_post(
     )
     [ticket] = await tickets(rt)
     assert ticket["status"] == Status.SOLVED.value  # a good rating changes nothing
+
+
+async def test_a_web_form_ticket_gets_its_survey_by_email(
+    email_rt: Runtime, mailbox: MailUser, smtp_sink: SmtpServer
+) -> None:
+    rt = email_rt
+    await add_mailbox(rt, mailbox, smtp_sink)
+    await setup_directory(rt)
+    app = create_app(rt.settings, runtime=rt)
+    async with serve_asgi(app) as url, httpx.AsyncClient(base_url=url) as http:
+        posted = await http.post("/forms/support", json={**valid_fields(), "consent": True})
+        assert posted.status_code == 201, posted.text
+        [ticket] = await tickets(rt)
+        await solve(rt, int(ticket["id"]))
+        await after_delay(rt)
+        received = await smtp_sink.wait_for(3)  # confirmation, answer, survey
+        [survey_mail] = [m for m in received if "How did we do?" in str(m.message["Subject"])]
+        assert survey_mail.message["To"].endswith("<ayse@example.com>")
+        body = survey_mail.message.get_body(preferencelist=("plain",))
+        assert body is not None
+        found = LINK.search(body.get_content())
+        assert found is not None
+        answered = await rate_on_page(http, found.group(1), "4")
+        assert answered.status_code == 200
+    [survey] = await surveys(rt)
+    assert (survey["channel"], survey["rating"]) == ("web_form", 4)
