@@ -34,4 +34,10 @@ def _routes(rt: Runtime) -> list[Any]:
     return routes(rt)
 
 
-COMPONENT = Component(name="surveys", parts=_parts, routes=_routes)
+def _cli(subparsers: Any) -> None:
+    from helpdesk.surveys.cli import add_commands
+
+    add_commands(subparsers)
+
+
+COMPONENT = Component(name="surveys", parts=_parts, routes=_routes, cli=_cli)

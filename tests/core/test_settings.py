@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,8 @@ def test_postgres_urls_get_the_async_driver(tmp_path: Path) -> None:
         ("PORT", "70000", "HELPDESK_PORT"),
         ("SECRET_KEY", "short", "HELPDESK_SECRET_KEY"),
         ("LOG_LEVEL", "LOUD", "HELPDESK_LOG_LEVEL"),
+        ("CSAT_DELAY", "30", "HELPDESK_CSAT_DELAY: '30' is not a duration"),
+        ("CSAT_EXPIRY", "soon", "HELPDESK_CSAT_EXPIRY"),
     ],
 )
 def test_a_bad_value_names_its_setting(tmp_path: Path, name: str, value: str, message: str) -> None:
@@ -66,3 +69,18 @@ def test_broken_toml_is_reported(tmp_path: Path) -> None:
     config.write_text("port = = 1")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings({"HELPDESK_DATA_DIR": str(tmp_path)}, config_file=config)
+
+
+def test_durations_are_read_as_people_write_them(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "HELPDESK_CSAT_DELAY": "1h30m",
+            "HELPDESK_CSAT_EXPIRY": "P7D",
+            "HELPDESK_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert settings.csat_delay == timedelta(hours=1, minutes=30)
+    assert settings.csat_expiry == timedelta(days=7)
+    assert load_settings(
+        {"HELPDESK_CSAT_DELAY": "0s", "HELPDESK_DATA_DIR": str(tmp_path)}
+    ).csat_delay == timedelta(0)
