@@ -16,7 +16,7 @@ async def principal(rt: Runtime, request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing Bearer token: send `Authorization: Bearer <token>`")
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:  # a read: never queues behind writers
         return await authenticate_token(store, token.strip())
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from helpdesk.writegate import WriteGate
+
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
@@ -23,14 +25,23 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # Reads run on their own engine: on SQLite with a deferred BEGIN, so a list page or a
+        # token check never queues for the write lock (WAL readers see the last commit).
+        self.read_engine: AsyncEngine = self.engine
+        self.gate: WriteGate | None = None
         if self.is_sqlite:
-            _configure_sqlite(self.engine.sync_engine)
+            _configure_sqlite(self.engine.sync_engine, writer=True)
+            self.read_engine = create_async_engine(url, **kwargs)
+            _configure_sqlite(self.read_engine.sync_engine, writer=False)
+            self.gate = WriteGate()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, writer: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take over transaction control from the driver so BEGIN IMMEDIATE below is the only
@@ -44,8 +55,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # FULL: a commit is on disk before we acknowledge it (an IMAP message is only flagged
         # seen after its ticket is committed, so a lost commit would lose the mail).
         cursor.execute("PRAGMA synchronous=FULL")
+        if not writer:
+            cursor.execute("PRAGMA query_only=ON")  # a write through a reader is a bug: fail
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")

@@ -23,6 +23,7 @@ from helpdesk.ports import Clock, ReplySender, Scheduler
 from helpdesk.security import Signer
 from helpdesk.settings import Settings
 from helpdesk.store import Stores
+from helpdesk.writegate import BACKGROUND
 
 JobFunction = Callable[..., Awaitable[Any]]  # async def job(runtime, *args)
 # A component's part of /healthz: returns (section name, report with an "ok" flag).
@@ -193,7 +194,12 @@ class Runtime:
             self._default_sender = replaced
 
     async def run_job(self, name: str, *args: Any) -> Any:
-        return await self._jobs[name](self, *args)
+        # Jobs are background work: on SQLite their writes wait behind interactive ones.
+        token = BACKGROUND.set(True)
+        try:
+            return await self._jobs[name](self, *args)
+        finally:
+            BACKGROUND.reset(token)
 
     async def close(self) -> None:
         for closer in reversed(self.closers):

@@ -11,7 +11,7 @@ subscribers (routing, SLA, outbox wake-ups, live updates) run after the commit.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -95,14 +95,32 @@ class Stores:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
-        async with self.db.engine.begin() as conn:
-            store = Store(
-                conn=conn,
-                clock=self.clock,
-                blobs=self.blobs,
-                signer=self.signer,
-                dialect=self.db.engine.dialect.name,
-            )
+        """A unit of work that may write; on SQLite it first takes this process's write slot."""
+        async with self._slot(), self.db.engine.begin() as conn:
+            store = self._store(conn)
             yield store
             events: Sequence[Event] = list(store.events)
         await self.bus.dispatch(events)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Store]:
+        """A read-only transaction: never waits for writers (SQLite WAL, PostgreSQL MVCC).
+
+        Writing through it fails (SQLite's query_only; a recorded event raises here)."""
+        async with self.db.read_engine.connect() as conn, conn.begin():
+            store = self._store(conn)
+            yield store
+            if store.events:
+                raise RuntimeError("a read transaction recorded events; use stores()")
+
+    def _store(self, conn: AsyncConnection) -> Store:
+        return Store(
+            conn=conn,
+            clock=self.clock,
+            blobs=self.blobs,
+            signer=self.signer,
+            dialect=self.db.engine.dialect.name,
+        )
+
+    def _slot(self) -> AbstractAsyncContextManager[None]:
+        return self.db.gate.slot() if self.db.gate is not None else nullcontext()
