@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import math
-import re
-import uuid
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from channels.web_form import _http, pages, queries, services
 from channels.web_form._csrf import COOKIE
+from channels.web_form._decode import (
+    FORM_KEYS,
+    Malformed,
+    decode_json,
+    read_form,
+    submission_id_of_page,
+)
 from channels.web_form._files import Upload, check_files
 from channels.web_form.i18n import human_size, localise, texts
 from channels.web_form.inbound import CHANNEL
@@ -27,8 +28,6 @@ from helpdesk.errors import Conflict
 if TYPE_CHECKING:
     from channels.web_form.routes import FormEndpoints
 
-_SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
-_FORM_KEYS = {"csrf_token", "submission_id", "lang", "website", "attachments"}
 _MULTIPART = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -115,22 +114,13 @@ class Submission:
     # -- HTML ----------------------------------------------------------------------------------
 
     async def from_html(self, body: Request) -> Response:
-        rules = self.form.definition.attachments
-        async with body.form(
-            max_files=rules.max_files + 5,
-            max_fields=len(self.form.definition.fields) + 20,
-            max_part_size=256 * 1024,
-        ) as data:
-            values = _text_values(data)
-            uploads = await _uploads(data)
+        values, uploads = await read_form(body, self.form.definition)
         asked = values.get("lang", "")
         if "lang" not in self.request.query_params and asked in self.form.definition.languages:
             self.lang, self.t = asked, texts(asked)  # the page's language, from its hidden field
         if values.get("website"):
             self.refuse(400, self.t["spam"])
-        submission_id = values.get("submission_id", "")
-        if not _SUBMISSION_ID.match(submission_id):
-            submission_id = uuid.uuid4().hex
+        submission_id = submission_id_of_page(values)
         csrf_ok = self.endpoints.csrf.valid(
             values.get("csrf_token", ""),
             self.request.cookies.get(COOKIE),
@@ -155,7 +145,7 @@ class Submission:
     async def show_again(
         self, values: dict[str, str], errors: dict[str, str], status: int, submission_id: str
     ) -> Response:
-        kept = {k: v for k, v in values.items() if k not in _FORM_KEYS}
+        kept = {k: v for k, v in values.items() if k not in FORM_KEYS}
         return await self.endpoints.render_form(
             self.request,
             self.form,
@@ -169,43 +159,23 @@ class Submission:
     # -- JSON ----------------------------------------------------------------------------------
 
     async def from_json(self, body: Request) -> Response:
-        raw = await body.body()
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            self.refuse(400, f"malformed JSON: {exc}")
-        except RecursionError:
-            self.refuse(400, "malformed JSON: nested too deeply")
-        if not isinstance(data, dict):
-            self.refuse(400, "expected a JSON object")
-        if data.get("website"):
+            post = decode_json(
+                await body.body(), self.form.definition, self.request.headers.get("idempotency-key")
+            )
+        except Malformed as exc:
+            self.refuse(400, str(exc))
+        if post.spam:
             self.refuse(400, self.t["spam"])
-        asked = data.get("lang")
-        if isinstance(asked, str) and asked in self.form.definition.languages:
-            self.lang, self.t = asked, texts(asked)
-        names = {f.name for f in self.form.definition.fields}
-        unknown = [key for key in data if key not in names | _FORM_KEYS][:20]
-        fields = dict.fromkeys(unknown, "unknown field")
-        submission_id = self.request.headers.get("idempotency-key") or data.get("submission_id")
-        if submission_id is None:
-            submission_id = uuid.uuid4().hex
-        elif not isinstance(submission_id, str) or not _SUBMISSION_ID.match(submission_id):
-            fields["submission_id"] = "use 8-128 letters, digits or _ . : -"
-        uploads, problem = _json_uploads(data.get("attachments"))
-        if problem:
-            fields["attachments"] = problem
-        values: dict[str, Value] = {
-            k: v for k, v in data.items() if k in names and (v is None or isinstance(v, Value))
-        }
-        for key in names & data.keys() - values.keys():
-            fields[key] = self.t["not_text"]
-        accepted, errors, attachments = await self.check(values, uploads)
-        errors = {**errors, **fields}
+        if post.asked_language in self.form.definition.languages:
+            self.lang, self.t = post.asked_language, texts(post.asked_language)
+        accepted, errors, attachments = await self.check(post.values, post.uploads)
+        errors = {**errors, **post.fields, **dict.fromkeys(post.not_text, self.t["not_text"])}
         if accepted is None or errors:
             raise Refused(_http.json_error(422, "validation failed", self.cors, errors))
-        number, new = await self.accept(accepted, attachments, str(submission_id))
+        number, new = await self.accept(accepted, attachments, post.submission_id)
         return JSONResponse(
-            {"ticket_number": number, "submission_id": submission_id, "language": self.lang},
+            {"ticket_number": number, "submission_id": post.submission_id, "language": self.lang},
             status_code=201 if new else 200,
             headers=self.cors,
         )
@@ -247,41 +217,3 @@ class Submission:
         except Conflict as exc:
             self.refuse(409, str(exc))
         return done.ticket_number, done.new
-
-
-def _text_values(data: FormData) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for key, value in data.multi_items():
-        if isinstance(value, str) and key not in values:
-            values[key] = value
-    return values
-
-
-async def _uploads(data: FormData) -> list[Upload]:
-    uploads = []
-    for item in data.getlist("attachments"):
-        if not isinstance(item, UploadFile):
-            continue
-        content = await item.read()
-        if not item.filename and not content:
-            continue  # the empty part a browser sends for a file input left empty
-        uploads.append(Upload(item.filename or "", item.content_type or "", content))
-    return uploads
-
-
-def _json_uploads(items: Any) -> tuple[list[Upload], str | None]:
-    """Files in JSON: [{"filename", "content_type", "content_base64"}, ...]."""
-    if items is None:
-        return [], None
-    if not isinstance(items, list):
-        return [], "expected a list of {filename, content_type, content_base64}"
-    uploads = []
-    for index, item in enumerate(items[:100]):
-        if not isinstance(item, dict) or not isinstance(item.get("filename"), str):
-            return [], f"item {index}: expected {{filename, content_type, content_base64}}"
-        try:
-            content = base64.b64decode(str(item.get("content_base64", "")), validate=True)
-        except (binascii.Error, ValueError):
-            return [], f"{item['filename']}: content_base64 is not valid base64"
-        uploads.append(Upload(item["filename"], str(item.get("content_type") or ""), content))
-    return uploads, None
