@@ -180,7 +180,7 @@ class SmtpServer:
     def to(self, recipient: str) -> list[ReceivedMail]:
         return [m for m in self.received if recipient.lower() in (r.lower() for r in m.rcpt_tos)]
 
-    async def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMail]:
+    async def wait_for(self, count: int = 1, timeout: float = 30.0) -> list[ReceivedMail]:
         """Wait until at least ``count`` messages were accepted; return all of them."""
         deadline = time.monotonic() + timeout
         while True:

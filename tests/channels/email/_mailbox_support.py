@@ -64,9 +64,12 @@ async def add_mailbox(
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0, what: str = ""
+    probe: Callable[[], Awaitable[T | None]], timeout: float = 60.0, what: str = ""
 ) -> T:
-    """Poll `probe` until it returns something truthy; fail with `what` after `timeout`."""
+    """Poll `probe` until it returns something truthy; fail with `what` after `timeout`.
+
+    The bound only ends a wait for something that will not come; it is generous because a
+    loaded CI machine (two busy cores) can take seconds to run an IMAP round trip."""
     deadline = time.monotonic() + timeout
     while True:
         value = await probe()

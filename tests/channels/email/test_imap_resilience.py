@@ -84,7 +84,7 @@ async def test_dovecot_restarted_mid_run_is_survived_and_reported(
         async def two() -> bool:
             return len(await tickets(rt)) == 2
 
-        await eventually(two, timeout=15, what="the poller to reconnect and import")
+        await eventually(two, timeout=60, what="the poller to reconnect and import")
         assert (await mailbox_status(rt))["status"] == "ok"
         assert (await _healthz(rt))["mailboxes"]["ok"] is True
         assert all(not task.done() for _, task in pollers.running.values())
@@ -126,7 +126,7 @@ async def test_wrong_password_is_reported_and_fixed_through_the_api(
             )
         assert response.status_code == 200, response.text
         assert user.password not in response.text
-        await eventually(lambda: tickets(rt), timeout=15, what="import after the fix")
+        await eventually(lambda: tickets(rt), timeout=60, what="import after the fix")
         assert (await mailbox_status(rt))["status"] == "ok"
     finally:
         await pollers.close()
