@@ -16,9 +16,10 @@ def _parts(rt: Runtime) -> Parts:
 
 
 def _routes(rt: Runtime) -> list[Any]:
+    from sla import report_api
     from sla.routes import routes
 
-    found: list[Any] = routes(rt)
+    found: list[Any] = [*routes(rt), *report_api.routes(rt)]
     return found
 
 

@@ -37,12 +37,23 @@ LIST_QUERY = (
     Query("cursor", "`next_cursor` of the previous page", {"type": "string"}),
 )
 
+_FORMAT = Query("format", "`csv` for a CSV download", {"enum": ["json", "csv"]})
+VOLUME_QUERY = (
+    Query("since", "Start (ISO 8601 with zone; default 30 days before until)",
+          {"type": "string", "format": "date-time"}),
+    Query("until", "End, exclusive (ISO 8601 with zone; default now)",
+          {"type": "string", "format": "date-time"}),
+    Query("tz", "IANA zone whose local days are counted (default the installation's)",
+          {"type": "string"}),
+    _FORMAT,
+)  # fmt: skip
 CSAT_QUERY = (
     Query("by", "Group by", {"enum": ["agent", "team", "category", "channel"], "default": "team"}),
     Query("since", "Surveys sent at or after (ISO 8601 with zone)",
           {"type": "string", "format": "date-time"}),
     Query("until", "Surveys sent before (ISO 8601 with zone)",
           {"type": "string", "format": "date-time"}),
+    _FORMAT,
 )  # fmt: skip
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -67,6 +78,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/reports/csat", reports.csat,
              "CSAT by agent, team, category or channel over surveys sent in a period",
              query=CSAT_QUERY, roles=MANAGERS),
+    Endpoint("GET", "/reports/volume", reports.volume,
+             "Tickets created (per channel) and resolved per local day, and the backlog",
+             query=VOLUME_QUERY, roles=MANAGERS),
 )  # fmt: skip
 
 

@@ -1,0 +1,90 @@
+"""SLA reports over a period, as JSON or CSV: achievement per day and time-to-target
+distributions (median, p90) per team, category, agent or channel."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from helpdesk.domain import Principal
+from helpdesk.endpoints import MANAGERS, Endpoint, Query
+from helpdesk.endpoints import routes as endpoint_routes
+from helpdesk.errors import ValidationFailed
+from helpdesk.report_http import answer, period, zone
+from helpdesk.runtime import Runtime
+from sla import reports
+from sla.reads import GROUPS
+from sla.targets import Metric
+
+PREFIX = "/api/v1/sla/reports"
+_METRICS = [m.value for m in Metric]
+_PERIOD = (
+    Query("since", "Start (ISO 8601 with zone; default 30 days before until)",
+          {"type": "string", "format": "date-time"}),
+    Query("until", "End, exclusive (ISO 8601 with zone; default now)",
+          {"type": "string", "format": "date-time"}),
+    Query("format", "`csv` for a CSV download", {"enum": ["json", "csv"]}),
+)  # fmt: skip
+
+
+def _metric(request: Request, errors: dict[str, str], *, required: bool) -> str | None:
+    value = request.query_params.get("metric")
+    if value is None and not required:
+        return None
+    if value not in _METRICS:
+        errors["metric"] = f"must be one of {', '.join(_METRICS)}"
+        return None
+    return value
+
+
+async def trend(rt: Runtime, request: Request, who: Principal) -> Response:
+    errors: dict[str, str] = {}
+    since, until = period(rt, request, errors)
+    tz = zone(rt, request, errors)
+    metric = _metric(request, errors, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    async with rt.stores.read() as store:
+        items = await reports.achievement_trend(
+            store, who, start=since, end=until, tz=tz, metric=metric
+        )
+    return answer(request, "sla-achievement-by-day", {"tz": tz, "items": items})
+
+
+async def distribution(rt: Runtime, request: Request, who: Principal) -> Response:
+    errors: dict[str, str] = {}
+    since, until = period(rt, request, errors)
+    metric = _metric(request, errors, required=True)
+    by = request.query_params.get("by", "team")
+    if by not in GROUPS:
+        errors["by"] = f"must be one of {', '.join(GROUPS)}"
+    if errors or metric is None:
+        raise ValidationFailed(errors)
+    async with rt.stores.read() as store:
+        items = await reports.distribution(
+            store, who, start=since, end=until, metric=metric, group_by=by
+        )
+    return answer(
+        request, f"sla-{metric}-times-by-{by}", {"metric": metric, "by": by, "items": items}
+    )
+
+
+ENDPOINTS = (
+    Endpoint("GET", PREFIX + "/trend", trend,
+             "SLA achievement per local day and metric (decided clocks: met or breached)",
+             query=(*_PERIOD,
+                    Query("tz", "IANA zone of the days", {"type": "string"}),
+                    Query("metric", "Only this metric", {"enum": _METRICS})),
+             roles=MANAGERS),
+    Endpoint("GET", PREFIX + "/distribution", distribution,
+             "Business time to fulfil a metric: count, median and p90 per group",
+             query=(*_PERIOD,
+                    Query("metric", "first_reply, resolution, ...", {"enum": _METRICS}),
+                    Query("by", "Group by", {"enum": list(GROUPS)})),
+             roles=MANAGERS),
+)  # fmt: skip
+
+
+def routes(rt: Runtime) -> list[BaseRoute]:
+    return list(endpoint_routes(rt, ENDPOINTS))

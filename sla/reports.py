@@ -1,0 +1,122 @@
+"""SLA reports over a period: achievement per day (the trend) and the distribution of business
+time to first reply and to resolution, per team, category, agent or channel.
+
+Aggregation happens in SQL; only small results (hour buckets, a few rows per group) reach
+Python. Days are the viewer's local days: rows are counted per UTC hour in SQL and the hours
+are then put on local dates, which is exact for every zone whose offset is whole hours.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, case, func, literal_column, select
+
+from helpdesk.domain import Principal
+from helpdesk.reports import hour_bucket, local_day
+from helpdesk.store import Store
+from helpdesk.tables import ticket_t
+from sla.reads import _GROUPS, _visible
+from sla.tables import clock_t
+
+DECIDED = ("fulfilled", "breached", "breached_fulfilled")
+
+
+async def achievement_trend(
+    store: Store,
+    who: Principal,
+    *,
+    start: datetime,
+    end: datetime,
+    tz: str,
+    metric: str | None = None,
+) -> list[dict[str, Any]]:
+    """Per local day and metric: clocks decided that day (met at fulfilment, breached at the
+    breach), how many met their target, and the share met."""
+    decided_at = case(
+        (clock_t.c.state == "fulfilled", clock_t.c.fulfilled_at), else_=clock_t.c.breached_at
+    )
+    bucket = hour_bucket(decided_at, store.dialect).label("bucket")
+    met = func.sum(case((clock_t.c.state == "fulfilled", 1), else_=0)).label("met")
+    stmt: Select[Any] = (
+        select(clock_t.c.metric, bucket, func.count().label("total"), met)
+        .join(ticket_t, ticket_t.c.id == clock_t.c.ticket_id)
+        .where(clock_t.c.state.in_(DECIDED), decided_at >= start, decided_at < end)
+        .group_by(clock_t.c.metric, literal_column("bucket"))
+    )
+    if metric is not None:
+        stmt = stmt.where(clock_t.c.metric == metric)
+    zone = ZoneInfo(tz)
+    days: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in await store.execute(_visible(stmt, who)):
+        counts = days[(local_day(row.bucket, zone), row.metric)]
+        counts[0] += int(row.total)
+        counts[1] += int(row.met or 0)
+    return [
+        {
+            "day": day.isoformat(),
+            "metric": name,
+            "total": total,
+            "met": met_count,
+            "achieved": round(met_count / total, 4),
+        }
+        for (day, name), (total, met_count) in sorted(days.items())
+    ]
+
+
+async def distribution(
+    store: Store,
+    who: Principal,
+    *,
+    start: datetime,
+    end: datetime,
+    metric: str,
+    group_by: str,
+) -> list[dict[str, Any]]:
+    """Per group: how many `metric` clocks were fulfilled in [start, end), and the median and
+    90th percentile (nearest rank) of the business time they took, in seconds."""
+    key = _GROUPS[group_by].label("grp")
+    ranked = _visible(
+        select(
+            key,
+            clock_t.c.elapsed_s,
+            func.row_number()
+            .over(partition_by=_GROUPS[group_by], order_by=clock_t.c.elapsed_s)
+            .label("rn"),
+            func.count().over(partition_by=_GROUPS[group_by]).label("n"),
+        )
+        .join(ticket_t, ticket_t.c.id == clock_t.c.ticket_id)
+        .where(
+            clock_t.c.metric == metric,
+            clock_t.c.fulfilled_at.is_not(None),
+            clock_t.c.fulfilled_at >= start,
+            clock_t.c.fulfilled_at < end,
+        ),
+        who,
+    ).subquery()
+    median_rank = (ranked.c.n + 1) // 2  # ceil(n / 2)
+    p90_rank = (ranked.c.n * 9 + 9) // 10  # ceil(0.9 n)
+    stmt = (
+        select(
+            ranked.c.grp,
+            func.max(ranked.c.n).label("n"),
+            func.max(case((ranked.c.rn == median_rank, ranked.c.elapsed_s))).label("median"),
+            func.max(case((ranked.c.rn == p90_rank, ranked.c.elapsed_s))).label("p90"),
+        )
+        .where((ranked.c.rn == median_rank) | (ranked.c.rn == p90_rank))
+        .group_by(ranked.c.grp)
+        .order_by(ranked.c.grp)
+    )
+    return [
+        {
+            group_by: row.grp,
+            "metric": metric,
+            "count": int(row.n),
+            "median_s": int(row.median),
+            "p90_s": int(row.p90),
+        }
+        for row in await store.execute(stmt)
+    ]
