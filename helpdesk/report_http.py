@@ -35,13 +35,13 @@ def instant(request: Request, name: str, errors: dict[str, str]) -> datetime | N
 def period(
     rt: Runtime, request: Request, errors: dict[str, str], *, days: int = 30
 ) -> tuple[datetime, datetime]:
-    """`since` and `until` from the query, by default the last `days` days up to now."""
-    until = instant(request, "until", errors) or rt.clock.now()
-    since = instant(request, "since", errors) or until - timedelta(days=days)
+    """`from` and `to` (exclusive) from the query; by default the last `days` days up to now."""
+    until = instant(request, "to", errors) or rt.clock.now()
+    since = instant(request, "from", errors) or until - timedelta(days=days)
     if since >= until:
-        errors["since"] = "must be before until"
+        errors["from"] = "must be before to"
     elif until - since > timedelta(days=400):
-        errors["since"] = "a period covers at most 400 days"
+        errors["from"] = "a period covers at most 400 days"
     return since, until
 
 

@@ -20,9 +20,9 @@ from sla.targets import Metric
 PREFIX = "/api/v1/sla/reports"
 _METRICS = [m.value for m in Metric]
 _PERIOD = (
-    Query("since", "Start (ISO 8601 with zone; default 30 days before until)",
+    Query("from", "Start (ISO 8601 with zone; default 30 days before `to`)",
           {"type": "string", "format": "date-time"}),
-    Query("until", "End, exclusive (ISO 8601 with zone; default now)",
+    Query("to", "End, exclusive (ISO 8601 with zone; default now)",
           {"type": "string", "format": "date-time"}),
     Query("format", "`csv` for a CSV download", {"enum": ["json", "csv"]}),
 )  # fmt: skip
@@ -56,9 +56,9 @@ async def distribution(rt: Runtime, request: Request, who: Principal) -> Respons
     errors: dict[str, str] = {}
     since, until = period(rt, request, errors)
     metric = _metric(request, errors, required=True)
-    by = request.query_params.get("by", "team")
+    by = request.query_params.get("group_by", "team")
     if by not in GROUPS:
-        errors["by"] = f"must be one of {', '.join(GROUPS)}"
+        errors["group_by"] = f"must be one of {', '.join(GROUPS)}"
     if errors or metric is None:
         raise ValidationFailed(errors)
     async with rt.stores.read() as store:
@@ -66,8 +66,18 @@ async def distribution(rt: Runtime, request: Request, who: Principal) -> Respons
             store, who, start=since, end=until, metric=metric, group_by=by
         )
     return answer(
-        request, f"sla-{metric}-times-by-{by}", {"metric": metric, "by": by, "items": items}
+        request, f"sla-{metric}-times-by-{by}", {"metric": metric, "group_by": by, "items": items}
     )
+
+
+async def escalation_feed(rt: Runtime, request: Request, who: Principal) -> Response:
+    errors: dict[str, str] = {}
+    since, until = period(rt, request, errors, days=7)
+    if errors:
+        raise ValidationFailed(errors)
+    async with rt.stores.read() as store:
+        items = await reports.escalations(store, who, start=since, end=until)
+    return answer(request, "sla-escalations", {"items": items})
 
 
 ENDPOINTS = (
@@ -81,8 +91,11 @@ ENDPOINTS = (
              "Business time to fulfil a metric: count, median and p90 per group",
              query=(*_PERIOD,
                     Query("metric", "first_reply, resolution, ...", {"enum": _METRICS}),
-                    Query("by", "Group by", {"enum": list(GROUPS)})),
+                    Query("group_by", "Group by", {"enum": list(GROUPS)})),
              roles=MANAGERS),
+    Endpoint("GET", PREFIX + "/escalations", escalation_feed,
+             "Escalations fired in a period (default 7 days), with who acknowledged them",
+             query=_PERIOD, roles=MANAGERS),
 )  # fmt: skip
 
 

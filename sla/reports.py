@@ -18,9 +18,9 @@ from sqlalchemy import Select, case, func, literal_column, select
 from helpdesk.domain import Principal
 from helpdesk.reports import hour_bucket, local_day
 from helpdesk.store import Store
-from helpdesk.tables import ticket_t
+from helpdesk.tables import ticket_t, user_t
 from sla.reads import _GROUPS, _visible
-from sla.tables import clock_t
+from sla.tables import clock_t, escalation_t
 
 DECIDED = ("fulfilled", "breached", "breached_fulfilled")
 
@@ -120,3 +120,37 @@ async def distribution(
         }
         for row in await store.execute(stmt)
     ]
+
+
+async def escalations(
+    store: Store, who: Principal, *, start: datetime, end: datetime, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Escalation levels fired in [start, end), newest first, with who acknowledged each and
+    when (an acknowledgement stops the clock's ladder)."""
+    acker = user_t.alias("acker")
+    stmt = (
+        select(
+            escalation_t.c.id,
+            escalation_t.c.ticket_id,
+            ticket_t.c.number,
+            ticket_t.c.subject,
+            ticket_t.c.team_id,
+            escalation_t.c.metric,
+            escalation_t.c.cycle,
+            escalation_t.c.level,
+            escalation_t.c.due_at,
+            escalation_t.c.fired_at,
+            escalation_t.c.actions,
+            escalation_t.c.errors,
+            escalation_t.c.acknowledged_at,
+            escalation_t.c.acknowledged_by,
+            acker.c.name.label("acknowledged_by_name"),
+            escalation_t.c.webhook_state,
+        )
+        .join(ticket_t, ticket_t.c.id == escalation_t.c.ticket_id)
+        .outerjoin(acker, acker.c.id == escalation_t.c.acknowledged_by)
+        .where(escalation_t.c.fired_at >= start, escalation_t.c.fired_at < end)
+        .order_by(escalation_t.c.fired_at.desc(), escalation_t.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(row) for row in (await store.execute(_visible(stmt, who))).mappings()]

@@ -39,19 +39,20 @@ LIST_QUERY = (
 
 _FORMAT = Query("format", "`csv` for a CSV download", {"enum": ["json", "csv"]})
 VOLUME_QUERY = (
-    Query("since", "Start (ISO 8601 with zone; default 30 days before until)",
+    Query("from", "Start (ISO 8601 with zone; default 30 days before `to`)",
           {"type": "string", "format": "date-time"}),
-    Query("until", "End, exclusive (ISO 8601 with zone; default now)",
+    Query("to", "End, exclusive (ISO 8601 with zone; default now)",
           {"type": "string", "format": "date-time"}),
     Query("tz", "IANA zone whose local days are counted (default the installation's)",
           {"type": "string"}),
     _FORMAT,
 )  # fmt: skip
 CSAT_QUERY = (
-    Query("by", "Group by", {"enum": ["agent", "team", "category", "channel"], "default": "team"}),
-    Query("since", "Surveys sent at or after (ISO 8601 with zone)",
+    Query("group_by", "Group by",
+          {"enum": ["agent", "team", "category", "channel"], "default": "team"}),
+    Query("from", "Surveys sent at or after (ISO 8601 with zone)",
           {"type": "string", "format": "date-time"}),
-    Query("until", "Surveys sent before (ISO 8601 with zone)",
+    Query("to", "Surveys sent before (ISO 8601 with zone)",
           {"type": "string", "format": "date-time"}),
     _FORMAT,
 )  # fmt: skip

@@ -14,16 +14,16 @@ from helpdesk.runtime import Runtime
 
 async def csat(rt: Runtime, request: Request, who: Principal) -> Response:
     errors: dict[str, str] = {}
-    by = request.query_params.get("by", "team")
+    by = request.query_params.get("group_by", "team")
     if by not in reports.CSAT_GROUPS:
-        errors["by"] = f"must be one of {', '.join(reports.CSAT_GROUPS)}"
-    since = instant(request, "since", errors)
-    until = instant(request, "until", errors)
+        errors["group_by"] = f"must be one of {', '.join(reports.CSAT_GROUPS)}"
+    since = instant(request, "from", errors)
+    until = instant(request, "to", errors)
     if errors:
         raise ValidationFailed(errors)
     async with rt.stores.read() as store:
         items = await reports.csat(store, by, since, until)
-    return answer(request, f"csat-by-{by}", {"by": by, "items": items})
+    return answer(request, f"csat-by-{by}", {"group_by": by, "items": items})
 
 
 async def volume(rt: Runtime, request: Request, who: Principal) -> Response:

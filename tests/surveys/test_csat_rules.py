@@ -194,7 +194,7 @@ async def test_the_api_shows_surveys_on_the_ticket_and_csat_by_agent(
         [shown] = ticket["surveys"]
         assert (shown["status"], shown["rating"], shown["channel"]) == ("rated", 5, "email")
         assert shown["agent_id"] == desk["agent"]
-        report = await http.get("/api/v1/reports/csat?by=agent", headers=auth)
+        report = await http.get("/api/v1/reports/csat?group_by=agent", headers=auth)
         assert report.status_code == 200
         [row] = report.json()["items"]
         assert row == {
@@ -204,7 +204,7 @@ async def test_the_api_shows_surveys_on_the_ticket_and_csat_by_agent(
             "average": 4.0,
             "csat": 0.5,
         }
-        bad = await http.get("/api/v1/reports/csat?by=nobody", headers=auth)
+        bad = await http.get("/api/v1/reports/csat?group_by=nobody", headers=auth)
         assert bad.status_code == 422
 
 
