@@ -100,6 +100,8 @@ class AuditKind(StrEnum):
     DELIVERY_DELAYED = "delivery_delayed"
     SURVEY_SENT = "survey_sent"
     SURVEY_RATED = "survey_rated"
+    AUTO_REPLY_SENT = "auto_reply_sent"  # a bot message: its text is in the entry's data
+    AUTO_REPLY_WITHHELD = "auto_reply_withheld"  # throttled or not allowed, with the reason
 
 
 class SurveyStatus(StrEnum):

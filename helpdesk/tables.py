@@ -287,6 +287,39 @@ class Survey(SQLModel, table=True):
     created_at: datetime
 
 
+class AutoReply(SQLModel, table=True):
+    """One automatic message (an acknowledgement) per ticket and kind, and what became of it:
+    `queued` (an outbox entry), `throttled` (the customer got too many lately) or `skipped`."""
+
+    __tablename__ = "auto_reply"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", name="uq_auto_reply_ticket_kind"),
+        Index("ix_auto_reply_customer_at", "customer_id", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", ondelete="CASCADE")
+    kind: str = Field(max_length=30)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    channel: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=200)
+    outbox_id: int | None = None
+    at: datetime
+
+
+class AutoReplyTemplate(SQLModel, table=True):
+    """An edited text of an automatic message for one channel (`*`: any) and language; without
+    a row the built-in default applies."""
+
+    __tablename__ = "auto_reply_template"
+    kind: str = Field(primary_key=True, max_length=30)
+    channel: str = Field(primary_key=True, max_length=32)
+    language: str = Field(primary_key=True, max_length=16)
+    subject: str = Field(default="", max_length=998)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime
+
+
 def table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -309,3 +342,5 @@ outbox_t = table(Outbox)
 quarantine_t = table(Quarantine)
 survey_policy_t = table(SurveyPolicy)
 survey_t = table(Survey)
+auto_reply_t = table(AutoReply)
+auto_reply_template_t = table(AutoReplyTemplate)

@@ -1,0 +1,55 @@
+"""autoreply: one automatic reply per ticket and kind, and editable reply templates
+
+Revision ID: autoreply_0001
+Revises: 0001
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "autoreply_0001"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = ("autoreply",)
+depends_on: str | Sequence[str] | None = None
+
+_S = sqlmodel.sql.sqltypes.AutoString
+_T = sqlmodel.sql.sqltypes.UTCDateTime
+
+
+def upgrade() -> None:
+    op.create_table(
+        "auto_reply",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("kind", _S(length=30), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column("channel", _S(length=32), nullable=False),
+        sa.Column("status", _S(length=16), nullable=False),
+        sa.Column("reason", _S(length=200), nullable=True),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("at", _T(), nullable=False),
+        sa.ForeignKeyConstraint(["ticket_id"], ["ticket.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("ticket_id", "kind", name="uq_auto_reply_ticket_kind"),
+    )
+    op.create_index("ix_auto_reply_customer_at", "auto_reply", ["customer_id", "at"])
+    op.create_table(
+        "auto_reply_template",
+        sa.Column("kind", _S(length=30), nullable=False),
+        sa.Column("channel", _S(length=32), nullable=False),
+        sa.Column("language", _S(length=16), nullable=False),
+        sa.Column("subject", _S(length=998), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("updated_at", _T(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "channel", "language"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("auto_reply_template")
+    op.drop_index("ix_auto_reply_customer_at", table_name="auto_reply")
+    op.drop_table("auto_reply")
