@@ -140,6 +140,9 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime
     solved_at: datetime | None = None
     closed_at: datetime | None = None
+    # A ticket that starts with a bot stays out of human queues until the bot hands it over.
+    bot_id: int | None = Field(default=None, foreign_key="user.id")
+    handed_over_at: datetime | None = None
 
 
 class TicketParticipant(SQLModel, table=True):
@@ -320,6 +323,15 @@ class AutoReplyTemplate(SQLModel, table=True):
     updated_at: datetime
 
 
+class BotFirst(SQLModel, table=True):
+    """New tickets of `channel` start with bot user `bot_id` instead of a human queue."""
+
+    __tablename__ = "bot_first"
+    channel: str = Field(primary_key=True, max_length=32)
+    bot_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    created_at: datetime
+
+
 def table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -344,3 +356,4 @@ survey_policy_t = table(SurveyPolicy)
 survey_t = table(Survey)
 auto_reply_t = table(AutoReply)
 auto_reply_template_t = table(AutoReplyTemplate)
+bot_first_t = table(BotFirst)

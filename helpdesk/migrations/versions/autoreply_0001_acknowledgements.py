@@ -1,4 +1,5 @@
-"""autoreply: one automatic reply per ticket and kind, and editable reply templates
+"""autoreply: one automatic reply per ticket and kind, editable reply templates, bot-first
+channels and the bot that owns a ticket until it hands it over
 
 Revision ID: autoreply_0001
 Revises: 0001
@@ -47,9 +48,26 @@ def upgrade() -> None:
         sa.Column("updated_at", _T(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "channel", "language"),
     )
+    op.create_table(
+        "bot_first",
+        sa.Column("channel", _S(length=32), nullable=False),
+        sa.Column("bot_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", _T(), nullable=False),
+        sa.ForeignKeyConstraint(["bot_id"], ["user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("channel"),
+    )
+    with op.batch_alter_table("ticket") as batch:
+        batch.add_column(sa.Column("bot_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("handed_over_at", _T(), nullable=True))
+        batch.create_foreign_key("fk_ticket_bot_id_user", "user", ["bot_id"], ["id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ticket") as batch:
+        batch.drop_constraint("fk_ticket_bot_id_user", type_="foreignkey")
+        batch.drop_column("handed_over_at")
+        batch.drop_column("bot_id")
+    op.drop_table("bot_first")
     op.drop_table("auto_reply_template")
     op.drop_index("ix_auto_reply_customer_at", table_name="auto_reply")
     op.drop_table("auto_reply")
