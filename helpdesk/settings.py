@@ -45,6 +45,8 @@ class Settings:
     csat_expiry: timedelta = timedelta(days=14)
     # Acknowledge each new ticket automatically (ticket number, expected first reply).
     acknowledge: bool = True
+    # How long the FAQ bot waits for "did this help?" before handing the ticket to people.
+    faq_timeout: timedelta = timedelta(hours=1)
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,6 +107,7 @@ def load_settings(
         csat_delay=_duration("csat_delay", raw("csat_delay"), timedelta(hours=1)),
         csat_expiry=_duration("csat_expiry", raw("csat_expiry"), timedelta(days=14)),
         acknowledge=_yes_no("acknowledge", raw("acknowledge"), True),
+        faq_timeout=_duration("faq_timeout", raw("faq_timeout"), timedelta(hours=1)),
     )
 
 

@@ -329,7 +329,37 @@ class BotFirst(SQLModel, table=True):
     __tablename__ = "bot_first"
     channel: str = Field(primary_key=True, max_length=32)
     bot_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    faq: bool = False  # the built-in FAQ bot answers first, as this bot user
     created_at: datetime
+
+
+class KbArticle(SQLModel, table=True):
+    """A knowledge-base article the FAQ bot answers from, in one language."""
+
+    __tablename__ = "kb_article"
+    __table_args__ = (Index("ix_kb_article_language_active", "language", "active"),)
+    id: int | None = Field(default=None, primary_key=True)
+    language: str = Field(max_length=16)
+    title: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    active: bool = True
+    created_at: datetime
+    updated_at: datetime
+
+
+class FaqAttempt(SQLModel, table=True):
+    """The FAQ bot's one try on a ticket: the article it offered and what came of it
+    (`asked` until the customer answers; then `solved` or `handed_over`)."""
+
+    __tablename__ = "faq_attempt"
+    __table_args__ = (Index("ix_faq_attempt_status_asked", "status", "asked_at"),)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, ondelete="CASCADE")
+    article_id: int | None = Field(default=None, foreign_key="kb_article.id", ondelete="SET NULL")
+    score: float = 0.0
+    status: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=200)
+    asked_at: datetime
+    answered_at: datetime | None = None
 
 
 def table(model: type[SQLModel]) -> Table:
@@ -357,3 +387,5 @@ survey_t = table(Survey)
 auto_reply_t = table(AutoReply)
 auto_reply_template_t = table(AutoReplyTemplate)
 bot_first_t = table(BotFirst)
+kb_article_t = table(KbArticle)
+faq_attempt_t = table(FaqAttempt)

@@ -11,11 +11,11 @@ from starlette.routing import Route
 
 from helpdesk import queries
 from helpdesk.domain import Actor, Principal, Role
-from helpdesk.endpoints import ADMINS, Endpoint
+from helpdesk.endpoints import ADMINS, MANAGERS, Endpoint
 from helpdesk.endpoints import routes as declared
 from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
-from helpdesk.services import bots
+from helpdesk.services import bots, knowledge
 
 HANDOVER_ROLES = (Role.BOT, Role.SUPERVISOR, Role.ADMIN)
 
@@ -26,6 +26,46 @@ class HandoverIn(BaseModel):
 
 class BotFirstIn(BaseModel):
     bot_id: int | None = None  # None: the channel's tickets start with people again
+    faq: bool = False  # the built-in FAQ bot answers first, as this bot user
+
+
+class ArticleIn(BaseModel):
+    language: str = Field(min_length=2, max_length=16)
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=50_000)
+    active: bool = True
+
+
+async def list_articles(rt: Runtime, request: Request, who: Principal) -> Response:
+    async with rt.stores() as store:
+        return ok({"items": await knowledge.articles(store)})
+
+
+async def create_article(rt: Runtime, request: Request, who: Principal) -> Response:
+    body = await parse_body(request, ArticleIn)
+    async with rt.stores() as store:
+        article_id = await knowledge.add_article(store, body.language, body.title, body.body)
+        if not body.active:
+            await knowledge.update_article(
+                store, article_id, body.language, body.title, body.body, False
+            )
+    return ok({"id": article_id, **body.model_dump()}, status=201)
+
+
+async def put_article(rt: Runtime, request: Request, who: Principal) -> Response:
+    article_id = int(request.path_params["article_id"])
+    body = await parse_body(request, ArticleIn)
+    async with rt.stores() as store:
+        await knowledge.update_article(
+            store, article_id, body.language, body.title, body.body, body.active
+        )
+    return ok({"id": article_id, **body.model_dump()})
+
+
+async def delete_article(rt: Runtime, request: Request, who: Principal) -> Response:
+    async with rt.stores() as store:
+        await knowledge.delete_article(store, int(request.path_params["article_id"]))
+    return Response(status_code=204)
 
 
 async def hand_over(rt: Runtime, request: Request, who: Principal) -> Response:
@@ -42,18 +82,45 @@ async def hand_over(rt: Runtime, request: Request, who: Principal) -> Response:
 async def list_bot_first(rt: Runtime, request: Request, who: Principal) -> Response:
     async with rt.stores() as store:
         channels = await bots.bot_channels(store)
-    return ok({"items": [{"channel": c, "bot_id": b} for c, b in sorted(channels.items())]})
+    return ok({"items": channels})
 
 
 async def put_bot_first(rt: Runtime, request: Request, who: Principal) -> Response:
     channel = request.path_params["channel"]
     body = await parse_body(request, BotFirstIn)
     async with rt.stores() as store:
-        await bots.set_bot_first(store, channel, body.bot_id)
-    return ok({"channel": channel, "bot_id": body.bot_id})
+        await bots.set_bot_first(store, channel, body.bot_id, faq=body.faq)
+    return ok({"channel": channel, "bot_id": body.bot_id, "faq": body.faq})
 
 
+ARTICLES = "/api/v1/kb/articles"
 ENDPOINTS = (
+    Endpoint("GET", ARTICLES, list_articles, "Knowledge-base articles", roles=MANAGERS),
+    Endpoint(
+        "POST",
+        ARTICLES,
+        create_article,
+        "Add a knowledge-base article the FAQ bot answers from",
+        body=ArticleIn,
+        status=201,
+        roles=MANAGERS,
+    ),
+    Endpoint(
+        "PUT",
+        ARTICLES + "/{article_id:int}",
+        put_article,
+        "Replace a knowledge-base article",
+        body=ArticleIn,
+        roles=MANAGERS,
+    ),
+    Endpoint(
+        "DELETE",
+        ARTICLES + "/{article_id:int}",
+        delete_article,
+        "Delete a knowledge-base article",
+        status=204,
+        roles=MANAGERS,
+    ),
     Endpoint(
         "POST",
         "/api/v1/tickets/{ticket_id:int}/handover",

@@ -8,7 +8,7 @@ store only as the parameter these functions take, never through `helpdesk.store`
 
 from helpdesk.domain import Actor
 from helpdesk.inbound import IngestResult
-from helpdesk.services import bots, conversations
+from helpdesk.services import bots, conversations, knowledge
 from helpdesk.services.customers import add_participant, resolve_customer
 from helpdesk.services.directory import (
     add_member,
@@ -50,6 +50,7 @@ __all__ = [
     "create_token",
     "create_user",
     "ingest",
+    "knowledge",
     "merge_tickets",
     "quarantine",
     "reply",

@@ -28,8 +28,11 @@ async def bot_for_channel(store: Store, channel: str) -> int | None:
     return None if bot_id is None else int(bot_id)
 
 
-async def set_bot_first(store: Store, channel: str, bot_id: int | None) -> None:
-    """Start new tickets of `channel` with bot user `bot_id` (None: with people again)."""
+async def set_bot_first(
+    store: Store, channel: str, bot_id: int | None, *, faq: bool = False
+) -> None:
+    """Start new tickets of `channel` with bot user `bot_id` (None: with people again); `faq`:
+    the built-in FAQ bot answers them as that user."""
     if bot_id is None:
         await store.execute(delete(bot_first_t).where(bot_first_t.c.channel == channel))
         return
@@ -41,15 +44,26 @@ async def set_bot_first(store: Store, channel: str, bot_id: int | None) -> None:
     if user is None or user["role"] != Role.BOT.value or not user["active"]:
         raise ValidationFailed({"bot_id": "must be an active user with the bot role"})
     await store.execute(
-        store.upsert(bot_first_t, index_elements=["channel"], update=["bot_id"]).values(
-            channel=channel, bot_id=bot_id, created_at=store.now()
+        store.upsert(bot_first_t, index_elements=["channel"], update=["bot_id", "faq"]).values(
+            channel=channel, bot_id=bot_id, faq=faq, created_at=store.now()
         )
     )
 
 
-async def bot_channels(store: Store) -> dict[str, int]:
-    rows = await store.execute(select(bot_first_t.c.channel, bot_first_t.c.bot_id))
-    return {row.channel: int(row.bot_id) for row in rows}
+async def bot_channels(store: Store) -> list[dict[str, object]]:
+    """Every channel that starts with a bot: channel, bot_id, faq."""
+    rows = await store.execute(
+        select(bot_first_t.c.channel, bot_first_t.c.bot_id, bot_first_t.c.faq).order_by(
+            bot_first_t.c.channel
+        )
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def faq_answers(store: Store, channel: str) -> bool:
+    """Whether the built-in FAQ bot answers new tickets of `channel`."""
+    found = await store.execute(select(bot_first_t.c.faq).where(bot_first_t.c.channel == channel))
+    return bool(found.scalar_one_or_none())
 
 
 async def hand_over(store: Store, ticket_id: int, actor: Actor, note: str = "") -> None:

@@ -22,7 +22,7 @@ async def office_hours_policy(rt: Runtime, first_reply_hours: int = 4) -> None:
             CalendarIn(
                 name="Istanbul office",
                 tz="Europe/Istanbul",
-                weekly={str(d): OFFICE for d in range(5)},  # type: ignore[misc]
+                weekly={str(d): OFFICE for d in range(5)},
             ),
         )
         await admin.save_policy(

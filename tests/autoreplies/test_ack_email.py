@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -41,10 +42,10 @@ MACHINE_FIXTURES = sorted(
 def _body(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
-async def _deliver(rt: Runtime, mailbox: MailUser, raw: bytes) -> dict[str, object]:
+async def _deliver(rt: Runtime, mailbox: MailUser, raw: bytes) -> dict[str, Any]:
     mailbox.deliver(raw)
     await rt.run_job("email_pollers")
     found = await eventually(lambda: tickets(rt), what="the mail to become a ticket")

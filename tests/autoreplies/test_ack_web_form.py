@@ -22,7 +22,7 @@ __all__ = ["email_rt"]
 def _body(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 async def _submit(rt: Runtime, language: str) -> int:

@@ -43,7 +43,7 @@ async def _policy(chat: Chat, *, from_handover: bool) -> None:
             CalendarIn(
                 name="office",
                 tz="Europe/Istanbul",
-                weekly={str(d): OFFICE for d in range(5)},  # type: ignore[misc]
+                weekly={str(d): OFFICE for d in range(5)},
             ),
         )
         await admin.save_policy(
