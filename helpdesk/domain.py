@@ -100,6 +100,10 @@ class AuditKind(StrEnum):
     DELIVERY_DELAYED = "delivery_delayed"
     SURVEY_SENT = "survey_sent"
     SURVEY_RATED = "survey_rated"
+    AUTO_REPLY_SENT = "auto_reply_sent"  # a bot message: its text is in the entry's data
+    AUTO_REPLY_WITHHELD = "auto_reply_withheld"  # throttled or not allowed, with the reason
+    BOT_STARTED = "bot_started"  # the ticket starts with a bot, out of human queues
+    HANDED_OVER = "handed_over"  # the bot handed the ticket to people
 
 
 class SurveyStatus(StrEnum):

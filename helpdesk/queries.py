@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.engine import RowMapping
 
-from helpdesk.domain import Principal, Status, SurveyStatus, may_access_ticket
+from helpdesk.domain import Principal, Role, Status, SurveyStatus, may_access_ticket
 from helpdesk.errors import Forbidden, NotFound, ValidationFailed
 from helpdesk.store import Store
 from helpdesk.tables import (
@@ -51,6 +51,8 @@ _LIST_COLUMNS = (
     ticket_t.c.updated_at,
     ticket_t.c.merged_into_id,
     ticket_t.c.follow_up_of_id,
+    ticket_t.c.bot_id,
+    ticket_t.c.handed_over_at,
 )
 
 
@@ -114,7 +116,12 @@ async def list_tickets(
     limit = max(1, min(limit, MAX_PAGE))
     stmt: Select[Any] = select(*_LIST_COLUMNS)
     stmt = _apply_filters(stmt, filters)
-    if not who.sees_everything:
+    if who.role is Role.BOT:
+        stmt = stmt.where(ticket_t.c.bot_id == who.user_id)  # a bot's queue is its own tickets
+    else:
+        # People's queues skip what a bot still owns; it appears when the bot hands it over.
+        stmt = stmt.where(or_(ticket_t.c.bot_id.is_(None), ticket_t.c.handed_over_at.is_not(None)))
+    if not who.sees_everything and who.role is not Role.BOT:
         stmt = stmt.where(
             or_(
                 ticket_t.c.team_id.is_(None),
@@ -177,7 +184,8 @@ async def ticket_access(store: Store, who: Principal, ticket_id: int) -> RowMapp
     )
     if row is None:
         raise NotFound(f"ticket {ticket_id} does not exist")
-    if not may_access_ticket(who, row["team_id"], row["assignee_id"]):
+    own_bot_ticket = who.role is Role.BOT and row["bot_id"] == who.user_id
+    if not own_bot_ticket and not may_access_ticket(who, row["team_id"], row["assignee_id"]):
         raise Forbidden(f"ticket {ticket_id} belongs to a team you are not in")
     return row
 

@@ -43,6 +43,10 @@ class Settings:
     # how long a survey link stays valid.
     csat_delay: timedelta = timedelta(hours=1)
     csat_expiry: timedelta = timedelta(days=14)
+    # Acknowledge each new ticket automatically (ticket number, expected first reply).
+    acknowledge: bool = True
+    # How long the FAQ bot waits for "did this help?" before handing the ticket to people.
+    faq_timeout: timedelta = timedelta(hours=1)
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,6 +106,8 @@ def load_settings(
         log_level=_choice("log_level", raw("log_level") or "INFO", ("DEBUG", "INFO", "WARNING")),
         csat_delay=_duration("csat_delay", raw("csat_delay"), timedelta(hours=1)),
         csat_expiry=_duration("csat_expiry", raw("csat_expiry"), timedelta(days=14)),
+        acknowledge=_yes_no("acknowledge", raw("acknowledge"), True),
+        faq_timeout=_duration("faq_timeout", raw("faq_timeout"), timedelta(hours=1)),
     )
 
 
@@ -215,3 +221,14 @@ def _stored_secret_key(data_dir: Path, make: Callable[[], str] = secrets.token_u
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def _yes_no(name: str, value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"HELPDESK_{name.upper()}: expected true or false, got {value!r}")

@@ -9,7 +9,7 @@ from helpdesk.domain import AuthorKind, Status
 from sla._segments import ElapsedTime, Segments
 from sla.calendar import BusinessCalendar, TimeAxis
 from sla.clock_instances import ClockEvent, ClockEventKind, ClockInstance, ClockState
-from sla.facts import AgentReply, Created, CustomerMessage, StatusChanged, TicketFact
+from sla.facts import AgentReply, Created, CustomerMessage, HandedOver, StatusChanged, TicketFact
 from sla.targets import Metric, MetricTarget
 
 _ELAPSED = ElapsedTime()
@@ -101,6 +101,8 @@ class Engine:
         self.last_customer: int | None = None
         self.last_human_reply: int | None = None
         self.last_bot_reply: int | None = None
+        # A bot's ticket whose first-reply clock waits for the handover to people.
+        self.awaiting_handover = False
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -188,6 +190,8 @@ class Engine:
             self.customer_message(at)
         elif isinstance(fact, AgentReply):
             self.agent_reply(fact, at)
+        elif isinstance(fact, HandedOver):
+            self.handed_over(at)
         else:
             self.target_changed(index_targets(fact.targets), at)
 
@@ -198,7 +202,11 @@ class Engine:
         self.activate(Metric.RESOLUTION, at)
         if fact.author_kind is AuthorKind.CUSTOMER:
             self.by_customer = True
-            self.activate(Metric.FIRST_REPLY, at)
+            first = self.targets.get(Metric.FIRST_REPLY)
+            if fact.bot_owned and first is not None and first.from_handover:
+                self.awaiting_handover = True
+            else:
+                self.activate(Metric.FIRST_REPLY, at)
             self.customer_message(at)
         if fact.status in _STOPPING:
             self.status_changed(fact.status, at)
@@ -242,7 +250,7 @@ class Engine:
         if self.status is Status.CLOSED:
             return  # a closed ticket is final; the message belongs to a follow-up ticket
         self.last_customer = self.seq
-        if self.current(Metric.FIRST_REPLY) is None:
+        if self.current(Metric.FIRST_REPLY) is None and not self.awaiting_handover:
             self.activate(Metric.NEXT_REPLY, at)
 
     def agent_reply(self, fact: AgentReply, at: datetime) -> None:
@@ -263,6 +271,16 @@ class Engine:
             and self.fulfils(periodic, fact.author_kind)
         ):
             self.activate(Metric.PERIODIC_UPDATE, at)
+
+    def handed_over(self, at: datetime) -> None:
+        """People take over: a first reply measured from the handover starts now, unless a
+        reply that counts has already come or the ticket is done."""
+        if not self.awaiting_handover:
+            return
+        self.awaiting_handover = False
+        target = self.targets.get(Metric.FIRST_REPLY)
+        if target is not None and self.starts_now(Metric.FIRST_REPLY, target):
+            self.activate(Metric.FIRST_REPLY, at)
 
     def target_changed(self, targets: dict[Metric, MetricTarget], at: datetime) -> None:
         self.targets = targets
@@ -291,7 +309,8 @@ class Engine:
             replied = self.last_human_reply is not None or (
                 target.bots_fulfil and self.last_bot_reply is not None
             )
-            return self.by_customer and not replied and not self.clocks[metric]
+            held = self.awaiting_handover and target.from_handover  # the bot still has it
+            return self.by_customer and not replied and not held and not self.clocks[metric]
         if metric is Metric.NEXT_REPLY:
             return self.current(Metric.FIRST_REPLY) is None and self.waiting(target)
         return self.last_human_reply is not None or (

@@ -13,7 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk.domain import AuditKind, AuthorKind, Direction, Status
-from sla.facts import AgentReply, Created, CustomerMessage, StatusChanged, TargetChanged, TicketFact
+from sla.facts import (
+    AgentReply,
+    Created,
+    CustomerMessage,
+    HandedOver,
+    StatusChanged,
+    TargetChanged,
+    TicketFact,
+)
 from sla.policies import targets_from_json
 
 # Within one instant: the message first, then the status move it caused, then target changes.
@@ -49,8 +57,11 @@ def ticket_facts(
     for entry in target_log[1:]:
         change = TargetChanged(entry["at"], targets_from_json(entry["targets"]))
         keyed.append((entry["at"], _TARGET, int(entry["id"]), change))
+    if ticket["handed_over_at"] is not None:
+        keyed.append((ticket["handed_over_at"], _STATUS, 0, HandedOver(ticket["handed_over_at"])))
     keyed.sort(key=lambda item: item[:3])
-    created = Created(ticket["created_at"], Status.NEW, created_by)
+    bot_owned = ticket["bot_id"] is not None
+    created = Created(ticket["created_at"], Status.NEW, created_by, bot_owned=bot_owned)
     return [created, *(item[3] for item in keyed)]
 
 

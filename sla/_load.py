@@ -43,6 +43,8 @@ _TICKETS = (
         ticket_t.c.assignee_id,
         ticket_t.c.team_id,
         ticket_t.c.created_at,
+        ticket_t.c.bot_id,
+        ticket_t.c.handed_over_at,
         customer_t.c.tier,
         CONFIG_VERSION,
     )

@@ -5,21 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 import sla.tables  # noqa: F401  (registers the SLA tables on SQLModel.metadata)
-from helpdesk.runtime import Component, Parts, Runtime
-from sla import handlers
+from helpdesk import events
+from helpdesk.runtime import Component, Job, Parts, Periodic, Runtime, Subscriber
+from sla import acknowledge, handlers
 from sla.handlers import SlaRunner
 
 
 def _parts(rt: Runtime) -> Parts:
-    """The SLA jobs, the reconciliation pass and the event subscribers."""
-    return handlers.parts(SlaRunner(rt))
+    """The SLA jobs, the reconciliation pass and the event subscribers, and the acknowledgement
+    of new tickets (it quotes the first-reply clock, so it evaluates the ticket first)."""
+    runner = SlaRunner(rt)
+    clocks = handlers.parts(runner)
+
+    async def on_created(event: events.TicketCreated) -> None:
+        await acknowledge.on_created(rt, event)
+
+    async def ack_job(runtime: Runtime, ticket_id: int) -> str:
+        return await acknowledge.acknowledge(
+            runtime, runner.calendars, ticket_id, runner.reevaluate
+        )
+
+    return Parts(
+        jobs=[
+            *clocks.jobs,
+            Job(acknowledge.ACK_JOB, ack_job),
+            Job(acknowledge.ACK_RECONCILE_JOB, acknowledge.reconcile),
+        ],
+        periodic=[
+            *clocks.periodic,
+            Periodic(acknowledge.ACK_RECONCILE_JOB, acknowledge.ACK_RECONCILE_EVERY),
+        ],
+        subscribers=[*clocks.subscribers, Subscriber(events.TicketCreated, on_created)],
+    )
 
 
 def _routes(rt: Runtime) -> list[Any]:
     from sla import report_api
+    from sla.ack_api import routes as ack_routes
     from sla.routes import routes
 
-    found: list[Any] = [*routes(rt), *report_api.routes(rt)]
+    found: list[Any] = [*routes(rt), *report_api.routes(rt), *ack_routes(rt)]
     return found
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "AgentReply",
     "Created",
     "CustomerMessage",
+    "HandedOver",
     "StatusChanged",
     "TargetChanged",
     "TicketFact",
@@ -25,11 +26,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Created:
-    """The ticket was opened; by a customer's message unless `author_kind` says otherwise."""
+    """The ticket was opened; by a customer's message unless `author_kind` says otherwise.
+    `bot_owned`: it starts with a bot, which later hands it over (`HandedOver`)."""
 
     at: datetime
     status: Status = Status.NEW
     author_kind: AuthorKind = AuthorKind.CUSTOMER
+    bot_owned: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,4 +72,11 @@ class TargetChanged:
     targets: tuple[MetricTarget, ...]
 
 
-TicketFact = Created | StatusChanged | CustomerMessage | AgentReply | TargetChanged
+@dataclass(frozen=True)
+class HandedOver:
+    """The bot that started the ticket handed it to people."""
+
+    at: datetime
+
+
+TicketFact = Created | StatusChanged | CustomerMessage | AgentReply | TargetChanged | HandedOver

@@ -32,7 +32,7 @@ REEVALUATE_OPEN_JOB = "sla_reevaluate_open"
 RECONCILE_BATCH = 1000
 REEVALUATE_BATCH = 200
 BATCH = 50  # tickets per unit of work in passes
-_FIELDS = frozenset({"priority", "category_id", "tags"})
+_FIELDS = frozenset({"priority", "category_id", "tags", "handed_over_at"})
 
 
 class SlaRunner:

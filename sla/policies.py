@@ -42,6 +42,7 @@ class PolicyRule:
     pause_statuses: Mapping[str, Sequence[str]] = field(default_factory=dict)
     warn_fraction: float | None = 0.75
     bots_fulfil: bool = False
+    first_reply_from_handover: bool = False
     calendar_id: int | None = None
 
     @classmethod
@@ -58,6 +59,7 @@ class PolicyRule:
             pause_statuses=dict(row["pause_statuses"] or {}),
             warn_fraction=row["warn_fraction"],
             bots_fulfil=bool(row["bots_fulfil"]),
+            first_reply_from_handover=bool(row["first_reply_from_handover"]),
             calendar_id=row["calendar_id"],
         )
 
@@ -89,6 +91,7 @@ class PolicyRule:
                     pause_statuses=None if pauses is None else frozenset(map(Status, pauses)),
                     warn_fraction=self.warn_fraction,
                     bots_fulfil=self.bots_fulfil,
+                    from_handover=metric is Metric.FIRST_REPLY and self.first_reply_from_handover,
                 )
             )
         return tuple(found)
@@ -111,6 +114,7 @@ def targets_to_json(targets: Iterable[MetricTarget]) -> list[dict[str, Any]]:
             else sorted(s.value for s in t.pause_statuses),
             "warn_fraction": t.warn_fraction,
             "bots_fulfil": t.bots_fulfil,
+            "from_handover": t.from_handover,
         }
         for t in targets
     ]
@@ -128,6 +132,7 @@ def targets_from_json(items: Iterable[Mapping[str, Any]]) -> tuple[MetricTarget,
             else frozenset(Status(s) for s in item["pause_statuses"]),
             warn_fraction=item.get("warn_fraction"),
             bots_fulfil=bool(item.get("bots_fulfil", False)),
+            from_handover=bool(item.get("from_handover", False)),
         )
         for item in items
     )

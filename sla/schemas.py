@@ -96,6 +96,7 @@ class PolicyIn(_Strict):
     pause_statuses: dict[Metric, list[Status]] = {}
     warn_fraction: float | None = Field(default=0.75, gt=0, le=1)
     bots_fulfil: bool = False
+    first_reply_from_handover: bool = False
     calendar_id: int | None = None
 
     @field_validator("targets")
@@ -128,6 +129,7 @@ class PolicyIn(_Strict):
             },
             "warn_fraction": self.warn_fraction,
             "bots_fulfil": self.bots_fulfil,
+            "first_reply_from_handover": self.first_reply_from_handover,
             "calendar_id": self.calendar_id,
         }
 

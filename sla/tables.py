@@ -57,6 +57,8 @@ class SlaPolicy(SQLModel, table=True):
     pause_statuses: dict[str, Any] = _json(dict)
     warn_fraction: float | None = 0.75
     bots_fulfil: bool = False
+    # On tickets that start with a bot, first reply is measured from the handover to people.
+    first_reply_from_handover: bool = False
     calendar_id: int | None = Field(default=None, foreign_key="sla_calendar.id")
     created_at: datetime
     updated_at: datetime

@@ -36,6 +36,8 @@ class MetricTarget:
     `pause_statuses` None means the metric's default from DEFAULT_PAUSE_STATUSES.
     `warn_fraction` is the share of the target after which a warning is due (None: no warning).
     `bots_fulfil` lets public bot/system replies fulfil reply metrics; by default only humans do.
+    `from_handover` (first reply only): on a ticket that starts with a bot, the clock starts
+    when the bot hands the ticket to people, not when the customer wrote.
     """
 
     metric: Metric
@@ -44,6 +46,7 @@ class MetricTarget:
     pause_statuses: frozenset[Status] | None = None
     warn_fraction: float | None = 0.75
     bots_fulfil: bool = False
+    from_handover: bool = False
 
     def __post_init__(self) -> None:
         if self.target < timedelta(0):

@@ -123,7 +123,11 @@ async def db_url(
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key=SECRET)
+    # Acknowledgements are off here so tests of other features count only their own messages;
+    # tests/autoreplies turn them on.
+    return Settings(
+        database_url=db_url, data_dir=tmp_path / "data", secret_key=SECRET, acknowledge=False
+    )
 
 
 @pytest.fixture

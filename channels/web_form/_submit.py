@@ -213,6 +213,9 @@ class Submission:
                     submission_id=submission_id,
                     client_ip=_http.client_ip(self.request),
                     language=self.lang,
+                    # The acknowledgement (ticket number and expected reply) replaces the
+                    # form's own confirmation, so the customer gets one message, not two.
+                    confirm=not self.rt.settings.acknowledge,
                 )
         except Conflict as exc:
             self.refuse(409, str(exc))

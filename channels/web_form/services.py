@@ -110,11 +110,13 @@ async def submit(
     submission_id: str,
     client_ip: str,
     language: str,
+    confirm: bool = True,
 ) -> Submitted:
     """Open a ticket for an accepted submission and queue the customer's confirmation.
 
     Idempotent on `submission_id`: the same id again returns the first ticket's number. An id
     reused with another email address is a Conflict (it cannot be the same submission).
+    `confirm=False` leaves the confirmation to the automatic acknowledgement.
     """
     external_id = f"{form.slug}:{submission_id}"
     earlier = await queries.find_submission(store, external_id)
@@ -149,6 +151,7 @@ async def submit(
                 created_at=store.now(),
             )
         )
+    if result.new and confirm:
         subject = accepted.subject or localise(form.definition.title, language, form.slug)
         quote = "\n".join("> " + line for line in accepted.message.splitlines()[:40])
         await queue_notification(

@@ -8,7 +8,7 @@ store only as the parameter these functions take, never through `helpdesk.store`
 
 from helpdesk.domain import Actor
 from helpdesk.inbound import IngestResult
-from helpdesk.services import conversations
+from helpdesk.services import bots, conversations, knowledge
 from helpdesk.services.customers import add_participant, resolve_customer
 from helpdesk.services.directory import (
     add_member,
@@ -42,6 +42,7 @@ __all__ = [
     "add_note",
     "add_participant",
     "authenticate_token",
+    "bots",
     "conversations",
     "create_category",
     "create_team",
@@ -49,6 +50,7 @@ __all__ = [
     "create_token",
     "create_user",
     "ingest",
+    "knowledge",
     "merge_tickets",
     "quarantine",
     "reply",

@@ -23,7 +23,7 @@ from helpdesk.domain import (
 from helpdesk.errors import Inconsistent
 from helpdesk.inbound import InboundMessage, IngestResult, Machine
 from helpdesk.security import new_ticket_token
-from helpdesk.services import customers
+from helpdesk.services import bots, customers
 from helpdesk.services._common import audit, next_number, touch
 from helpdesk.services._inbound import as_bytes, store_inbound_message
 from helpdesk.services.bounces import ingest_bounce
@@ -217,6 +217,8 @@ async def _open_ticket(
         "created_at": now,
         "updated_at": now,
     }
+    # A channel that starts with a bot keeps the ticket out of human queues from the start.
+    values["bot_id"] = bot_id = await bots.bot_for_channel(store, message.channel)
     ticket_id = (await store.execute(_INSERT_TICKET, values)).scalar_one()
     await customers.add_participant(store, ticket_id, customer_id, ParticipantRole.REQUESTER)
     for identity in message.cc:
@@ -229,6 +231,8 @@ async def _open_ticket(
     )
     if follow_up_of is not None:
         await audit(store, follow_up_of, actor, AuditKind.FOLLOW_UP_CREATED, ticket_id=ticket_id)
+    if bot_id is not None:
+        await audit(store, ticket_id, Actor.user(bot_id, bot=True), AuditKind.BOT_STARTED)
     store.record(
         events.TicketCreated(
             ticket_id=ticket_id, at=now, channel=message.channel, follow_up_of=follow_up_of

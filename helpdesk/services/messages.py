@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import RowMapping
@@ -44,11 +45,13 @@ async def reply(
     attachments: Sequence[Attachment] = (),
     status: Status | None = None,
     kind: str = "reply",
+    extra: dict[str, Any] | None = None,
 ) -> Posted:
     """A public reply to the customer, queued for delivery through the ticket's channel.
 
     The message and its outbox entry are written in this transaction; delivery happens after
     commit, so a rollback sends nothing and a crash after commit still sends it once.
+    `extra` is handed to the channel's sender (Telegram buttons under a bot's question).
     """
     if not text.strip() and not attachments:
         raise ValidationFailed({"text": "a reply needs text or an attachment"})
@@ -68,7 +71,12 @@ async def reply(
     if attachments:
         await store_attachments(store, message_id, tuple(attachments))
     outbox_id = await outbox.enqueue(
-        store, ticket_id, kind=kind, channel=ticket["channel"], message_id=message_id, payload={}
+        store,
+        ticket_id,
+        kind=kind,
+        channel=ticket["channel"],
+        message_id=message_id,
+        payload=dict(extra or {}),
     )
     changes: dict[str, object] = {}
     if new != old:
