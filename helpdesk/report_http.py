@@ -36,7 +36,8 @@ def period(
     rt: Runtime, request: Request, errors: dict[str, str], *, days: int = 30
 ) -> tuple[datetime, datetime]:
     """`from` and `to` (exclusive) from the query; by default the last `days` days up to now."""
-    until = instant(request, "to", errors) or rt.clock.now()
+    # `to` is exclusive; its default takes in what happened at this very instant too.
+    until = instant(request, "to", errors) or rt.clock.now() + timedelta(seconds=1)
     since = instant(request, "from", errors) or until - timedelta(days=days)
     if since >= until:
         errors["from"] = "must be before to"
@@ -94,7 +95,8 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _cell(value: Any) -> Any:
     text = "" if value is None else str(value)
     # A cell a spreadsheet would run as a formula is quoted as text (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
+    risky = text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(text)
+    return "'" + text if risky else text
 
 
 def _number(text: str) -> bool:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal_column, or_, select
+from sqlalchemy import Integer, String, case, cast, func, literal_column, or_, select
 
 from helpdesk.domain import SurveyStatus
 from helpdesk.store import Store
@@ -68,16 +68,22 @@ async def csat(
 
 
 def hour_bucket(column: Any, dialect: str) -> Any:
-    """The UTC hour an instant falls in, as text 'YYYY-MM-DD HH' on both databases."""
+    """The UTC quarter hour an instant falls in, as text 'YYYY-MM-DD HH:q' (q from 0 to 3) on
+    both databases. Quarter hours, because every time zone's offset is a whole number of them
+    (India's +05:30, Nepal's +05:45), so each bucket lies inside one local day."""
     if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", column)
+        utc = func.timezone("UTC", column)
+        quarter = cast(func.extract("minute", utc), Integer) // 15
+        return func.to_char(utc, "YYYY-MM-DD HH24:", type_=String) + cast(quarter, String)
+    minute = cast(func.strftime("%M", column), Integer)
+    return func.strftime("%Y-%m-%d %H:", column, type_=String) + cast(minute // 15, String)
 
 
 def local_day(bucket: str, zone: ZoneInfo) -> date:
-    """The local date of a UTC hour bucket (exact for zones with whole-hour offsets)."""
-    hour = datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=ZoneInfo("UTC"))
-    return hour.astimezone(zone).date()
+    """The local date of a UTC quarter-hour bucket."""
+    hour, _, quarter = bucket.partition(":")
+    start = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=ZoneInfo("UTC"))
+    return (start + timedelta(minutes=15 * int(quarter))).astimezone(zone).date()
 
 
 async def _per_local_day(

@@ -44,6 +44,17 @@ def new_ticket_token() -> str:
     return "".join(secrets.choice(_B32) for _ in range(12))
 
 
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of a secret with what a client sent. Compares bytes, because a
+    URL or form may carry any text and `hmac.compare_digest` refuses non-ASCII strings."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def ascii_digits(text: str) -> bool:
+    """Only 0-9: `str.isdigit` also accepts other scripts' digits, which `int()` then reads."""
+    return text.isascii() and text.isdigit()
+
+
 class Signer:
     """HMACs short strings with the installation's secret key."""
 

@@ -83,6 +83,10 @@ def _withhold_reason(about: TicketFacts) -> str | None:
         return f"machine mail ({about.machine})"
     if not about.to:
         return "no way to reach the customer through the ticket's channel"
+    if about.with_bot:
+        # The bot answers at once, and promising a person's reply time would be wrong when the
+        # first-reply clock only starts at the handover.
+        return "a bot answers first"
     return None
 
 

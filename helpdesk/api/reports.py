@@ -8,7 +8,7 @@ from starlette.responses import Response
 from helpdesk import reports
 from helpdesk.domain import Principal
 from helpdesk.errors import ValidationFailed
-from helpdesk.report_http import answer, instant, period, zone
+from helpdesk.report_http import answer, period, zone
 from helpdesk.runtime import Runtime
 
 
@@ -17,8 +17,7 @@ async def csat(rt: Runtime, request: Request, who: Principal) -> Response:
     by = request.query_params.get("group_by", "team")
     if by not in reports.CSAT_GROUPS:
         errors["group_by"] = f"must be one of {', '.join(reports.CSAT_GROUPS)}"
-    since = instant(request, "from", errors)
-    until = instant(request, "to", errors)
+    since, until = period(rt, request, errors)
     if errors:
         raise ValidationFailed(errors)
     async with rt.stores.read() as store:

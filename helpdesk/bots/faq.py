@@ -9,7 +9,6 @@ answer settles it once (`knowledge.settle`), whichever of button, link or time-o
 
 from __future__ import annotations
 
-import hmac
 import logging
 from datetime import timedelta
 from typing import Any
@@ -20,7 +19,8 @@ from helpdesk.bots.texts import texts
 from helpdesk.domain import Actor, Direction, Status
 from helpdesk.errors import Conflict, NotFound
 from helpdesk.runtime import Runtime
-from helpdesk.services import bots, knowledge, reply
+from helpdesk.security import ascii_digits, same_secret
+from helpdesk.services import Store, bots, knowledge, reply
 from helpdesk.services.knowledge import FaqTicket
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,10 @@ def token(rt: Runtime, ticket_id: int) -> str:
 def ticket_of(rt: Runtime, key: str) -> int | None:
     """The ticket a `token` stands for, or None when it is forged."""
     ticket_text, _, mac = key.partition(".")
-    if not ticket_text.isdigit() or not mac:
+    if not ascii_digits(ticket_text) or len(ticket_text) > 12 or not mac:
         return None
     expected = token(rt, int(ticket_text))
-    return int(ticket_text) if hmac.compare_digest(expected, key) else None
+    return int(ticket_text) if same_secret(key, expected) else None
 
 
 async def on_created(rt: Runtime, event: events.TicketCreated) -> None:
@@ -123,6 +123,11 @@ async def settle(rt: Runtime, ticket_id: int, helped: bool, outcome: str = "outc
         attempt = await knowledge.attempt(store, ticket_id)
         if ticket.bot_id is None or attempt is None:
             return "no question asked"
+        if ticket.handed_over:  # people own it now; a late answer to the bot changes nothing
+            await knowledge.settle(
+                store, ticket_id, knowledge.HANDED_OVER, "taken over by a person"
+            )
+            return "already handed over"
         status = knowledge.SOLVED if helped else knowledge.HANDED_OVER
         if not await knowledge.settle(store, ticket_id, status, outcome):
             return "already answered"
@@ -151,7 +156,7 @@ async def settle(rt: Runtime, ticket_id: int, helped: bool, outcome: str = "outc
         return "handed over"
 
 
-async def _title(store: Any, article_id: int | None) -> str:
+async def _title(store: Store, article_id: int | None) -> str:
     for article in await knowledge.articles(store):
         if article["id"] == article_id:
             return str(article["title"])

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from jinja2 import Environment, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -14,6 +12,7 @@ from helpdesk.bots import faq
 from helpdesk.bots.texts import texts
 from helpdesk.errors import NotFound
 from helpdesk.runtime import Runtime
+from helpdesk.security import same_secret
 from helpdesk.services import knowledge
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
@@ -52,7 +51,7 @@ def routes(rt: Runtime) -> list[BaseRoute]:
         try:
             if ticket_id is None:
                 raise NotFound("forged FAQ link")
-            async with rt.stores() as store:
+            async with rt.stores.read() as store:  # a link scanner takes no write slot
                 ticket = await knowledge.faq_ticket(store, ticket_id)
                 attempt = await knowledge.attempt(store, ticket_id)
             if attempt is None:
@@ -93,7 +92,7 @@ def routes(rt: Runtime) -> list[BaseRoute]:
             csrf = str(data.get("csrf") or "")
             choice = str(data.get("answer") or "")
         key = request.path_params["token"]
-        if not hmac.compare_digest(csrf, csrf_for(key)) or choice not in ("yes", "no"):
+        if not same_secret(csrf, csrf_for(key)) or choice not in ("yes", "no"):
             return _render(403, lang=lang, t=texts(lang), message=texts(lang)["page_invalid"])
         await faq.settle(rt, ticket_id, helped=choice == "yes")
         return _render(200, lang=lang, t=texts(lang), message=texts(lang)["page_done"])

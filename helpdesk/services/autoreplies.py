@@ -17,19 +17,18 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from helpdesk.domain import Actor, AuditKind, AuthorKind, Direction, ParticipantRole
+from helpdesk.domain import Actor, AuditKind, AuthorKind, Direction
 from helpdesk.errors import NotFound
 from helpdesk.inbound import Identity
 from helpdesk.services._common import audit, ticket_row
+from helpdesk.services.customers import requester_identity
 from helpdesk.services.outbox import Reaches, queue_notification
 from helpdesk.store import Store
 from helpdesk.tables import (
     auto_reply_t,
     auto_reply_template_t,
     customer_t,
-    identity_t,
     message_t,
-    participant_t,
 )
 
 # A customer who opens more tickets than this within the window gets no more automatic
@@ -57,6 +56,7 @@ class TicketFacts:
     machine: str | None  # why the message that opened the ticket was machine-written
     opened_by_customer: bool
     to: tuple[Identity, ...]  # the requester's identity the ticket's channel reaches, if any
+    with_bot: bool = False  # a bot answers first and has not handed the ticket over yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ async def facts(store: Store, ticket_id: int, reaches: Reaches) -> TicketFacts:
         .first()
     )
     kind = reaches(str(ticket["channel"]))
-    to = await _requester_identity(store, ticket_id, kind) if kind is not None else ()
+    to = await requester_identity(store, ticket_id, kind) if kind is not None else ()
     return TicketFacts(
         ticket_id=ticket_id,
         number=int(ticket["number"]),
@@ -109,22 +109,8 @@ async def facts(store: Store, ticket_id: int, reaches: Reaches) -> TicketFacts:
         machine=first["machine"] if first else None,
         opened_by_customer=first is not None and first["direction"] == Direction.INBOUND.value,
         to=to,
+        with_bot=ticket["bot_id"] is not None and ticket["handed_over_at"] is None,
     )
-
-
-async def _requester_identity(store: Store, ticket_id: int, kind: str) -> tuple[Identity, ...]:
-    rows = await store.execute(
-        select(identity_t.c.kind, identity_t.c.address, identity_t.c.display_name)
-        .join(participant_t, participant_t.c.customer_id == identity_t.c.customer_id)
-        .where(
-            participant_t.c.ticket_id == ticket_id,
-            participant_t.c.role == ParticipantRole.REQUESTER.value,
-            identity_t.c.kind == kind,
-        )
-        .order_by(identity_t.c.id)
-        .limit(1)
-    )
-    return tuple(Identity(r.kind, r.address, r.display_name) for r in rows)
 
 
 async def send(

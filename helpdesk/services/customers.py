@@ -77,3 +77,20 @@ async def add_participant(
         {"ticket_id": ticket_id, "customer_id": customer_id, "role": role.value},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def requester_identity(store: Store, ticket_id: int, kind: str) -> tuple[Identity, ...]:
+    """The ticket requester's first identity of `kind` (their email address, their Telegram
+    chat), as the one recipient of automatic messages; empty when they have none."""
+    rows = await store.execute(
+        select(identity_t.c.kind, identity_t.c.address, identity_t.c.display_name)
+        .join(participant_t, participant_t.c.customer_id == identity_t.c.customer_id)
+        .where(
+            participant_t.c.ticket_id == ticket_id,
+            participant_t.c.role == ParticipantRole.REQUESTER.value,
+            identity_t.c.kind == kind,
+        )
+        .order_by(identity_t.c.id)
+        .limit(1)
+    )
+    return tuple(Identity(r.kind, r.address, r.display_name) for r in rows)

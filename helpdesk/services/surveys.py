@@ -10,7 +10,6 @@ is an outbox entry the caller queues in the same unit of work.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,18 +17,17 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from helpdesk import events
-from helpdesk.domain import Actor, AuditKind, ParticipantRole, Status, SurveyStatus
+from helpdesk.domain import Actor, AuditKind, Status, SurveyStatus
 from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.inbound import Identity
-from helpdesk.security import Signer
+from helpdesk.security import Signer, ascii_digits, same_secret
 from helpdesk.services._common import audit, ticket_row
+from helpdesk.services.customers import requester_identity
 from helpdesk.services.messages import add_note
 from helpdesk.services.tickets import TicketChanges, update_ticket
 from helpdesk.store import Store
 from helpdesk.tables import (
     customer_t,
-    identity_t,
-    participant_t,
     survey_policy_t,
     survey_t,
     ticket_t,
@@ -131,20 +129,23 @@ async def schedule(
     if ticket["status"] not in _SURVEYED or ticket["solved_at"] is None:
         return None
     policy = await policy_for(store, ticket["team_id"], default_delay)
-    if not policy.enabled:
-        return None
     now = store.now()
+    # A team that does not survey still gets a (skipped) row: the reconciliation pass looks
+    # for solves without one, and would otherwise find these again every time.
     await store.execute(
         store.insert_ignoring_duplicates(survey_t).values(
             ticket_id=ticket_id,
             solved_at=ticket["solved_at"],
             customer_id=ticket["requester_id"],
-            status=SurveyStatus.SCHEDULED.value,
+            status=(SurveyStatus.SCHEDULED if policy.enabled else SurveyStatus.SKIPPED).value,
+            reason=None if policy.enabled else "the team does not survey",
             channel=ticket["channel"],
             due_at=ticket["solved_at"] + policy.delay,
             created_at=now,
         )
     )
+    if not policy.enabled:
+        return None
     found = await store.execute(
         select(survey_t.c.id, survey_t.c.due_at).where(
             survey_t.c.ticket_id == ticket_id, survey_t.c.solved_at == ticket["solved_at"]
@@ -205,7 +206,7 @@ def token(signer: Signer, survey_id: int, ticket_token: str) -> str:
 async def survey_for_token(store: Store, signer: Signer, value: str) -> RowMapping:
     """The survey a link token names; NotFound for anything forged, mangled or unknown."""
     head, _, mac = value.strip().lower().partition("-")
-    if not head.isdigit() or len(head) > 12 or not mac:
+    if not ascii_digits(head) or len(head) > 12 or not mac:
         raise NotFound("this survey link is not valid")
     found = await store.execute(
         select(
@@ -218,9 +219,10 @@ async def survey_for_token(store: Store, signer: Signer, value: str) -> RowMappi
         .where(survey_t.c.id == int(head))
     )
     row = found.mappings().first()
-    if row is None or not hmac.compare_digest(
-        value.lower(), token(signer, row["id"], row["ticket_token"])
-    ):
+    genuine = row is not None and same_secret(
+        value.strip().lower(), token(signer, int(row["id"]), str(row["ticket_token"]))
+    )
+    if row is None or not genuine:
         raise NotFound("this survey link is not valid")
     return row
 
@@ -239,22 +241,23 @@ async def prepare_send(
     Returns what to send, or None (not due yet, already handled, or skipped). The agent, team
     and category are snapshotted now, so the rating stays with who solved it.
     """
-    found = await store.execute(select(survey_t).where(survey_t.c.id == survey_id))
-    survey = found.mappings().first()
     now = store.now()
+    survey = await _survey(store, survey_id)
     if survey is None or survey["status"] != SurveyStatus.SCHEDULED.value or survey["due_at"] > now:
         return None
-    if survey["customer_id"] is not None and store.dialect == "postgresql":
-        # Two surveys to one customer decided at once would both pass the cool-down check;
-        # taking the customer's row lock makes the second see the first as sent.
-        await store.execute(
-            select(customer_t.c.id)
-            .where(customer_t.c.id == survey["customer_id"])
-            .with_for_update()
-        )
+    if store.dialect == "postgresql":
+        # The due send and a reconciliation pass may decide the same survey at once, and two
+        # surveys to one customer would both pass the cool-down check: the customer's row lock
+        # serialises them, and the survey is read again under it.
+        if survey["customer_id"] is not None:
+            customer = select(customer_t.c.id).where(customer_t.c.id == survey["customer_id"])
+            await store.execute(customer.with_for_update())
+        survey = await _survey(store, survey_id, lock=True)
+        if survey is None or survey["status"] != SurveyStatus.SCHEDULED.value:
+            return None
     ticket = await ticket_row(store, survey["ticket_id"])
     policy = await policy_for(store, ticket["team_id"], default_delay)
-    recipients = await _requester(store, ticket["id"], reaches) if reaches else ()
+    recipients = await requester_identity(store, ticket["id"], reaches) if reaches else ()
     reason = await _skip_reason(store, survey, ticket, policy, now, recipients)
     if reason is not None:
         await _mark(store, survey_id, status=SurveyStatus.SKIPPED.value, reason=reason)
@@ -329,23 +332,19 @@ def _sampled(survey_id: int, percent: int) -> bool:
     return int.from_bytes(digest[:4], "big") % 100 < percent
 
 
-async def _requester(store: Store, ticket_id: int, kind: str) -> tuple[Identity, ...]:
-    rows = await store.execute(
-        select(identity_t.c.kind, identity_t.c.address, identity_t.c.display_name)
-        .join(participant_t, participant_t.c.customer_id == identity_t.c.customer_id)
-        .where(
-            participant_t.c.ticket_id == ticket_id,
-            participant_t.c.role == ParticipantRole.REQUESTER.value,
-            identity_t.c.kind == kind,
-        )
-        .order_by(identity_t.c.id)
-        .limit(1)
-    )
-    return tuple(Identity(r.kind, r.address, r.display_name) for r in rows)
+async def _survey(store: Store, survey_id: int, *, lock: bool = False) -> RowMapping | None:
+    stmt = select(survey_t).where(survey_t.c.id == survey_id)
+    found = await store.execute(stmt.with_for_update() if lock else stmt)
+    return found.mappings().first()
 
 
 async def _mark(store: Store, survey_id: int, **values: object) -> None:
-    await store.execute(update(survey_t).where(survey_t.c.id == survey_id).values(**values))
+    """Move a scheduled survey on; a survey another run already moved is left alone."""
+    await store.execute(
+        update(survey_t)
+        .where(survey_t.c.id == survey_id, survey_t.c.status == SurveyStatus.SCHEDULED.value)
+        .values(**values)
+    )
 
 
 @dataclass(frozen=True, slots=True)

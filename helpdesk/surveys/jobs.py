@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from helpdesk import events
 from helpdesk.domain import Status
 from helpdesk.errors import Conflict, NotFound
 from helpdesk.inbound import Identity
 from helpdesk.runtime import Runtime
-from helpdesk.services import surveys
+from helpdesk.services import Store, surveys
 from helpdesk.services.outbox import queue_notification
 from helpdesk.surveys import compose
 from helpdesk.surveys.texts import texts
@@ -68,7 +67,7 @@ async def send(rt: Runtime, survey_id: int) -> str:
     return "queued"
 
 
-async def _prepare(rt: Runtime, store: Any, survey_id: int) -> surveys.Outgoing | None:
+async def _prepare(rt: Runtime, store: Store, survey_id: int) -> surveys.Outgoing | None:
     channel = await surveys.channel_of(store, survey_id)
     return await surveys.prepare_send(
         store,
@@ -125,7 +124,7 @@ async def button(
     return f"rated {rated.rating}"
 
 
-async def _tell(rt: Runtime, store: Any, ticket_id: int, text: str) -> None:
+async def _tell(rt: Runtime, store: Store, ticket_id: int, text: str) -> None:
     to: list[Identity] = []
     await queue_notification(
         store, ticket_id, channel="telegram", to=to, subject="", text=text, kind="notification"

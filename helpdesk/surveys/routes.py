@@ -3,7 +3,6 @@ vote); POST records the rating. Public: the signed token in the URL is the custo
 
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.runtime import Runtime
+from helpdesk.security import same_secret
 from helpdesk.services import surveys
 from helpdesk.surveys.texts import LANGUAGES, texts
 
@@ -86,7 +86,7 @@ def routes(rt: Runtime) -> list[BaseRoute]:
 
     async def load(request: Request) -> tuple[Any, str] | Response:
         try:
-            async with rt.stores() as store:
+            async with rt.stores.read() as store:  # a link scanner takes no write slot
                 survey = await surveys.survey_for_token(
                     store, rt.signer, request.path_params["token"]
                 )
@@ -125,7 +125,7 @@ def routes(rt: Runtime) -> list[BaseRoute]:
             csrf = str(data.get("csrf") or "")
         t = texts(lang)
         token = request.path_params["token"]
-        if not hmac.compare_digest(csrf, csrf_for(token)):
+        if not same_secret(csrf, csrf_for(token)):
             return form_page(
                 request, survey, lang, status=403, comment=comment, error=t["form_error"]
             )

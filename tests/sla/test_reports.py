@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest_asyncio
 
+from helpdesk import reports as core_reports
 from helpdesk import services
 from helpdesk.app import create_app
 from helpdesk.domain import Role
@@ -226,6 +227,40 @@ async def test_reports_need_a_supervisor_and_valid_parameters(
     assert set(bad.json()["fields"]) == {"metric", "group_by", "from"}
 
 
-def test_local_days_follow_the_zone() -> None:
-    assert _day(datetime(2026, 11, 3, 20, 59, tzinfo=UTC)) == date(2026, 11, 3).isoformat()
-    assert _day(datetime(2026, 11, 3, 21, 0, tzinfo=UTC)) == date(2026, 11, 4).isoformat()
+async def test_days_of_a_half_hour_zone_split_where_its_midnight_is(runtime: Runtime) -> None:
+    """India is UTC+05:30: a ticket at 18:29 UTC is on one local day, one at 18:30 on the next."""
+    async with runtime.stores() as store:
+        customer = (
+            await store.execute(
+                customer_t.insert().values(name="C", created_at=START).returning(customer_t.c.id)
+            )
+        ).scalar_one()
+        for n, at in enumerate((datetime(2026, 11, 3, 18, 29, tzinfo=UTC),
+                                datetime(2026, 11, 3, 18, 30, tzinfo=UTC))):  # fmt: skip
+            await store.execute(
+                ticket_t.insert().values(
+                    number=7000 + n, token=f"in{n}", subject="s", status="open",
+                    priority="normal", requester_id=customer, channel="email", tags=[],
+                    created_at=at, updated_at=at,
+                )
+            )  # fmt: skip
+        days = await core_reports.volume(
+            store,
+            datetime(2026, 11, 2, 18, 30, tzinfo=UTC),
+            datetime(2026, 11, 4, 18, 30, tzinfo=UTC),
+            "Asia/Kolkata",
+        )
+    assert [(d["day"], d["created"]) for d in days] == [
+        (date(2026, 11, 3).isoformat(), 1),
+        (date(2026, 11, 4).isoformat(), 1),
+    ]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_quoted() -> None:
+    from helpdesk.report_http import csv_response
+
+    response = csv_response(
+        [{"subject": '=HYPERLINK("http://x")', "n": -3, "tab": "\tcmd", "ok": "fine"}], "x.csv"
+    )
+    [row] = list(csv.DictReader(io.StringIO(bytes(response.body).decode())))
+    assert row == {"subject": '\'=HYPERLINK("http://x")', "n": "-3", "tab": "'\tcmd", "ok": "fine"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -217,3 +218,44 @@ async def _token_of(store: Any, rt: Runtime, survey: dict[str, Any]) -> str:
         select(ticket_t.c.token).where(ticket_t.c.id == survey["ticket_id"])
     )
     return survey_services.token(rt.signer, survey["id"], found.scalar_one())
+
+
+async def test_a_team_without_surveys_is_not_asked_again_and_again(
+    runtime: Runtime, desk: dict[str, Any]
+) -> None:
+    async with runtime.stores() as store:
+        await survey_services.set_policy(store, desk["team"], enabled=False)
+    ticket_id = await _ticket(runtime, desk)
+    await solve(runtime, ticket_id)
+    [row] = await surveys(runtime)
+    assert (row["status"], row["reason"]) == ("skipped", "the team does not survey")
+    assert await runtime.run_job("csat_reconcile") == 0  # nothing left to re-arm
+    await after_delay(runtime)
+    assert _surveys_sent(desk) == []
+
+
+async def test_two_runs_deciding_one_survey_send_it_once(
+    runtime: Runtime, desk: dict[str, Any]
+) -> None:
+    ticket_id = await _ticket(runtime, desk)
+    await solve(runtime, ticket_id)
+    [row] = await surveys(runtime)
+    assert isinstance(runtime.clock, FixedClock)
+    runtime.clock.advance(hours=2)
+    # The armed send and a reconciliation pass's send of the same survey, at once.
+    results = await asyncio.gather(
+        runtime.run_job("csat_send", row["id"]), runtime.run_job("csat_send", row["id"])
+    )
+    await scheduler_of(runtime).drain()
+    assert sorted(results) == ["not sent", "queued"]
+    assert len(_surveys_sent(desk)) == 1
+
+
+async def test_mangled_links_are_refused_not_crashed(runtime: Runtime) -> None:
+    app = create_app(runtime.settings, runtime=runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk.test") as http:
+        for link in ("/survey/1-%C3%A9", "/survey/%D9%A1-abc", "/survey/-", "/faq/1.%C3%A9"):
+            assert (await http.get(link)).status_code == 404, link
+        posted = await http.post("/survey/1-abc", data={"csrf": "é", "rating": "5"})
+        assert posted.status_code == 404

@@ -62,6 +62,14 @@ def upgrade() -> None:
     op.create_index("ix_survey_ticket_id", "survey", ["ticket_id"])
     op.create_index("ix_survey_status_due", "survey", ["status", "due_at"])
     op.create_index("ix_survey_customer_sent", "survey", ["customer_id", "sent_at"])
+    # Tickets solved before surveys existed are not surveyed now: without these rows the first
+    # reconciliation pass would send a month of late surveys at once.
+    op.execute(
+        "INSERT INTO survey (ticket_id, solved_at, customer_id, status, reason, channel, due_at,"
+        " created_at) SELECT id, solved_at, requester_id, 'skipped',"
+        " 'solved before surveys were introduced', channel, solved_at, solved_at"
+        " FROM ticket WHERE solved_at IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
