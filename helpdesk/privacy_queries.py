@@ -20,7 +20,7 @@ from helpdesk.privacy_tables import (
     webhook_attempt_t,
     webhook_subscription_t,
 )
-from helpdesk.services.privacy import scope_of
+from helpdesk.services.privacy import quarantined, scope_of
 from helpdesk.store import Store
 from helpdesk.tables import (
     attachment_t,
@@ -29,6 +29,7 @@ from helpdesk.tables import (
     identity_t,
     message_t,
     outbox_t,
+    quarantine_t,
     ticket_t,
     user_t,
 )
@@ -119,6 +120,9 @@ async def export_data(
     )
     erasures = await store.execute(select(erasure_t).where(erasure_t.c.customer_id == customer_id))
     redactions = await store.execute(select(redaction_t).where(redaction_t.c.ticket_id.in_(ids)))
+    quarantine = await store.execute(
+        select(quarantine_t).where(quarantine_t.c.id.in_(await quarantined(store, scope)))
+    )
     data: dict[str, Any] = {
         "format": "helpdesk-customer-export/1",
         "exported_at": store.now().isoformat(),
@@ -131,6 +135,7 @@ async def export_data(
         "access_log": [_plain(r) for r in access.mappings()],
         "erasures": [_plain(r) for r in erasures.mappings()],
         "redactions": [_plain(r) for r in redactions.mappings()],
+        "quarantine": _jsonable([_plain(r) for r in quarantine.mappings()]),
         "files": [{"path": f.path, "sha256": f.sha256} for f in files],
     }
     for component in components:

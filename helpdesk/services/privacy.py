@@ -202,13 +202,12 @@ async def erase_customer(
     return Erased(int(erasure_id), customer_id, dict(result.counts), tuple(sorted(result.blobs)))
 
 
-async def _erase_quarantine(store: Store, scope: PersonalDataScope) -> int:
-    """Quarantined input is unparsed bytes: drop entries that carry one of the addresses."""
+async def quarantined(store: Store, scope: PersonalDataScope) -> list[int]:
+    """Quarantined input is unparsed bytes: the entries that carry one of the addresses."""
     needles = [a.lower().encode() for _, a in scope.identities if len(a) >= 3]
-    if not needles:
-        return 0
-    removed, last = 0, 0
-    while True:
+    hits: list[int] = []
+    last = 0
+    while needles:
         rows = (
             await store.execute(
                 select(quarantine_t.c.id, quarantine_t.c.raw)
@@ -218,12 +217,17 @@ async def _erase_quarantine(store: Store, scope: PersonalDataScope) -> int:
             )
         ).all()
         if not rows:
-            return removed
+            break
         last = int(rows[-1].id)
-        hits = [int(r.id) for r in rows if any(n in bytes(r.raw).lower() for n in needles)]
-        if hits:
-            await store.execute(delete(quarantine_t).where(quarantine_t.c.id.in_(hits)))
-            removed += len(hits)
+        hits += [int(r.id) for r in rows if any(n in bytes(r.raw).lower() for n in needles)]
+    return hits
+
+
+async def _erase_quarantine(store: Store, scope: PersonalDataScope) -> int:
+    hits = await quarantined(store, scope)
+    if hits:
+        await store.execute(delete(quarantine_t).where(quarantine_t.c.id.in_(hits)))
+    return len(hits)
 
 
 Scrubber = _redact.Scrubber  # components scrub their own free text with the same rules
