@@ -39,7 +39,9 @@ async def test_views_are_logged_and_admins_filter_and_export_them(
     assert other.status_code == 200
     # The web inbox logs its views through the same core service.
     async with runtime.stores() as store:
-        await record_access(store, staff.agent, "inbox", [Access("ticket.view", seeded.customer_id, ticket)])
+        await record_access(
+            store, staff.agent, "inbox", [Access("ticket.view", seeded.customer_id, ticket)]
+        )
     # A list of tickets shows no customer data beyond subjects: not a view of a customer.
     assert (await client.get("/api/v1/tickets", headers=agent)).status_code == 200
 
