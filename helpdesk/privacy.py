@@ -73,6 +73,22 @@ async def checkpoint(rt: Runtime) -> None:
         log.warning("WAL checkpoint after an erasure stayed busy; it completes on the next one")
 
 
+async def note_access(rt: Runtime, user_id: int | None, via: str, accesses: list[Access]) -> None:
+    """Log views of customer data from a request: batched when the recorder is running,
+    else written at once."""
+    if rt.access_recorder is not None:
+        rt.access_recorder.record(user_id, via, accesses)
+        return
+    async with rt.stores() as store:
+        await record_access(store, user_id, via, accesses)
+
+
+async def flush_access(rt: Runtime) -> None:
+    """Write this process's buffered views, so a read of the log includes them."""
+    if rt.access_recorder is not None:
+        await rt.access_recorder.flush()
+
+
 @dataclass(frozen=True, slots=True)
 class Archive:
     customer_id: int

@@ -15,6 +15,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from helpdesk.access_recorder import AccessRecorder
 from helpdesk.blobs import BlobStore
 from helpdesk.bus import Bus
 from helpdesk.db import Database
@@ -134,6 +135,8 @@ class Runtime:
     health_checks: list[HealthCheck] = field(default_factory=list)
     # Components' parts in exporting and erasing a customer's data, in install order.
     personal_data: list[PersonalData] = field(default_factory=list)
+    # Batched access-log writes for request handlers (built by `assemble`).
+    access_recorder: AccessRecorder | None = None
     _jobs: dict[str, JobFunction] = field(default_factory=dict)
     _senders: dict[str, Sender] = field(default_factory=dict)
     _default_sender: Sender | None = None

@@ -13,6 +13,7 @@ from arq import cron, func
 from arq.worker import Function
 
 from helpdesk import jobs
+from helpdesk.access_recorder import AccessRecorder
 from helpdesk.blobs import BlobStore
 from helpdesk.bus import Bus
 from helpdesk.db import Database
@@ -75,6 +76,7 @@ def assemble(
     )
     if isinstance(scheduler, InProcessScheduler):
         scheduler.bind(rt.run_job)
+    rt.access_recorder = AccessRecorder(rt.stores, clock)
     rt.add("core", jobs.parts(rt))
     for component in components() if with_components else []:
         rt.add(component.name, component.parts(rt))

@@ -21,7 +21,7 @@ from helpdesk.errors import ValidationFailed
 from helpdesk.http import ok, parse_body, query_int
 from helpdesk.runtime import Runtime
 from helpdesk.services import retention, webhooks
-from helpdesk.services.access import Access, record_access
+from helpdesk.services.access import Access
 
 PREFIX = "/api/v1"
 
@@ -50,7 +50,7 @@ async def get_customer(rt: Runtime, request: Request, who: Principal) -> Respons
     customer_id = _id(request, "customer_id")
     async with rt.stores() as store:
         data = await privacy_queries.export_data(store, customer_id)
-        await record_access(store, who.user_id, "api", [Access("customer.view", customer_id)])
+    await privacy.note_access(rt, who.user_id, "api", [Access("customer.view", customer_id)])
     d = data.data
     return ok(
         {
@@ -120,6 +120,7 @@ def _access_filter(request: Request) -> tuple[privacy_queries.AccessFilter, int,
 
 async def list_access(rt: Runtime, request: Request, who: Principal) -> Response:
     flt, limit, after = _access_filter(request)
+    await privacy.flush_access(rt)
     async with rt.stores() as store:
         items = await privacy_queries.access_log(store, flt, limit=limit, after_id=after)
     return ok({"items": items, "next_after_id": items[-1]["id"] if len(items) == limit else None})
@@ -130,6 +131,7 @@ CSV_COLUMNS = ("id", "at", "user_id", "via", "action", "customer_id", "ticket_id
 
 async def export_access(rt: Runtime, request: Request, who: Principal) -> Response:
     flt, _, _ = _access_filter(request)
+    await privacy.flush_access(rt)
 
     async def rows() -> AsyncIterator[str]:
         buffer = io.StringIO()

@@ -1,15 +1,16 @@
 """The access audit: every time staff look at a customer's data, one row says who, what,
 when and through which door (API, inbox, CLI).
 
-Rows are written in the reading request's own unit of work: one small INSERT (or one
-multi-row INSERT for a page that shows several customers) next to the reads, so a view that
-was served is never missing from the log and the log costs no extra transaction.
+`record_access` writes rows in the caller's unit of work. Request handlers use the batching
+`helpdesk.access_recorder.AccessRecorder` instead, which collects views in memory and writes
+them with one multi-row INSERT per batch, so a view costs no commit of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import insert
 
@@ -27,28 +28,43 @@ class Access:
     attachment_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Viewed:
+    """One logged view: who, through which door, what, and when it happened."""
+
+    user_id: int | None
+    via: str
+    access: Access
+    at: datetime
+
+
 async def record_access(
     store: Store,
     user_id: int | None,
     via: str,
     accesses: Sequence[Access],
 ) -> None:
-    """Log that `user_id` saw these items through `via` ("api", "inbox", "cli")."""
-    if not accesses:
-        return
+    """Log that `user_id` saw these items through `via` ("api", "inbox", "cli"), now."""
     now = store.now()
+    await record_views(store, [Viewed(user_id, via, a, now) for a in accesses])
+
+
+async def record_views(store: Store, views: Sequence[Viewed]) -> None:
+    """Write views collected earlier (each with its own time) in one statement."""
+    if not views:
+        return
     await store.execute(
         _INSERT,
         [
             {
-                "at": now,
-                "user_id": user_id,
-                "via": via,
-                "action": a.action,
-                "customer_id": a.customer_id,
-                "ticket_id": a.ticket_id,
-                "attachment_id": a.attachment_id,
+                "at": v.at,
+                "user_id": v.user_id,
+                "via": v.via,
+                "action": v.access.action,
+                "customer_id": v.access.customer_id,
+                "ticket_id": v.access.ticket_id,
+                "attachment_id": v.access.attachment_id,
             }
-            for a in accesses
+            for v in views
         ],
     )

@@ -10,8 +10,10 @@ import httpx
 from sqlalchemy import select
 
 from helpdesk.ports import FixedClock
+from helpdesk.privacy import note_access
+from helpdesk.privacy_tables import access_log_t
 from helpdesk.runtime import Runtime
-from helpdesk.services.access import Access, record_access
+from helpdesk.services.access import Access
 from helpdesk.tables import attachment_t, message_t
 from tests.privacy import seed as s
 from tests.privacy.conftest import Staff
@@ -37,11 +39,10 @@ async def test_views_are_logged_and_admins_filter_and_export_them(
     assert download.content == s.ATTACHMENT
     other = await client.get(f"/api/v1/tickets/{seeded.other_ticket}", headers=agent)
     assert other.status_code == 200
-    # The web inbox logs its views through the same core service.
-    async with runtime.stores() as store:
-        await record_access(
-            store, staff.agent, "inbox", [Access("ticket.view", seeded.customer_id, ticket)]
-        )
+    # The web inbox logs its views the same way.
+    await note_access(
+        runtime, staff.agent, "inbox", [Access("ticket.view", seeded.customer_id, ticket)]
+    )
     # A list of tickets shows no customer data beyond subjects: not a view of a customer.
     assert (await client.get("/api/v1/tickets", headers=agent)).status_code == 200
 
@@ -82,3 +83,35 @@ async def test_views_are_logged_and_admins_filter_and_export_them(
     assert [(r["user_id"], r["action"], r["ticket_id"]) for r in table] == [
         (str(staff.agent), "ticket.view", str(seeded.other_ticket))
     ]
+
+
+async def test_views_are_written_in_batches_with_the_time_they_happened(
+    runtime: Runtime, staff: Staff, clock: FixedClock
+) -> None:
+    recorder = runtime.access_recorder
+    assert recorder is not None
+    seeded = await s.seed(runtime)
+    recorder.record(staff.agent, "inbox", [Access("ticket.view", seeded.customer_id, 1)])
+    clock.advance(minutes=5)
+    recorder.record(staff.agent, "inbox", [Access("customer.view", seeded.customer_id)])
+    recorder.record(staff.admin, "api", [Access("customer.view", seeded.other_id)])
+
+    async def logged() -> list[tuple[int, str, str]]:
+        async with runtime.stores() as store:
+            rows = await store.execute(
+                select(access_log_t.c.user_id, access_log_t.c.action, access_log_t.c.at).order_by(
+                    access_log_t.c.id
+                )
+            )
+            return [(r.user_id, r.action, r.at.isoformat()) for r in rows]
+
+    assert await logged() == []  # nothing written per view
+    assert await recorder.flush() == 3
+    assert await logged() == [
+        (staff.agent, "ticket.view", s.AT.isoformat()),
+        (staff.agent, "customer.view", clock.now().isoformat()),
+        (staff.admin, "customer.view", clock.now().isoformat()),
+    ]
+    recorder.record(staff.admin, "api", [Access("customer.view", seeded.customer_id)])
+    await recorder.close()  # shutdown writes what is left
+    assert len(await logged()) == 4
