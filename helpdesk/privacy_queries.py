@@ -30,6 +30,7 @@ from helpdesk.tables import (
     message_t,
     outbox_t,
     quarantine_t,
+    survey_t,
     ticket_t,
     user_t,
 )
@@ -120,6 +121,11 @@ async def export_data(
     )
     erasures = await store.execute(select(erasure_t).where(erasure_t.c.customer_id == customer_id))
     redactions = await store.execute(select(redaction_t).where(redaction_t.c.ticket_id.in_(ids)))
+    csat = await store.execute(
+        select(survey_t)
+        .where(or_(survey_t.c.customer_id == customer_id, survey_t.c.ticket_id.in_(ids)))
+        .order_by(survey_t.c.id)
+    )
     quarantine = await store.execute(
         select(quarantine_t).where(quarantine_t.c.id.in_(await quarantined(store, scope)))
     )
@@ -135,6 +141,7 @@ async def export_data(
         "access_log": [_plain(r) for r in access.mappings()],
         "erasures": [_plain(r) for r in erasures.mappings()],
         "redactions": [_plain(r) for r in redactions.mappings()],
+        "csat": [_plain(r) for r in csat.mappings()],
         "quarantine": _jsonable([_plain(r) for r in quarantine.mappings()]),
         "files": [{"path": f.path, "sha256": f.sha256} for f in files],
     }

@@ -20,6 +20,7 @@ from helpdesk.tables import (
     audit_t,
     message_t,
     outbox_t,
+    survey_t,
     thread_key_t,
     ticket_t,
 )
@@ -152,6 +153,13 @@ async def redact_tickets(
         .where(outbox_t.c.ticket_id.in_(ids), outbox_t.c.kind != WEBHOOK_KIND)
         .values(payload={}, last_error=None)
     )
+    # CSAT ratings are figures and stay; what the customer wrote with them goes.
+    comments = await store.execute(
+        update(survey_t)
+        .where(survey_t.c.ticket_id.in_(ids), survey_t.c.comment.is_not(None))
+        .values(comment=None)
+    )
+    result.add("csat_comments", getattr(comments, "rowcount", 0) or 0)
     await scrub_audit(store, ids, scrub)
     now = store.now()
     for ticket_id in ids:

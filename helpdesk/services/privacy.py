@@ -25,6 +25,7 @@ from helpdesk.tables import (
     message_t,
     participant_t,
     quarantine_t,
+    survey_t,
     ticket_t,
 )
 
@@ -175,6 +176,12 @@ async def erase_customer(
     ).scalars()
     result.add("messages_scrubbed", await _redact.scrub_messages(store, list(mentions), scrub))
     await _redact.scrub_audit(store, others, scrub)
+    comments = await store.execute(
+        update(survey_t)
+        .where(survey_t.c.customer_id == customer_id, survey_t.c.comment.is_not(None))
+        .values(comment=None)
+    )
+    result.add("csat_comments", getattr(comments, "rowcount", 0) or 0)
     result.add("quarantine", await _erase_quarantine(store, scope))
     for component in components:
         result.add(component.name, await component.erase(store, scope))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -22,12 +22,15 @@ from channels.chat.tables import bot_t
 from channels.email.services import allow_auto_reply
 from channels.web_form.tables import web_form_submission_t, web_form_t
 from helpdesk import services
+from helpdesk.domain import Status
+from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
-from helpdesk.services import Actor
-from helpdesk.tables import customer_t, message_t, ticket_t
+from helpdesk.services import Actor, TicketChanges, surveys
+from helpdesk.tables import customer_t, message_t, survey_t, ticket_t
 from sla import admin
 from sla.schemas import PolicyIn
 from sla.tables import clock_event_t, clock_t, sla_ticket_t
+from tests.fixtures_db import scheduler_of
 
 NAME = "Ayşe Yılmazoğlu"
 EMAIL = "ayse.yilmazoglu@example.com"
@@ -37,6 +40,7 @@ TELEGRAM_TEXT = "Merhaba, siparişim QX-5571 nerede?"
 FORM_TEXT = "Fatura adresim Kızılay Mah. 12/7 Ankara olmalı."
 ATTACHMENT = b"%PDF-1.4 scanned-id-card-of-ayse 5f1c0e"
 REPLY_TEXT = "Dear Ayşe Yılmazoğlu, we updated booking for TR-4471-ZX."
+CSAT_COMMENT = "Slow answer, my neighbour Zeynep Kaya got hers in a day"
 QUARANTINED = f"From: {EMAIL}\r\nSubject: broken\r\n\r\nunparseable-body-ayse-77".encode()
 
 OTHER_NAME = "Bora Demirtaşlı"
@@ -56,6 +60,7 @@ SECRETS = (
     "Kızılay Mah. 12/7",
     "scanned-id-card-of-ayse",
     "unparseable-body-ayse-77",
+    "Zeynep Kaya",
 )
 # What must stay.
 KEPT = (OTHER_NAME, OTHER_EMAIL, "invoice 8812", "bora-invoice-bytes-8812")
@@ -98,7 +103,7 @@ def _mail_in(
     return message, raw
 
 
-async def seed(rt: Runtime, *, agent_id: int | None = None) -> Seeded:
+async def seed(rt: Runtime, *, agent_id: int | None = None, csat: bool = False) -> Seeded:
     async with rt.stores() as store:
         await admin.save_policy(
             store,
@@ -215,6 +220,8 @@ async def seed(rt: Runtime, *, agent_id: int | None = None) -> Seeded:
     if agent_id is not None:
         async with rt.stores() as store:
             await services.reply(store, tickets["email"], Actor.user(agent_id), REPLY_TEXT)
+    if csat:
+        await _rate(rt, tickets["email"])
     async with rt.stores() as store:
         customer_ids = (await store.execute(select(customer_t.c.id).order_by("id"))).scalars()
         other_id = next(c for c in customer_ids if c != customer_id)
@@ -242,15 +249,49 @@ async def figures(rt: Runtime) -> dict[str, Any]:
         clocks = (await store.execute(select(clock_t).order_by(clock_t.c.id))).all()
         events = (await store.execute(select(clock_event_t).order_by(clock_event_t.c.id))).all()
         sla_tickets = (await store.execute(select(sla_ticket_t))).all()
+        csat = (
+            await store.execute(
+                select(
+                    survey_t.c.ticket_id,
+                    survey_t.c.status,
+                    survey_t.c.rating,
+                    survey_t.c.rated_at,
+                    survey_t.c.agent_id,
+                    survey_t.c.team_id,
+                ).order_by(survey_t.c.id)
+            )
+        ).all()
     return {
         "tickets": [tuple(r) for r in per_channel],
         "messages": [tuple(r) for r in per_ticket],
         "clocks": [tuple(r) for r in clocks],
         "clock_events": [tuple(r) for r in events],
         "sla_tickets": [tuple(r) for r in sla_tickets],
+        "csat": [tuple(r) for r in csat],
     }
 
 
 def _id(ticket_id: int | None) -> int:
     assert ticket_id is not None, "the message opened a ticket"
     return ticket_id
+
+
+async def _rate(rt: Runtime, ticket_id: int) -> None:
+    """Solve the ticket, let the survey go out on the injected clock, rate it badly."""
+    assert isinstance(rt.clock, FixedClock)
+    async with rt.stores() as store:
+        await services.update_ticket(
+            store, ticket_id, Actor.system(), TicketChanges(status=Status.SOLVED)
+        )
+    await scheduler_of(rt).drain()
+    rt.clock.advance(hours=1, seconds=1)
+    await rt.run_job("csat_reconcile")
+    await scheduler_of(rt).drain()
+    async with rt.stores() as store:
+        survey = (
+            (await store.execute(select(survey_t).where(survey_t.c.ticket_id == ticket_id)))
+            .mappings()
+            .one()
+        )
+        await surveys.rate(store, survey, 2, CSAT_COMMENT, timedelta(hours=1))
+    await scheduler_of(rt).drain()

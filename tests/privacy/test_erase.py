@@ -29,10 +29,11 @@ async def _admin(rt: Runtime) -> int:
 
 async def test_erase_leaves_no_trace_and_keeps_the_figures(runtime: Runtime) -> None:
     admin = await _admin(runtime)
-    seeded = await s.seed(runtime, agent_id=admin)
+    seeded = await s.seed(runtime, agent_id=admin, csat=True)
     await scheduler_of(runtime).drain()
     before = await s.figures(runtime)
     assert before["clocks"], "the SLA policy gave the tickets clocks"
+    assert [(c[1], c[2]) for c in before["csat"]] == [("rated", 2)]
     assert set(await found(runtime, s.SECRETS)) == set(s.SECRETS)
 
     erased = await privacy.erase(

@@ -24,7 +24,7 @@ from tests.privacy.conftest import Staff
 from tests.privacy.traces import found
 
 
-def _check_archive(content: bytes, seeded: s.Seeded) -> dict[str, Any]:
+def _check_archive(content: bytes, seeded: s.Seeded, *, csat: bool = False) -> dict[str, Any]:
     archive = zipfile.ZipFile(io.BytesIO(content))
     data: dict[str, Any] = json.loads(archive.read("customer.json"))
     assert data["customer"]["id"] == seeded.customer_id
@@ -48,19 +48,21 @@ def _check_archive(content: bytes, seeded: s.Seeded) -> dict[str, Any]:
     assert len(data["quarantine"]) == 1
     assert {a["kind"] for a in data["audit"]} >= {"ticket_created"}
     assert data["missing_files"] == []
+    if csat:
+        assert [(c["rating"], c["comment"]) for c in data["csat"]] == [(2, s.CSAT_COMMENT)]
     return data
 
 
 async def test_admin_exports_everything_and_the_export_is_logged(
     runtime: Runtime, client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    seeded = await s.seed(runtime)
+    seeded = await s.seed(runtime, csat=True)
     url = f"/api/v1/customers/{seeded.customer_id}/export"
     assert (await client.get(url, headers=staff.auth("agent"))).status_code == 403
     response = await client.get(url, headers=staff.auth("admin"))
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/zip"
-    _check_archive(response.content, seeded)
+    _check_archive(response.content, seeded, csat=True)
 
     log = await client.get(
         "/api/v1/access-log",
@@ -75,7 +77,7 @@ async def test_admin_exports_everything_and_the_export_is_logged(
 async def test_erase_through_the_api_is_for_admins_and_needs_a_reason(
     runtime: Runtime, client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    seeded = await s.seed(runtime)
+    seeded = await s.seed(runtime, csat=True)
     url = f"/api/v1/customers/{seeded.customer_id}/erase"
     body = {"reason": "GDPR request 2026-114"}
     assert (await client.post(url, json=body, headers=staff.auth("agent"))).status_code == 403

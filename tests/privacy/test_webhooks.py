@@ -30,6 +30,7 @@ from helpdesk.webhook_sender import sign, verify
 from helpdesk.worker import assemble, start
 from tests.core.factory import email_in
 from tests.fixtures_db import scheduler_of
+from tests.privacy import seed
 from tests.privacy.conftest import Staff
 from tests.support.services import free_port
 
@@ -263,3 +264,18 @@ async def test_a_receiver_killed_mid_way_gets_every_event_at_least_once(
     died_on = records[2]["event_id"]
     assert [r["event_id"] for r in records].count(died_on) >= 2  # logged, then redelivered
     assert {d["status"] for d in await _deliveries(client, staff)} == {"sent"}
+
+
+async def test_a_csat_rating_is_an_event_with_ids_and_figures_only(
+    runtime: Runtime, client: httpx.AsyncClient, staff: Staff
+) -> None:
+    await _subscribe(client, staff, free_port(), ["csat.rated"])
+    seeded = await seed.seed(runtime, csat=True)
+    async with runtime.stores() as store:
+        rows = (await store.execute(select(outbox_t).where(outbox_t.c.kind == "webhook"))).all()
+    (row,) = rows
+    body = json.loads(row.payload["body"])
+    assert body["type"] == "csat.rated"
+    assert body["ticket"]["id"] == seeded.tickets["email"]
+    assert (body["data"]["rating"], body["data"]["bad"]) == (2, True)
+    assert seed.CSAT_COMMENT not in row.payload["body"]  # no personal data in webhook bodies
