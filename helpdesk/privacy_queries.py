@@ -237,9 +237,9 @@ async def webhook_deliveries(
     query = select(outbox_t).where(outbox_t.c.kind == "webhook")
     if status:
         query = query.where(outbox_t.c.status == status)
-    rows = (await store.execute(query.order_by(outbox_t.c.id.desc()).limit(limit))).mappings().all()
     if subscription_id is not None:
-        rows = [r for r in rows if (r["payload"] or {}).get("subscription_id") == subscription_id]
+        query = query.where(outbox_t.c.payload["subscription_id"].as_integer() == subscription_id)
+    rows = (await store.execute(query.order_by(outbox_t.c.id.desc()).limit(limit))).mappings().all()
     ids = [int(r["id"]) for r in rows]
     attempts: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     if ids:

@@ -143,7 +143,9 @@ async def test_events_arrive_signed_for_the_types_subscribed(
     assert bad.status_code == 422 and set(bad.json()["fields"]) == {"url", "events"}
     agent = await client.get("/api/v1/webhooks", headers=staff.auth("agent"))
     assert agent.status_code == 403
-    _, secret = await _subscribe(client, staff, port, ["ticket.created", "message.added"])
+    first, secret = await _subscribe(client, staff, port, ["ticket.created", "message.added"])
+    # Another integrator wants updates only, and its endpoint is down.
+    second, _ = await _subscribe(client, staff, free_port(), ["ticket.updated"])
     receiver = receiver_for(port, secret)
     receiver.start()
 
@@ -160,11 +162,14 @@ async def test_events_arrive_signed_for_the_types_subscribed(
     assert all(r["body"]["id"] == r["event_id"] for r in records)
     assert {r["body"]["ticket"]["id"] for r in records} == {ticket}
     assert len({r["event_id"] for r in records}) == 2
-    log = await _deliveries(client, staff)
+    log = await _deliveries(client, staff, subscription_id=first)
     assert sorted((d["status"], [a["status_code"] for a in d["log"]]) for d in log) == [
         ("sent", [200]),
         ("sent", [200]),
     ]
+    (down,) = await _deliveries(client, staff, subscription_id=second)
+    assert (down["event"], down["status"], down["attempts"]) == ("ticket.updated", "pending", 1)
+    assert down["log"][0]["status_code"] is None and "Connect" in down["log"][0]["error"]
     # What the receiver's check rejects: another body, or a stale timestamp replayed later.
     body, now = b'{"id":"x"}', runtime.clock.now().timestamp()
     stamp = int(now)
