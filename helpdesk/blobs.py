@@ -60,3 +60,21 @@ class BlobStore:
             return await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
             raise NotFound(f"no blob {sha256}") from None
+
+    async def delete(self, sha256: str) -> bool:
+        """Remove a blob for good (an erasure): its bytes are overwritten before the file is
+        unlinked, so they do not linger in the file's old blocks. False if it was not there."""
+        return await asyncio.to_thread(self._delete_sync, sha256)
+
+    def _delete_sync(self, sha256: str) -> bool:
+        path = self.path(sha256)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return False
+        with open(path, "r+b") as fh:
+            fh.write(b"\0" * size)
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.unlink()
+        return True

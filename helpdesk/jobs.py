@@ -58,7 +58,8 @@ async def reconcile_outbox(rt: Runtime) -> int:
 
 
 def parts(rt: Runtime) -> Parts:
-    """The core's jobs and wake-ups: outbox delivery and its reconciliation pass."""
+    """The core's jobs and wake-ups: outbox delivery and its reconciliation pass; at shutdown
+    the access log's last batch is written."""
 
     async def on_outbox_queued(event: OutboxQueued) -> None:
         await rt.scheduler.enqueue(
@@ -72,4 +73,5 @@ def parts(rt: Runtime) -> Parts:
         jobs=[Job("deliver_outbox", deliver_outbox), Job("reconcile_outbox", reconcile_outbox)],
         periodic=[Periodic("reconcile_outbox", RECONCILE_EVERY)],
         subscribers=[Subscriber(OutboxQueued, on_outbox_queued)],
+        closers=[rt.access_recorder.close] if rt.access_recorder is not None else [],
     )

@@ -99,3 +99,34 @@ class ReplySender(Protocol):
     channel: str
 
     async def send(self, message: OutboundMessage) -> DeliveryReceipt: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDataScope:
+    """What an export or erasure covers, for the components that keep data of their own.
+
+    `customer_id` is None for retention, which clears tickets' content but keeps the customer.
+    `terms` are the strings to scrub from free text (names, addresses, subjects).
+    """
+
+    customer_id: int | None
+    ticket_ids: tuple[int, ...] = ()
+    identities: tuple[tuple[str, str], ...] = ()  # (kind, address)
+    external_ids: tuple[tuple[str, str], ...] = ()  # (channel, external id) of the messages
+    terms: tuple[str, ...] = ()
+
+
+class PersonalData(Protocol):
+    """A component's part in exporting and erasing personal data (Telegram updates, form
+    submissions, ...). Both run inside the caller's unit of work (`store`), so an erasure is
+    one transaction across the core and every component."""
+
+    name: str
+
+    async def export(self, store: Any, scope: PersonalDataScope) -> dict[str, Any]:
+        """JSON-ready data this component holds within `scope`."""
+        ...
+
+    async def erase(self, store: Any, scope: PersonalDataScope) -> int:
+        """Remove or scrub the data within `scope`; the number of rows changed."""
+        ...

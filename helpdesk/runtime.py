@@ -15,20 +15,23 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from helpdesk.access_recorder import AccessRecorder
 from helpdesk.blobs import BlobStore
 from helpdesk.bus import Bus
 from helpdesk.db import Database
 from helpdesk.events import Event
-from helpdesk.ports import Clock, ReplySender, Scheduler
+from helpdesk.ports import Clock, PersonalData, ReplySender, Scheduler
 from helpdesk.security import Signer
 from helpdesk.settings import Settings
-from helpdesk.store import Stores
+from helpdesk.store import Store, Stores
 from helpdesk.writegate import BACKGROUND
 
 JobFunction = Callable[..., Awaitable[Any]]  # async def job(runtime, *args)
 # A component's part of /healthz: returns (section name, report with an "ok" flag).
 HealthCheck = Callable[["Runtime"], Awaitable[tuple[str, dict[str, Any]]]]
 Closer = Callable[[], Awaitable[None]]
+# Runs with a unit of work's store just before it commits (see `Stores.before_commit`).
+BeforeCommit = Callable[[Store], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,10 @@ class Parts:
     senders: Sequence[Sender] = ()
     health: Sequence[HealthCheck] = ()
     closers: Sequence[Closer] = ()  # closed newest first at shutdown
+    # Its part in exporting and erasing a customer's data (Telegram updates, submissions...).
+    personal_data: Sequence[PersonalData] = ()
+    # Work written in the same transaction as the change that caused it (webhook fan-out).
+    before_commit: Sequence[BeforeCommit] = ()
 
 
 def _no_parts(rt: Runtime) -> Parts:
@@ -126,6 +133,10 @@ class Runtime:
     closers: list[Closer] = field(default_factory=list)
     # Component sections of /healthz (mailboxes, bots); they inform, not fail, the check.
     health_checks: list[HealthCheck] = field(default_factory=list)
+    # Components' parts in exporting and erasing a customer's data, in install order.
+    personal_data: list[PersonalData] = field(default_factory=list)
+    # Batched access-log writes for request handlers (built by `assemble`).
+    access_recorder: AccessRecorder | None = None
     _jobs: dict[str, JobFunction] = field(default_factory=dict)
     _senders: dict[str, Sender] = field(default_factory=dict)
     _default_sender: Sender | None = None
@@ -153,6 +164,8 @@ class Runtime:
         )
         self.health_checks.extend(parts.health)
         self.closers.extend(parts.closers)
+        self.personal_data.extend(parts.personal_data)
+        self.stores.before_commit.extend(parts.before_commit)
 
     @property
     def jobs(self) -> Mapping[str, JobFunction]:

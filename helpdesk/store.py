@@ -10,7 +10,7 @@ subscribers (routing, SLA, outbox wake-ups, live updates) run after the commit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +92,10 @@ class Stores:
     clock: Clock
     blobs: BlobStore
     signer: Signer
+    # Run with the unit of work's store just before it commits, so work that must happen
+    # exactly when a change happens (webhook outbox entries for its events) is written in the
+    # same transaction as the change.
+    before_commit: list[Callable[[Store], Awaitable[None]]] = field(default_factory=list)
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
@@ -99,6 +103,9 @@ class Stores:
         async with self._slot(), self.db.engine.begin() as conn:
             store = self._store(conn)
             yield store
+            if store.events:
+                for hook in self.before_commit:
+                    await hook(store)
             events: Sequence[Event] = list(store.events)
         await self.bus.dispatch(events)
 

@@ -13,6 +13,7 @@ from arq import cron, func
 from arq.worker import Function
 
 from helpdesk import jobs
+from helpdesk.access_recorder import AccessRecorder
 from helpdesk.blobs import BlobStore
 from helpdesk.bus import Bus
 from helpdesk.db import Database
@@ -33,10 +34,11 @@ def components() -> list[Component]:
     from channels.email.component import COMPONENT as email
     from channels.web_form.component import COMPONENT as web_form
     from helpdesk.bots.component import COMPONENT as bots
+    from helpdesk.privacy_component import COMPONENT as privacy
     from helpdesk.surveys.component import COMPONENT as surveys
     from sla.component import COMPONENT as sla
 
-    return [email, chat, web_form, sla, surveys, bots]
+    return [email, chat, web_form, sla, surveys, bots, privacy]
 
 
 def assemble(
@@ -74,6 +76,7 @@ def assemble(
     )
     if isinstance(scheduler, InProcessScheduler):
         scheduler.bind(rt.run_job)
+    rt.access_recorder = AccessRecorder(rt.stores, clock)
     rt.add("core", jobs.parts(rt))
     for component in components() if with_components else []:
         rt.add(component.name, component.parts(rt))

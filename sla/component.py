@@ -9,6 +9,7 @@ from helpdesk import events
 from helpdesk.runtime import Component, Job, Parts, Periodic, Runtime, Subscriber
 from sla import acknowledge, handlers
 from sla.handlers import SlaRunner
+from sla.privacy import SlaPersonalData
 
 
 def _parts(rt: Runtime) -> Parts:
@@ -36,6 +37,7 @@ def _parts(rt: Runtime) -> Parts:
             Periodic(acknowledge.ACK_RECONCILE_JOB, acknowledge.ACK_RECONCILE_EVERY),
         ],
         subscribers=[*clocks.subscribers, Subscriber(events.TicketCreated, on_created)],
+        personal_data=[SlaPersonalData()],
     )
 
 

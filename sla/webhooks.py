@@ -1,5 +1,6 @@
 """Escalation webhooks: a job POSTs the escalation as JSON after commit, signed with
-HMAC-SHA256 of the body under the instance's secret key, retrying with backoff.
+HMAC-SHA256 of the body under the instance's secret key, retrying with backoff. Signing and
+posting are the product's one webhook machinery (`helpdesk.webhook_sender`).
 
 The receiver checks `X-Helpdesk-Signature: sha256=<hex>` against its copy of the secret.
 Delivery is at least once (a job and the reconciliation pass may overlap, a timeout may hide a
@@ -8,30 +9,23 @@ success), so receivers dedupe on `escalation_id`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import select, update
 
 from helpdesk.runtime import Runtime
 from helpdesk.tables import ticket_t
+from helpdesk.webhook_sender import SIGNATURE_HEADER, client, post, sign
 from sla.tables import escalation_t
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-Helpdesk-Signature"
+__all__ = ["SIGNATURE_HEADER", "post_webhook", "sign"]
+
 MAX_ATTEMPTS = 5
-TIMEOUT = httpx.Timeout(10.0)
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value for `body`."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -61,16 +55,13 @@ async def post_webhook(rt: Runtime, escalation_id: int) -> str:
         "X-Helpdesk-Event": "sla.escalation",
     }
     errors: list[str] = []
-    async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
+    async with client() as http:
         for action in row["actions"]:
             if action.get("type") != "webhook":
                 continue
-            try:
-                response = await client.post(str(action["url"]), content=body, headers=headers)
-                if response.status_code >= 300:
-                    errors.append(f"{action['url']}: HTTP {response.status_code}")
-            except httpx.HTTPError as exc:
-                errors.append(f"{action['url']}: {type(exc).__name__}: {exc}")
+            posted = await post(http, str(action["url"]), body, headers)
+            if posted.error is not None:
+                errors.append(f"{action['url']}: {posted.error}")
     return await _record(rt, escalation_id, int(row["webhook_attempts"]) + 1, errors)
 
 

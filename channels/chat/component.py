@@ -18,6 +18,7 @@ from channels.chat.jobs import (
     reconcile,
 )
 from channels.chat.outbound import TelegramSender
+from channels.chat.privacy import ChatPersonalData
 from helpdesk.crypto import SecretBox
 from helpdesk.runtime import Component, Job, Parts, Periodic, Runtime, Sender
 
@@ -46,6 +47,7 @@ def _parts(rt: Runtime) -> Parts:
         periodic=[Periodic(POLL_JOB, POLL_EVERY), Periodic(RECONCILE_JOB, RECONCILE_EVERY)],
         senders=[Sender("telegram", TelegramSender(rt, state), reaches="telegram")],
         closers=[state.clients.close],
+        personal_data=[ChatPersonalData()],
     )
 
 

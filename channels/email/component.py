@@ -11,6 +11,7 @@ from channels.email.admin_api import routes as admin_routes
 from channels.email.cli import register as register_cli
 from channels.email.jobs import SUPERVISE_EVERY, Pollers
 from channels.email.outbound import EmailSender
+from channels.email.privacy import EmailPersonalData
 from helpdesk.runtime import Component, Job, Parts, Periodic, Runtime, Sender
 
 
@@ -28,6 +29,7 @@ def _parts(rt: Runtime) -> Parts:
         senders=[Sender("email", EmailSender(rt), reaches="email", for_other_channels=True)],
         health=[_health],
         closers=[pollers.close],
+        personal_data=[EmailPersonalData()],
     )
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import channels.web_form.tables  # noqa: F401  (registers the tables for migrations)
-from helpdesk.runtime import Component, Runtime
+from channels.web_form.privacy import WebFormPersonalData
+from helpdesk.runtime import Component, Parts, Runtime
+
+
+def _parts(rt: Runtime) -> Parts:
+    """The submission log's part in exports and erasures. (No sender: confirmations go
+    through whatever sender answers "web_form" tickets, the email channel's, declared for
+    other channels, else the core's logging sender records them.)"""
+    return Parts(personal_data=[WebFormPersonalData()])
 
 
 def _routes(rt: Runtime) -> list[Any]:
@@ -20,6 +28,4 @@ def _cli(subparsers: Any) -> None:
     add_commands(subparsers)
 
 
-# No parts: confirmations go through whatever sender answers "web_form" tickets (the email
-# channel's, declared for other channels), else the core's logging sender records them.
-COMPONENT = Component(name="web_form", routes=_routes, cli=_cli)
+COMPONENT = Component(name="web_form", parts=_parts, routes=_routes, cli=_cli)

@@ -16,8 +16,10 @@ from helpdesk.domain import Principal, Role, Status
 from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.http import ok, parse_body, query_int
 from helpdesk.inbound import Identity
+from helpdesk.privacy import note_access
 from helpdesk.runtime import Runtime
 from helpdesk.services import UNSET, Actor, TicketChanges
+from helpdesk.services.access import Access
 
 
 def actor_of(who: Principal) -> Actor:
@@ -88,6 +90,12 @@ def _list_params(request: Request, who: Principal) -> tuple[queries.TicketFilter
 async def get_ticket(rt: Runtime, request: Request, who: Principal) -> Response:
     async with rt.stores() as store:
         detail = await queries.ticket_detail(store, who, _ticket_id(request))
+    await note_access(
+        rt,
+        who.user_id,
+        "api",
+        [Access("ticket.view", detail.ticket["requester_id"], detail.ticket["id"])],
+    )
     return ok(
         {
             **detail.ticket,
@@ -193,7 +201,13 @@ async def get_attachment(rt: Runtime, request: Request, who: Principal) -> Respo
         found = await queries.attachment(store, attachment_id)
         if found is None:
             raise NotFound(f"attachment {attachment_id} does not exist")
-        await queries.ticket_access(store, who, found["ticket_id"])
+        ticket = await queries.ticket_access(store, who, found["ticket_id"])
+    await note_access(
+        rt,
+        who.user_id,
+        "api",
+        [Access("attachment.read", ticket["requester_id"], ticket["id"], attachment_id)],
+    )
     content = await rt.blobs.get(found["sha256"])
     headers: dict[str, Any] = {
         # Never rendered inline from our origin: an uploaded HTML file must not run as our page.

@@ -9,7 +9,7 @@ store only as the parameter these functions take, never through `helpdesk.store`
 from helpdesk.domain import Actor
 from helpdesk.inbound import IngestResult
 from helpdesk.services import bots, conversations, knowledge
-from helpdesk.services.customers import add_participant, resolve_customer
+from helpdesk.services.customers import add_identity, add_participant, resolve_customer
 from helpdesk.services.directory import (
     add_member,
     authenticate_token,
@@ -38,6 +38,7 @@ __all__ = [
     "Posted",
     "Store",
     "TicketChanges",
+    "add_identity",
     "add_member",
     "add_note",
     "add_participant",

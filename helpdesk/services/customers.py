@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, insert, select
 
 from helpdesk.domain import ParticipantRole
+from helpdesk.errors import Conflict
 from helpdesk.inbound import Identity
 from helpdesk.store import Store
 from helpdesk.tables import customer_t, identity_t, participant_t
@@ -94,3 +95,23 @@ async def requester_identity(store: Store, ticket_id: int, kind: str) -> tuple[I
         .limit(1)
     )
     return tuple(Identity(r.kind, r.address, r.display_name) for r in rows)
+
+
+async def add_identity(store: Store, customer_id: int, identity: Identity) -> None:
+    """Give a customer one more way to reach them (their Telegram account beside their
+    address). Conflict if the identity already belongs to another customer."""
+    owner = await find_customer(store, identity)
+    if owner == customer_id:
+        return
+    if owner is not None:
+        raise Conflict(f"{identity.kind} {identity.address} belongs to customer {owner}")
+    await store.execute(
+        _INSERT_IDENTITY,
+        {
+            "customer_id": customer_id,
+            "kind": identity.kind,
+            "address": normalise_address(identity),
+            "display_name": identity.display_name[:300],
+            "created_at": store.now(),
+        },
+    )

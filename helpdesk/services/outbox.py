@@ -346,7 +346,8 @@ async def fail(
                 delivery_error=str(error)[:4000],
             )
         )
-    if final:
+    # A dead webhook is the integrator's problem, shown in the delivery log, not the ticket's.
+    if final and entry["kind"] != "webhook":
         ticket_id = int(entry["ticket_id"])
         await audit(
             store,
