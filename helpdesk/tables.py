@@ -287,6 +287,63 @@ class Survey(SQLModel, table=True):
     agent_id: int | None = Field(default=None, foreign_key="user.id")
     team_id: int | None = Field(default=None, foreign_key="team.id")
     category_id: int | None = Field(default=None, foreign_key="category.id")
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, and
+    revoking the row (sign out, sign out everywhere) ends the session at once."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    csrf_token: str = Field(max_length=64)
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, counted per account and per address to throttle guessing."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_email_at", "email", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    address: str = Field(max_length=64)
+    at: datetime
+
+
+class Notification(SQLModel, table=True):
+    """A staff member's feed entry: a mention in a note, a ticket assigned to them."""
+
+    __table_args__ = (Index("ix_notification_user_id", "user_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", ondelete="CASCADE")
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(max_length=30)  # mention, assignment
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+class Macro(SQLModel, table=True):
+    """A canned response: text with {{variables}}, for one team or everyone (team_id None),
+    that may also set the ticket's status and priority when it is sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    set_status: Status | None = Field(default=None, sa_type=String(20))
+    set_priority: Priority | None = Field(default=None, sa_type=String(20))
     created_at: datetime
 
 
@@ -389,3 +446,7 @@ auto_reply_template_t = table(AutoReplyTemplate)
 bot_first_t = table(BotFirst)
 kb_article_t = table(KbArticle)
 faq_attempt_t = table(FaqAttempt)
+web_session_t = table(WebSession)
+login_failure_t = table(LoginFailure)
+notification_t = table(Notification)
+macro_t = table(Macro)

@@ -20,8 +20,18 @@ from helpdesk.services.directory import (
     revoke_token,
 )
 from helpdesk.services.ingest import ingest
+from helpdesk.services.macros import create_macro, render_macro
 from helpdesk.services.messages import Posted, add_note, reply
+from helpdesk.services.notifications import mark_read, notify
 from helpdesk.services.quarantine import quarantine, resolve_quarantine
+from helpdesk.services.sessions import (
+    SessionInfo,
+    WebSession,
+    session_for,
+    sign_in,
+    sign_out,
+    sign_out_everywhere,
+)
 from helpdesk.services.tickets import (
     UNSET,
     TicketChanges,
@@ -37,7 +47,9 @@ __all__ = [
     "IngestResult",
     "Posted",
     "Store",
+    "SessionInfo",
     "TicketChanges",
+    "WebSession",
     "add_member",
     "add_note",
     "add_participant",
@@ -45,17 +57,25 @@ __all__ = [
     "bots",
     "conversations",
     "create_category",
+    "create_macro",
     "create_team",
     "create_ticket",
     "create_token",
     "create_user",
     "ingest",
     "knowledge",
+    "mark_read",
     "merge_tickets",
+    "notify",
     "quarantine",
+    "render_macro",
     "reply",
     "resolve_customer",
     "resolve_quarantine",
     "revoke_token",
+    "session_for",
+    "sign_in",
+    "sign_out",
+    "sign_out_everywhere",
     "update_ticket",
 ]
