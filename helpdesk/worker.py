@@ -33,10 +33,11 @@ def components() -> list[Component]:
     from channels.email.component import COMPONENT as email
     from channels.web_form.component import COMPONENT as web_form
     from helpdesk.bots.component import COMPONENT as bots
+    from helpdesk.inbox.component import COMPONENT as inbox
     from helpdesk.surveys.component import COMPONENT as surveys
     from sla.component import COMPONENT as sla
 
-    return [email, chat, web_form, sla, surveys, bots]
+    return [email, chat, web_form, sla, surveys, bots, inbox]
 
 
 def assemble(

@@ -1,0 +1,54 @@
+"""How the inbox plugs into the runtime, the web app and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from helpdesk.runtime import Component, Runtime
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _hub(rt: Runtime) -> Any:
+    # One hub per runtime: the bus subscriber and the SSE route must share it.
+    from helpdesk.inbox.live import Hub
+
+    hub = getattr(rt, "_inbox_hub", None)
+    if hub is None:
+        hub = Hub(rt)
+        setattr(rt, "_inbox_hub", hub)  # noqa: B010
+    return hub
+
+
+def _install(rt: Runtime) -> None:
+    from helpdesk.inbox import live
+
+    live.install(rt, _hub(rt))
+
+
+def _routes(rt: Runtime) -> list[Any]:
+    from helpdesk.inbox import files, live, signin, ticket, views
+    from helpdesk.inbox.web import Web
+
+    web = Web(rt)
+    return [
+        *signin.routes(web),
+        *views.routes(web),
+        *ticket.routes(web),
+        *files.routes(web),
+        *live.routes(web, _hub(rt)),
+        Mount("/inbox/static", StaticFiles(directory=STATIC), name="inbox-static"),
+    ]
+
+
+def _cli(subparsers: Any) -> None:
+    from helpdesk.inbox.cli import add_commands
+
+    add_commands(subparsers)
+
+
+COMPONENT = Component(name="inbox", install=_install, routes=_routes, cli=_cli)
