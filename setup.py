@@ -32,7 +32,7 @@ def build_assets() -> None:
                 "npm is needed to build the inbox's browser assets (htmx, pinned by "
                 "package-lock.json): install Node.js 18+ (`apt-get install -y npm`)"
             )
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True)  # noqa: S603
     for source, target in ASSETS:
         destination = ROOT / target
         destination.parent.mkdir(parents=True, exist_ok=True)

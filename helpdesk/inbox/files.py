@@ -19,8 +19,7 @@ INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 # The original email is shown in a sandboxed frame: no script, no forms, no same-origin access,
 # no remote loads (tracking pixels), even if the sanitiser missed something.
 ORIGINAL_CSP = (
-    "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-    "frame-ancestors 'self'"
+    "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 )
 
 
@@ -41,7 +40,7 @@ def routes(web: Web) -> list[Route]:
         ascii_name = name.encode("ascii", "replace").decode().replace('"', "")
         disposition = "inline" if inline else "attachment"
         headers = {
-            "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; "
+            "Content-Disposition": f'{disposition}; filename="{ascii_name}"; '
             f"filename*=UTF-8''{quote(name)}",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox; default-src 'none'",
@@ -67,7 +66,7 @@ def routes(web: Web) -> list[Route]:
         body = nh3.clean(row.html) if row.html else f"<pre>{nh3.clean_text(row.full_text)}</pre>"
         document = (
             '<!doctype html><html><head><meta charset="utf-8"><title>Original email</title>'
-            "</head><body style=\"font: 14px system-ui, sans-serif; color: #1f2328\">"
+            '</head><body style="font: 14px system-ui, sans-serif; color: #1f2328">'
             f"{body}</body></html>"
         )
         headers = {**SECURITY_HEADERS, "Content-Security-Policy": ORIGINAL_CSP}

@@ -22,7 +22,12 @@ STATUS_LABELS = {
     "closed": "Closed",
 }
 PRIORITY_LABELS = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
-CHANNEL_LABELS = {"email": "Email", "telegram": "Telegram", "web_form": "Web form", "phone": "Phone"}
+CHANNEL_LABELS = {
+    "email": "Email",
+    "telegram": "Telegram",
+    "web_form": "Web form",
+    "phone": "Phone",
+}
 
 
 def list_params(request: Request) -> dict[str, Any]:

@@ -165,11 +165,7 @@ async def list_view(
     if f.status:
         where = [w for w in where if not _is_status_clause(w)]
         where.append(ticket_t.c.status.in_([s.value for s in f.status]))
-    stmt = (
-        select(*_ROW)
-        .join(customer_t, customer_t.c.id == ticket_t.c.requester_id)
-        .where(*where)
-    )
+    stmt = select(*_ROW).join(customer_t, customer_t.c.id == ticket_t.c.requester_id).where(*where)
     if cursor:
         updated_at, ticket_id = queries.decode_cursor(cursor)
         stmt = stmt.where(tuple_(ticket_t.c.updated_at, ticket_t.c.id) < (updated_at, ticket_id))
@@ -341,4 +337,3 @@ def parse_filters(params: Any, who: Principal) -> Filters:
     if errors:
         raise ValidationFailed(errors)
     return result
-

@@ -51,7 +51,11 @@ def entries(
         if a["kind"] in _SHOWN_AS_MESSAGES:
             continue
         result.append(
-            {"type": "event", "at": a["at"], "text": describe(a, people, team_names, category_names)}
+            {
+                "type": "event",
+                "at": a["at"],
+                "text": describe(a, people, team_names, category_names),
+            }
         )
     result.sort(key=lambda e: e["at"])
     return result
@@ -97,7 +101,8 @@ def describe(
         return str(value).replace("_", " ")
 
     if kind in _FIELD_LABELS:
-        return f"{actor} changed {_FIELD_LABELS[kind]}: {show(data.get('old'))} → {show(data.get('new'))}"
+        old, new = show(data.get("old")), show(data.get("new"))
+        return f"{actor} changed {_FIELD_LABELS[kind]}: {old} → {new}"
     if kind == "ticket_created":
         return f"Ticket created from {str(data.get('channel', '')).replace('_', ' ')}"
     if kind == "merged_into":

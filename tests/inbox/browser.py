@@ -24,9 +24,7 @@ async def check_page(page: Page, name: str) -> None:
     assert AXE.exists(), f"{AXE} is missing: run `npm ci` in {ROOT} (pip install does it)"
     # Evaluated over the DevTools protocol, so the page's strict CSP needs no loosening.
     await page.evaluate(AXE.read_text() + "\n;0")
-    result: dict[str, Any] = await page.evaluate(
-        "axe.run(document, {resultTypes: ['violations']})"
-    )
+    result: dict[str, Any] = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     bad = [
         {"id": v["id"], "impact": v["impact"], "help": v["help"],
          "nodes": [n["target"] for n in v["nodes"]][:5]}

@@ -84,10 +84,8 @@ async def _outbound(rt: Runtime, ticket_id: int) -> list[str]:
         return [r.text for r in rows]
 
 
-async def test_an_agents_day(
-    browser: Browser, served: tuple[Runtime, Directory, str]
-) -> None:
-    rt, directory, base_url = served
+async def test_an_agents_day(browser: Browser, served: tuple[Runtime, Directory, str]) -> None:
+    _, _, base_url = served
     # The colleague is already at work, watching her inbox.
     bea_context, bea = await _signed_in(browser, base_url, "bea@example.test")
     await expect(bea.locator("#unread")).to_have_text("0")
@@ -106,9 +104,11 @@ async def test_an_agents_day(
         await page.get_by_label("Password").fill(PASSWORD)
         await page.get_by_role("button", name="Sign in").click()
 
-        await page.get_by_role("navigation", name="Views").get_by_role(
-            "link", name=re.compile("^Unassigned")
-        ).click()
+        await (
+            page.get_by_role("navigation", name="Views")
+            .get_by_role("link", name=re.compile("^Unassigned"))
+            .click()
+        )
         ticket_link = page.get_by_role("link", name=re.compile("Printer on fire"))
         await expect(ticket_link).to_be_visible()
         await expect(page.get_by_role("link", name=re.compile("API returns 502"))).to_have_count(0)
@@ -147,7 +147,9 @@ async def test_an_agents_day(
         await expect(bea.locator("#unread")).to_have_text("1", timeout=10_000)
         await check_page(bea, "04-colleague-live-notification")
         await bea.get_by_role("link", name=re.compile("^Notifications")).click()
-        await expect(bea.get_by_role("link", name=re.compile("Ayşe Agent mentioned you"))).to_be_visible()
+        await expect(
+            bea.get_by_role("link", name=re.compile("Ayşe Agent mentioned you"))
+        ).to_be_visible()
         await check_page(bea, "05-notifications")
 
         await page.get_by_role("button", name="Solve", exact=True).click()
@@ -204,7 +206,7 @@ async def test_a_reply_racing_another_agents_reply_is_held_back(
 async def test_hostile_mail_never_runs_in_the_browser(
     browser: Browser, served: tuple[Runtime, Directory, str]
 ) -> None:
-    rt, directory, base_url = served
+    rt, _, base_url = served
     ticket = await customer_writes(
         rt, "hostile", "mallory@example.com", "Mallory", "Invoice", "Hello.", html=HOSTILE
     )

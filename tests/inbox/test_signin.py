@@ -69,7 +69,8 @@ async def test_wrong_password_then_throttling_per_account(
             form = await client.get("/login")
             wrong = await client.post(
                 "/login",
-                data={"email": "tom@example.test", "password": "nope-nope", "csrf": csrf_in(form.text)},
+                data={"email": "tom@example.test", "password": "nope-nope",
+                      "csrf": csrf_in(form.text)},
             )  # fmt: skip
             assert wrong.status_code == 401 and "Wrong email or password." in wrong.text
         form = await client.get("/login")

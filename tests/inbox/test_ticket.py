@@ -155,7 +155,9 @@ async def test_a_macro_fills_the_reply_and_sets_its_fields_on_send(
         page = await ayse.get(f"/inbox/tickets/{ticket}?macro={macro}")
         assert "Tech only" not in page.text
         assert (await ayse.get(f"/inbox/tickets/{ticket}?macro={other}")).status_code == 404
-        text = re.search(r'<textarea id="reply-text" name="text"[^>]*>([^<]*)</textarea>', page.text)
+        text = re.search(
+            r'<textarea id="reply-text" name="text"[^>]*>([^<]*)</textarea>', page.text
+        )
         assert text and text.group(1).startswith("Hello Jane, could you send a photo of #")
         assert text.group(1).endswith("? Ayşe")
         sent = await ayse.post(
