@@ -156,7 +156,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     with_runtime(settings, prepare, migrate=False)
     base = f"http://{settings.host}:{settings.port}"
-    print(f"Helpdesk on {base}  (health: {base}/healthz, API: {base}/api/v1/tickets)")
+    print(f"Helpdesk on {base}  (sign in at {base}/, API: {base}/api/v1/tickets)")
     print(f"Data: {settings.data_dir}  Database: {_safe_url(settings.database_url)}")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     return 0
