@@ -92,10 +92,11 @@ async def load_demo(rt: Runtime) -> DemoResult:
                 default_priority=priority,
             )
         token = await services.create_token(store, users[ADMIN_EMAIL], "demo")
-        for name, body, team, status in _MACROS:
+        for title, body, macro_team, status in _MACROS:
             await services.create_macro(
-                store, name, body, team_id=teams[team] if team else None, set_status=status
-            )
+                store, title, body, team_id=teams[macro_team] if macro_team else None,
+                set_status=status,
+            )  # fmt: skip
     ticket_ids = []
     for i, (channel, address, name, subject, text, category, language) in enumerate(_TICKETS):
         kind = "telegram" if channel == "telegram" else "email"

@@ -31,7 +31,7 @@ def _install(rt: Runtime) -> None:
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.inbox import files, live, signin, ticket, views
+    from helpdesk.inbox import files, live, preferences, signin, ticket, views
     from helpdesk.inbox.web import Web
 
     web = Web(rt)
@@ -40,6 +40,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *views.routes(web),
         *ticket.routes(web),
         *files.routes(web),
+        *preferences.routes(web),
         *live.routes(web, _hub(rt)),
         Mount("/inbox/static", StaticFiles(directory=STATIC), name="inbox-static"),
     ]

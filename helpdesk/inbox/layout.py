@@ -10,23 +10,29 @@ from starlette.requests import Request
 
 from helpdesk import queries as core_queries
 from helpdesk.inbox import queries
+from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import Viewer
 from helpdesk.runtime import Runtime
 
 STATUS_LABELS = {
-    "new": "New",
-    "open": "Open",
-    "pending": "Pending",
-    "on_hold": "On hold",
-    "solved": "Solved",
-    "closed": "Closed",
+    "new": N_("New"),
+    "open": N_("Open"),
+    "pending": N_("Pending"),
+    "on_hold": N_("On hold"),
+    "solved": N_("Solved"),
+    "closed": N_("Closed"),
 }
-PRIORITY_LABELS = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
+PRIORITY_LABELS = {
+    "low": N_("Low"),
+    "normal": N_("Normal"),
+    "high": N_("High"),
+    "urgent": N_("Urgent"),
+}
 CHANNEL_LABELS = {
-    "email": "Email",
-    "telegram": "Telegram",
-    "web_form": "Web form",
-    "phone": "Phone",
+    "email": N_("Email"),
+    "telegram": N_("Telegram"),
+    "web_form": N_("Web form"),
+    "phone": N_("Phone"),
 }
 
 

@@ -25,6 +25,12 @@ from helpdesk.tables import (
     user_t,
 )
 
+
+def N_(text: str) -> str:
+    """Marks a view name for the message catalog; templates translate it when shown."""
+    return text
+
+
 UNSOLVED = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 PAGE = 50
 CHANNELS = ("email", "telegram", "web_form", "phone")
@@ -64,16 +70,16 @@ class ListPage:
 def views(who: Principal, teams: list[dict[str, Any]]) -> list[View]:
     """The left rail: the views this person has, in order."""
     result = [
-        View("mine", "Mine", UNSOLVED),
-        View("unassigned", "Unassigned", (Status.NEW, Status.OPEN)),
+        View("mine", N_("Mine"), UNSOLVED),
+        View("unassigned", N_("Unassigned"), (Status.NEW, Status.OPEN)),
     ]
     for team in teams:
         if who.sees_everything or team["id"] in who.team_ids:
             result.append(View(f"team-{team['id']}", team["name"], UNSOLVED, team["id"]))
-    result.append(View("pending", "Pending", (Status.PENDING,)))
-    result.append(View("triage", "Triage", UNSOLVED))
+    result.append(View("pending", N_("Pending"), (Status.PENDING,)))
+    result.append(View("triage", N_("Triage"), UNSOLVED))
     if who.sees_everything:
-        result.append(View("all", "All tickets", ()))
+        result.append(View("all", N_("All tickets"), ()))
     return result
 
 

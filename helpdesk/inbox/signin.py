@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from helpdesk import services
 from helpdesk.errors import TooManyRequests
+from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import COOKIE, LOGIN_CSRF_COOKIE, Viewer, Web, is_https, new_nonce, page
 
 
@@ -62,7 +63,7 @@ def routes(web: Web) -> list[Route]:
         if not cookie or not hmac.compare_digest(cookie.encode(), given.encode()):
             return _form(
                 request, status=403, email=email, next_=next_,
-                error="The sign-in form expired. Please try again.",
+                error=N_("The sign-in form expired. Please try again."),
             )  # fmt: skip
         try:
             async with web.rt.stores() as store:
@@ -74,14 +75,14 @@ def routes(web: Web) -> list[Route]:
         except TooManyRequests:
             response = _form(
                 request, status=429, email=email, next_=next_,
-                error="Too many failed attempts. Wait 15 minutes and try again.",
+                error=N_("Too many failed attempts. Wait 15 minutes and try again."),
             )  # fmt: skip
             response.headers["Retry-After"] = "900"
             return response
         if session is None:
             return _form(
                 request, status=401, email=email, next_=next_,
-                error="Wrong email or password.",
+                error=N_("Wrong email or password."),
             )  # fmt: skip
         response = RedirectResponse(_safe_next(next_), status_code=303)
         web.set_session_cookie(request, response, session.token)

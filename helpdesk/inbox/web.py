@@ -33,6 +33,7 @@ from helpdesk.errors import (
     ValidationFailed,
 )
 from helpdesk.inbox.i18n import Formatter, language_of, translations
+from helpdesk.inbox.queries import N_
 from helpdesk.runtime import Runtime
 from helpdesk.services import SessionInfo
 
@@ -55,12 +56,12 @@ SECURITY_HEADERS = {
 }
 
 _STATUS: list[tuple[type[HelpdeskError], int, str]] = [
-    (Unauthorized, 401, "You are signed out."),
-    (Forbidden, 403, "You do not have access to this."),
-    (NotFound, 404, "This page does not exist."),
-    (Conflict, 409, "This change conflicts with the ticket's current state."),
-    (ValidationFailed, 422, "Some values were not accepted."),
-    (TooManyRequests, 429, "Too many attempts."),
+    (Unauthorized, 401, N_("You are signed out.")),
+    (Forbidden, 403, N_("You do not have access to this.")),
+    (NotFound, 404, N_("This page does not exist.")),
+    (Conflict, 409, N_("This change conflicts with the ticket's current state.")),
+    (ValidationFailed, 422, N_("Some values were not accepted.")),
+    (TooManyRequests, 429, N_("Too many attempts.")),
 ]
 
 

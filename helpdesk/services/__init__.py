@@ -18,6 +18,7 @@ from helpdesk.services.directory import (
     create_token,
     create_user,
     revoke_token,
+    update_preferences,
 )
 from helpdesk.services.ingest import ingest
 from helpdesk.services.macros import create_macro, render_macro
@@ -77,5 +78,6 @@ __all__ = [
     "sign_in",
     "sign_out",
     "sign_out_everywhere",
+    "update_preferences",
     "update_ticket",
 ]

@@ -221,3 +221,32 @@ async def test_hostile_mail_never_runs_in_the_browser(
         await check_page(page, "09-original-email")
     finally:
         await context.close()
+
+
+async def test_preferences_error_pages_and_the_turkish_ui(
+    browser: Browser, served: tuple[Runtime, Directory, str]
+) -> None:
+    _, directory, base_url = served
+    context, page = await _signed_in(browser, base_url, "tom@example.test")
+    try:
+        response = await page.goto(f"{base_url}/inbox/tickets/{directory.tickets['support']}")
+        assert response is not None and response.status == 403
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "You do not have access to this."
+        )
+        await check_page(page, "10-forbidden")
+        await page.get_by_role("link", name="Tom Agent").click()
+        await check_page(page, "11-preferences")
+        await page.get_by_label("Language").select_option("tr")
+        await page.get_by_label("Time zone").select_option("Europe/Istanbul")
+        await page.get_by_role("button", name="Save").click()
+        await expect(page.get_by_role("status").filter(has_text="Kaydedildi.")).to_be_visible()
+        await page.get_by_role("link", name=re.compile("^Sınıflandırılacaklar")).click()
+        await expect(page.get_by_role("link", name=re.compile("API returns 502"))).to_be_visible()
+        await check_page(page, "12-inbox-turkish")
+        await page.get_by_role("link", name="Tom Agent").click()
+        await page.get_by_role("button", name="Her yerde çıkış yap").click()
+        # Signed out, the page follows the browser's language again (English here).
+        await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    finally:
+        await context.close()
