@@ -47,4 +47,4 @@ async def test_a_user_switches_to_turkish_and_istanbul_time(
         assert re.search(r'title="23 Kas 2026 12:0\d:\d\d"', turkish.text)
         preferences = await ayse.get("/inbox/preferences")
         assert csrf_in(preferences.text) == csrf
-        assert '<option selected>Europe/Istanbul</option>' in preferences.text
+        assert "<option selected>Europe/Istanbul</option>" in preferences.text
