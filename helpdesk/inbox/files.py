@@ -72,7 +72,31 @@ def routes(web: Web) -> list[Route]:
         headers = {**SECURITY_HEADERS, "Content-Security-Policy": ORIGINAL_CSP}
         return HTMLResponse(document, headers=headers)
 
+    @page(web)
+    async def raw(request: Request, viewer: Viewer) -> Response:
+        message_id: int = request.path_params["message_id"]
+        async with rt.stores() as store:
+            row = (
+                await store.execute(
+                    select(message_t.c.ticket_id, message_t.c.raw_ref).where(
+                        message_t.c.id == message_id
+                    )
+                )
+            ).first()
+            if row is None or row.raw_ref is None:
+                raise NotFound(f"message {message_id} has no raw source")
+            await core_queries.ticket_access(store, viewer.who, row.ticket_id)
+        content = await rt.blobs.get(row.raw_ref)
+        # As plain text, never interpreted: the raw source is exactly what the sender sent.
+        headers = {
+            **SECURITY_HEADERS,
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Content-Disposition": f'inline; filename="message-{message_id}.eml.txt"',
+        }
+        return Response(content, media_type="text/plain; charset=utf-8", headers=headers)
+
     return [
+        Route("/inbox/messages/{message_id:int}/raw", raw, methods=["GET"]),
         Route("/inbox/attachments/{attachment_id:int}", attachment, methods=["GET"]),
         Route("/inbox/messages/{message_id:int}/original", original, methods=["GET"]),
     ]

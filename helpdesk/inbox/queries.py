@@ -343,3 +343,15 @@ def parse_filters(params: Any, who: Principal) -> Filters:
     if errors:
         raise ValidationFailed(errors)
     return result
+
+
+async def with_raw_source(store: Store, message_ids: list[int]) -> set[int]:
+    """Which of these messages kept their raw input (an email's MIME source)."""
+    if not message_ids:
+        return set()
+    rows = await store.execute(
+        select(message_t.c.id).where(
+            message_t.c.id.in_(message_ids), message_t.c.raw_ref.is_not(None)
+        )
+    )
+    return {int(r) for r in rows.scalars()}

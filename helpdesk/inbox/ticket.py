@@ -54,6 +54,9 @@ def routes(web: Web) -> list[Route]:
         async with rt.stores() as store:
             detail = await core_queries.ticket_detail(store, who, ticket_id)
             macros = await queries.macros_for(store, who)
+            raw = await queries.with_raw_source(store, [m["id"] for m in detail.messages])
+        for message in detail.messages:
+            message["has_raw"] = message["id"] in raw
         entries = timeline.entries(
             detail, context["people"], context["team_names"], context["category_names"]
         )
@@ -230,7 +233,11 @@ def _changes(form: Any, row: Any) -> TicketChanges:
             value = _optional_id(form, name)
             if value != row[name]:
                 values[name] = value
+    if "tags" in form:
+        tags = [t for t in str(form.get("tags") or "").replace(",", " ").split() if t][:50]
+        values["tags"] = tags
     return TicketChanges(
+        tags=values.get("tags", UNSET),
         status=values.get("status", UNSET),
         priority=values.get("priority", UNSET),
         category_id=values.get("category_id", UNSET),

@@ -76,6 +76,7 @@ async def customer_writes(
     html: str | None = None,
     attachments: tuple[Attachment, ...] = (),
     references: tuple[str, ...] = (),
+    raw: bytes | None = None,
 ) -> int:
     async with rt.stores() as store:
         result = await services.ingest(
@@ -93,6 +94,7 @@ async def customer_writes(
                 received_at=rt.clock.now() - timedelta(minutes=5),
                 language="en",
             ),
+            raw=raw,
         )
     assert result.ticket_id is not None
     return result.ticket_id

@@ -17,6 +17,12 @@ HOSTILE = (
 )
 
 
+RAW = (
+    b"From: Mallory <mallory@example.com>\r\nSubject: Invoice\r\n"
+    b"Content-Type: text/html\r\n\r\n" + HOSTILE.encode() + b"\r\n"
+)
+
+
 async def _attachment_of(rt: Runtime, ticket_id: int) -> int:
     async with rt.stores() as store:
         return int(
@@ -72,7 +78,7 @@ async def test_hostile_html_in_a_customer_email_is_never_served_runnable(
 ) -> None:
     ticket = await customer_writes(
         runtime, "hostile", "mallory@example.com", "Mallory", "Invoice <b>attached</b>",
-        "Please see below.", html=HOSTILE,
+        "Please see below.", html=HOSTILE, raw=RAW,
     )  # fmt: skip
     async with clients() as sam:
         await sign_in(sam, "sam@example.test")
@@ -88,6 +94,10 @@ async def test_hostile_html_in_a_customer_email_is_never_served_runnable(
         assert "please see below." in body
         assert "<script" not in body and "onerror" not in body and "javascript:" not in body
         assert original.headers["content-security-policy"].startswith("sandbox;")
+        raw = await sam.get(f"/inbox/messages/{message.group(1)}/raw")
+        assert raw.content == RAW
+        assert raw.headers["content-type"] == "text/plain; charset=utf-8"
+        assert raw.headers["content-security-policy"].startswith("sandbox;")
     async with clients() as tom:
         await sign_in(tom, "tom@example.test")
         assert (await tom.get(f"/inbox/messages/{message.group(1)}/original")).status_code == 200
@@ -102,3 +112,4 @@ async def test_hostile_html_in_a_customer_email_is_never_served_runnable(
     async with clients() as tom:
         await sign_in(tom, "tom@example.test")
         assert (await tom.get(f"/inbox/messages/{message.group(1)}/original")).status_code == 403
+        assert (await tom.get(f"/inbox/messages/{message.group(1)}/raw")).status_code == 403

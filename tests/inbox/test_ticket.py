@@ -124,15 +124,25 @@ async def test_taking_a_ticket_assigns_it_and_moves_it_between_views(
         assert "Printer on fire" in unassigned.text
         took = await ayse.post(f"/inbox/tickets/{ticket}/take", data={"csrf": csrf})
         assert took.status_code == 303
+        tagged = await ayse.post(
+            f"/inbox/tickets/{ticket}/properties",
+            data={"csrf": csrf, "tags": "VIP, hardware  Hardware", "priority": "urgent"},
+        )
+        assert tagged.status_code == 303
         assert "Printer on fire" not in (await ayse.get("/inbox?view=unassigned")).text
         mine = await ayse.get("/inbox?view=mine")
         assert "Printer on fire" in mine.text
         assert re.search(r'view=mine"[^>]*><span>Mine</span> <span class="count">1<', mine.text)
     async with runtime.stores() as store:
-        assignee = (
-            await store.execute(select(ticket_t.c.assignee_id).where(ticket_t.c.id == ticket))
-        ).scalar_one()
-    assert assignee == directory.users["ayse"]
+        row = (
+            await store.execute(
+                select(ticket_t.c.assignee_id, ticket_t.c.tags, ticket_t.c.priority).where(
+                    ticket_t.c.id == ticket
+                )
+            )
+        ).one()
+    assert row.assignee_id == directory.users["ayse"]
+    assert (row.tags, row.priority) == (["hardware", "vip"], "urgent")
 
 
 async def test_a_macro_fills_the_reply_and_sets_its_fields_on_send(
