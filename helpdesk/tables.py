@@ -320,6 +320,18 @@ class LoginFailure(SQLModel, table=True):
     at: datetime
 
 
+class UserTotp(SQLModel, table=True):
+    """A staff member's TOTP second factor; the shared secret is encrypted with the
+    installation's key. `last_step` refuses a code that was already used once."""
+
+    __tablename__ = "user_totp"
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    secret: str = Field(sa_column=Column(Text, nullable=False))
+    confirmed_at: datetime | None = None
+    last_step: int = 0
+    created_at: datetime
+
+
 class Notification(SQLModel, table=True):
     """A staff member's feed entry: a mention in a note, a ticket assigned to them."""
 
@@ -449,4 +461,5 @@ faq_attempt_t = table(FaqAttempt)
 web_session_t = table(WebSession)
 login_failure_t = table(LoginFailure)
 notification_t = table(Notification)
+user_totp_t = table(UserTotp)
 macro_t = table(Macro)

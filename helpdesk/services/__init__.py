@@ -26,8 +26,10 @@ from helpdesk.services.messages import Posted, add_note, reply
 from helpdesk.services.notifications import mark_read, notify
 from helpdesk.services.quarantine import quarantine, resolve_quarantine
 from helpdesk.services.sessions import (
+    SecondFactor,
     SessionInfo,
     WebSession,
+    complete_second_factor,
     session_for,
     sign_in,
     sign_out,
@@ -40,6 +42,13 @@ from helpdesk.services.tickets import (
     merge_tickets,
     update_ticket,
 )
+from helpdesk.services.totp import (
+    check_totp,
+    confirm_totp,
+    disable_totp,
+    start_totp,
+    totp_enabled,
+)
 from helpdesk.store import Store
 
 __all__ = [
@@ -48,6 +57,7 @@ __all__ = [
     "IngestResult",
     "Posted",
     "Store",
+    "SecondFactor",
     "SessionInfo",
     "TicketChanges",
     "WebSession",
@@ -57,12 +67,16 @@ __all__ = [
     "authenticate_token",
     "bots",
     "conversations",
+    "check_totp",
+    "complete_second_factor",
+    "confirm_totp",
     "create_category",
     "create_macro",
     "create_team",
     "create_ticket",
     "create_token",
     "create_user",
+    "disable_totp",
     "ingest",
     "knowledge",
     "mark_read",
@@ -78,6 +92,8 @@ __all__ = [
     "sign_in",
     "sign_out",
     "sign_out_everywhere",
+    "start_totp",
+    "totp_enabled",
     "update_preferences",
     "update_ticket",
 ]

@@ -12,9 +12,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
+from helpdesk.crypto import SecretBox
 from helpdesk.domain import Principal, Role
 from helpdesk.errors import TooManyRequests, Unauthorized
 from helpdesk.security import hash_api_token, hash_password, verify_password
+from helpdesk.services.totp import check_totp, totp_enabled
 from helpdesk.store import Store
 from helpdesk.tables import login_failure_t, team_member_t, user_t, web_session_t
 
@@ -38,6 +40,13 @@ class WebSession:
 
 
 @dataclass(frozen=True, slots=True)
+class SecondFactor:
+    """The password was right; the account also needs a TOTP code before a session opens."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class SessionInfo:
     session_id: int
     csrf_token: str
@@ -49,11 +58,56 @@ class SessionInfo:
 
 async def sign_in(
     store: Store, email: str, password: str, *, address: str, user_agent: str = ""
-) -> WebSession | None:
+) -> WebSession | SecondFactor | None:
     """Check an email and password and open a session; None for a wrong one (the failure is
-    recorded, so the caller must commit), `TooManyRequests` while throttled."""
+    recorded, so the caller must commit), `SecondFactor` when a TOTP code must follow,
+    `TooManyRequests` while throttled."""
     email = email.strip().lower()[:320]
     address = address[:64]
+    await _throttle(store, email, address)
+    user = (
+        await store.execute(
+            select(user_t.c.id, user_t.c.password_hash, user_t.c.role, user_t.c.active).where(
+                user_t.c.email == email
+            )
+        )
+    ).first()
+    usable = user is not None and user.active and user.role != Role.BOT.value
+    good = verify_password(
+        user.password_hash if usable and user is not None and user.password_hash else _DUMMY_HASH,
+        password,
+    )
+    if user is None or not usable or not user.password_hash or not good:
+        await _failed(store, email, address)
+        return None
+    if await totp_enabled(store, int(user.id)):
+        return SecondFactor(int(user.id))
+    await store.execute(delete(login_failure_t).where(login_failure_t.c.email == email))
+    return await _open(store, int(user.id), address, user_agent)
+
+
+async def complete_second_factor(
+    store: Store, box: SecretBox, user_id: int, code: str, *, address: str, user_agent: str = ""
+) -> WebSession | None:
+    """Open the session a `SecondFactor` sign-in waits for, when `code` is right; a wrong
+    code counts as a failed sign-in (None; commit it), and throttling applies the same."""
+    email = (await store.execute(select(user_t.c.email).where(user_t.c.id == user_id))).scalar_one()
+    address = address[:64]
+    await _throttle(store, email, address)
+    if not await check_totp(store, box, user_id, code):
+        await _failed(store, email, address)
+        return None
+    await store.execute(delete(login_failure_t).where(login_failure_t.c.email == email))
+    return await _open(store, user_id, address, user_agent)
+
+
+async def _failed(store: Store, email: str, address: str) -> None:
+    await store.execute(
+        insert(login_failure_t).values(email=email, address=address, at=store.now())
+    )
+
+
+async def _throttle(store: Store, email: str, address: str) -> None:
     since = store.now() - THROTTLE_WINDOW
     for column, value, limit in (
         (login_failure_t.c.email, email, MAX_FAILURES_PER_ACCOUNT),
@@ -69,30 +123,15 @@ async def sign_in(
                 "too many failed sign-ins; wait 15 minutes and try again",
                 retry_after=int(THROTTLE_WINDOW.total_seconds()),
             )
-    user = (
-        await store.execute(
-            select(user_t.c.id, user_t.c.password_hash, user_t.c.role, user_t.c.active).where(
-                user_t.c.email == email
-            )
-        )
-    ).first()
-    usable = user is not None and user.active and user.role != Role.BOT.value
-    good = verify_password(
-        user.password_hash if usable and user is not None and user.password_hash else _DUMMY_HASH,
-        password,
-    )
-    if user is None or not usable or not user.password_hash or not good:
-        await store.execute(
-            insert(login_failure_t).values(email=email, address=address, at=store.now())
-        )
-        return None
-    await store.execute(delete(login_failure_t).where(login_failure_t.c.email == email))
+
+
+async def _open(store: Store, user_id: int, address: str, user_agent: str) -> WebSession:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     now = store.now()
     await store.execute(
         insert(web_session_t).values(
-            user_id=user.id,
+            user_id=user_id,
             token_hash=hash_api_token(token),
             csrf_token=csrf,
             address=address,
@@ -102,7 +141,7 @@ async def sign_in(
             expires_at=now + SESSION_LIFETIME,
         )
     )
-    return WebSession(token, csrf, await _principal(store, int(user.id)))
+    return WebSession(token, csrf, await _principal(store, user_id))
 
 
 async def session_for(store: Store, token: str) -> SessionInfo:

@@ -1,4 +1,4 @@
-"""inbox: web sessions, login throttling, notifications, macros
+"""inbox: web sessions, login throttling, TOTP, notifications, macros
 
 Revision ID: inbox_0001
 Revises: 0001
@@ -48,6 +48,15 @@ def upgrade() -> None:
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('user_totp',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.Text(), nullable=False),
+    sa.Column('confirmed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_step', sa.Integer(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id')
+    )
     op.create_table('macro',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -92,6 +101,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_macro_team_id'))
 
     op.drop_table('macro')
+    op.drop_table('user_totp')
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
 
