@@ -287,6 +287,7 @@ class Survey(SQLModel, table=True):
     agent_id: int | None = Field(default=None, foreign_key="user.id")
     team_id: int | None = Field(default=None, foreign_key="team.id")
     category_id: int | None = Field(default=None, foreign_key="category.id")
+    created_at: datetime
 
 
 class WebSession(SQLModel, table=True):

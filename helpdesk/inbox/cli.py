@@ -6,12 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from sqlalchemy import select
-
 from helpdesk import services
 from helpdesk.domain import Priority, Status
+from helpdesk.inbox import queries
 from helpdesk.runtime import Runtime
-from helpdesk.tables import macro_t, team_t
 
 
 def add_commands(subparsers: Any) -> None:
@@ -32,9 +30,7 @@ async def _add(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.stores() as store:
         team_id = None
         if args.team:
-            team_id = (
-                await store.execute(select(team_t.c.id).where(team_t.c.name == args.team))
-            ).scalar_one_or_none()
+            team_id = await queries.team_id_named(store, args.team)
             if team_id is None:
                 print(f"helpdesk: no team named {args.team!r}", file=sys.stderr)
                 return 2
@@ -52,7 +48,6 @@ async def _add(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def _list(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.stores() as store:
-        rows = await store.execute(select(macro_t.c.id, macro_t.c.name, macro_t.c.team_id))
-        for row in rows:
-            print(f"{row.id}\t{row.name}\tteam={row.team_id or 'all'}")
+        for row in await queries.all_macros(store):
+            print(f"{row['id']}\t{row['name']}\tteam={row['team_id'] or 'all'}")
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from helpdesk.runtime import Component, Runtime
+from helpdesk.runtime import Component, Parts, Runtime
 
 STATIC = Path(__file__).parent / "static"
 
@@ -24,10 +24,12 @@ def _hub(rt: Runtime) -> Any:
     return hub
 
 
-def _install(rt: Runtime) -> None:
+def _parts(rt: Runtime) -> Parts:
+    """Push core changes to the browsers after commit; close the Redis link at shutdown."""
     from helpdesk.inbox import live
 
-    live.install(rt, _hub(rt))
+    hub = _hub(rt)
+    return Parts(subscribers=live.subscribers(hub), closers=[hub.close])
 
 
 def _routes(rt: Runtime) -> list[Any]:
@@ -52,4 +54,4 @@ def _cli(subparsers: Any) -> None:
     add_commands(subparsers)
 
 
-COMPONENT = Component(name="inbox", install=_install, routes=_routes, cli=_cli)
+COMPONENT = Component(name="inbox", parts=_parts, routes=_routes, cli=_cli)

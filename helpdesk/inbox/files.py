@@ -5,15 +5,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import nh3
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from helpdesk import queries as core_queries
 from helpdesk.errors import NotFound
+from helpdesk.inbox import queries
 from helpdesk.inbox.web import SECURITY_HEADERS, Viewer, Web, page
-from helpdesk.tables import message_t
 
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 # The original email is shown in a sandboxed frame: no script, no forms, no same-origin access,
@@ -52,18 +51,13 @@ def routes(web: Web) -> list[Route]:
     async def original(request: Request, viewer: Viewer) -> Response:
         message_id: int = request.path_params["message_id"]
         async with rt.stores() as store:
-            row = (
-                await store.execute(
-                    select(message_t.c.ticket_id, message_t.c.html, message_t.c.full_text).where(
-                        message_t.c.id == message_id
-                    )
-                )
-            ).first()
+            row = await queries.message_source(store, message_id)
             if row is None:
                 raise NotFound(f"message {message_id} does not exist")
-            await core_queries.ticket_access(store, viewer.who, row.ticket_id)
+            await core_queries.ticket_access(store, viewer.who, row["ticket_id"])
         # Sanitised again on the way out: stored HTML from an older parser is not trusted.
-        body = nh3.clean(row.html) if row.html else f"<pre>{nh3.clean_text(row.full_text)}</pre>"
+        html, text = row["html"], row["full_text"]
+        body = nh3.clean(html) if html else f"<pre>{nh3.clean_text(text)}</pre>"
         document = (
             '<!doctype html><html><head><meta charset="utf-8"><title>Original email</title>'
             '</head><body style="font: 14px system-ui, sans-serif; color: #1f2328">'
@@ -76,17 +70,11 @@ def routes(web: Web) -> list[Route]:
     async def raw(request: Request, viewer: Viewer) -> Response:
         message_id: int = request.path_params["message_id"]
         async with rt.stores() as store:
-            row = (
-                await store.execute(
-                    select(message_t.c.ticket_id, message_t.c.raw_ref).where(
-                        message_t.c.id == message_id
-                    )
-                )
-            ).first()
-            if row is None or row.raw_ref is None:
+            row = await queries.message_source(store, message_id)
+            if row is None or row["raw_ref"] is None:
                 raise NotFound(f"message {message_id} has no raw source")
-            await core_queries.ticket_access(store, viewer.who, row.ticket_id)
-        content = await rt.blobs.get(row.raw_ref)
+            await core_queries.ticket_access(store, viewer.who, row["ticket_id"])
+        content = await rt.blobs.get(row["raw_ref"])
         # As plain text, never interpreted: the raw source is exactly what the sender sent.
         headers = {
             **SECURITY_HEADERS,

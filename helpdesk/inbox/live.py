@@ -11,16 +11,15 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from helpdesk import events
 from helpdesk.domain import Principal, may_access_ticket
+from helpdesk.inbox import queries
 from helpdesk.inbox.web import Viewer, Web, page
-from helpdesk.runtime import Runtime
-from helpdesk.tables import ticket_t
+from helpdesk.runtime import Runtime, Subscriber
 
 log = logging.getLogger(__name__)
 CHANNEL = "helpdesk:inbox:live"
@@ -58,7 +57,6 @@ class Hub:
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(CHANNEL)
         self._listener = asyncio.create_task(self._listen(pubsub))
-        self.rt.closers.append(self.close)
 
     async def _listen(self, pubsub: Any) -> None:
         async for message in pubsub.listen():
@@ -90,20 +88,14 @@ class Hub:
     async def on_event(self, event: events.Event) -> None:
         """Bus subscriber: one small message per change, with what access checks need."""
         async with self.rt.stores() as store:
-            row = (
-                await store.execute(
-                    select(ticket_t.c.team_id, ticket_t.c.assignee_id).where(
-                        ticket_t.c.id == event.ticket_id
-                    )
-                )
-            ).first()
-        if row is None:
+            owners = await queries.ticket_owners(store, event.ticket_id)
+        if owners is None:
             return
         item: dict[str, Any] = {
             "type": type(event).__name__,
             "ticket_id": event.ticket_id,
-            "team_id": row.team_id,
-            "assignee_id": row.assignee_id,
+            "team_id": owners[0],
+            "assignee_id": owners[1],
         }
         if isinstance(event, events.NotificationAdded):
             item["user_id"] = event.user_id
@@ -116,15 +108,15 @@ def visible(who: Principal, item: dict[str, Any]) -> bool:
     return may_access_ticket(who, item.get("team_id"), item.get("assignee_id"))
 
 
-def install(rt: Runtime, hub: Hub) -> None:
-    for kind in (
+def subscribers(hub: Hub) -> list[Subscriber]:
+    kinds = (
         events.TicketCreated,
         events.MessageAdded,
         events.StatusChanged,
         events.TicketUpdated,
         events.NotificationAdded,
-    ):
-        rt.bus.subscribe(kind, hub.on_event)
+    )
+    return [Subscriber(kind, hub.on_event) for kind in kinds]
 
 
 def routes(web: Web, hub: Hub) -> list[Route]:

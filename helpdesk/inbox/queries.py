@@ -21,6 +21,7 @@ from helpdesk.tables import (
     macro_t,
     message_t,
     notification_t,
+    team_t,
     ticket_t,
     user_t,
 )
@@ -355,3 +356,44 @@ async def with_raw_source(store: Store, message_ids: list[int]) -> set[int]:
         )
     )
     return {int(r) for r in rows.scalars()}
+
+
+async def message_source(store: Store, message_id: int) -> dict[str, Any] | None:
+    """A message's ticket (for the access check), sanitised HTML, text and raw reference."""
+    row = (
+        (
+            await store.execute(
+                select(
+                    message_t.c.ticket_id,
+                    message_t.c.html,
+                    message_t.c.full_text,
+                    message_t.c.raw_ref,
+                ).where(message_t.c.id == message_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+async def ticket_owners(store: Store, ticket_id: int) -> tuple[int | None, int | None] | None:
+    """(team id, assignee id) of a ticket, what live updates need for access checks."""
+    row = (
+        await store.execute(
+            select(ticket_t.c.team_id, ticket_t.c.assignee_id).where(ticket_t.c.id == ticket_id)
+        )
+    ).first()
+    return None if row is None else (row.team_id, row.assignee_id)
+
+
+async def team_id_named(store: Store, name: str) -> int | None:
+    row = (await store.execute(select(team_t.c.id).where(team_t.c.name == name))).first()
+    return None if row is None else int(row.id)
+
+
+async def all_macros(store: Store) -> list[dict[str, Any]]:
+    rows = await store.execute(
+        select(macro_t.c.id, macro_t.c.name, macro_t.c.team_id).order_by(macro_t.c.id)
+    )
+    return [dict(r) for r in rows.mappings()]

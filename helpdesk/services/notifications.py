@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select, update
 
 from helpdesk import events
-from helpdesk.domain import Role
-from helpdesk.domain import Actor
+from helpdesk.domain import Actor, Role
 from helpdesk.store import Store
 from helpdesk.tables import notification_t, user_t
 
