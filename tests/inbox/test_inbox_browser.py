@@ -253,3 +253,56 @@ async def test_preferences_error_pages_and_the_turkish_ui(
         await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     finally:
         await context.close()
+
+
+async def test_live_list_keyboard_and_image_preview(
+    browser: Browser, served: tuple[Runtime, Directory, str]
+) -> None:
+    rt, directory, base_url = served
+    context, page = await _signed_in(browser, base_url, "tom@example.test")
+    try:
+        await page.get_by_role("link", name=re.compile("^Triage")).click()
+        await expect(page.get_by_role("link", name=re.compile("API returns 502"))).to_be_visible()
+        # A customer writes while Tom looks at the list: it appears without a reload.
+        await customer_writes(
+            rt, "live-1", "kim@example.com", "Kim", "Dashboard is blank", "Nothing loads."
+        )
+        fresh = page.get_by_role("link", name=re.compile("Dashboard is blank"))
+        await expect(fresh).to_be_visible(timeout=10_000)
+
+        await page.locator("body").click(position={"x": 5, "y": 300})
+        await page.keyboard.press("j")
+        await page.keyboard.press("j")
+        await expect(page.locator(".row.selected")).to_have_count(1)
+        await page.keyboard.press("k")
+        first = page.locator(".rows .row").first
+        await expect(first).to_have_class(re.compile("selected"))
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard is blank")
+        await page.keyboard.press("a")
+        await expect(page.get_by_text("Assignee: Tom Agent")).to_be_visible()
+        await page.keyboard.press("r")
+        await expect(page.get_by_role("textbox", name="Reply")).to_be_focused()
+        await page.keyboard.press("Escape")
+        await page.locator("h1").click()
+        await page.keyboard.press("n")
+        await expect(page.get_by_role("textbox", name="Internal note")).to_be_focused()
+        await page.locator("h1").click()
+        await page.keyboard.press("s")
+        await expect(page.locator(".ticket-head .pill").first).to_have_text("Solved")
+
+        await page.goto(f"{base_url}/inbox/tickets/{directory.tickets['tech']}")
+        preview = page.get_by_role("img", name="trace.png")
+        await expect(preview).to_be_visible()
+        # The preview really decodes (served inline from our origin, allowed by the CSP).
+        await page.wait_for_function(
+            "() => document.querySelector('img[alt=\"trace.png\"]').naturalWidth === 160"
+        )
+        await check_page(page, "13-attachment-preview")
+
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        await check_page(page, "14-ticket-phone")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the ticket page must not scroll sideways on a phone"
+    finally:
+        await context.close()
