@@ -164,7 +164,7 @@ class Web:
             max_age=int(services.sessions.SESSION_LIFETIME.total_seconds()),
             httponly=True,
             samesite="lax",
-            secure=is_https(request),
+            secure=is_https(request) or self.rt.settings.base_url.startswith("https://"),
             path="/",
         )
 
