@@ -28,7 +28,7 @@ def routes(web: Web) -> list[Route]:
     @page(web)
     async def attachment(request: Request, viewer: Viewer) -> Response:
         attachment_id: int = request.path_params["attachment_id"]
-        async with rt.stores() as store:
+        async with rt.stores.read() as store:
             found = await core_queries.attachment(store, attachment_id)
             if found is None:
                 raise NotFound(f"attachment {attachment_id} does not exist")
@@ -50,7 +50,7 @@ def routes(web: Web) -> list[Route]:
     @page(web)
     async def original(request: Request, viewer: Viewer) -> Response:
         message_id: int = request.path_params["message_id"]
-        async with rt.stores() as store:
+        async with rt.stores.read() as store:
             row = await queries.message_source(store, message_id)
             if row is None:
                 raise NotFound(f"message {message_id} does not exist")
@@ -69,7 +69,7 @@ def routes(web: Web) -> list[Route]:
     @page(web)
     async def raw(request: Request, viewer: Viewer) -> Response:
         message_id: int = request.path_params["message_id"]
-        async with rt.stores() as store:
+        async with rt.stores.read() as store:
             row = await queries.message_source(store, message_id)
             if row is None or row["raw_ref"] is None:
                 raise NotFound(f"message {message_id} has no raw source")

@@ -48,7 +48,7 @@ async def shell(
 ) -> dict[str, Any]:
     who = viewer.who
     params = request.query_params
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:
         teams = await queries.teams(store)
         available = queries.views(who, teams)
         key = params.get("view") or "mine"

@@ -87,7 +87,7 @@ class Hub:
 
     async def on_event(self, event: events.Event) -> None:
         """Bus subscriber: one small message per change, with what access checks need."""
-        async with self.rt.stores() as store:
+        async with self.rt.stores.read() as store:
             owners = await queries.ticket_owners(store, event.ticket_id)
         if owners is None:
             return

@@ -27,7 +27,7 @@ def routes(web: Web) -> list[Route]:
         request: Request, viewer: Viewer, *, status: int = 200, **extra: Any
     ) -> Response:
         context = await shell(web.rt, request, viewer, with_list=False)
-        async with web.rt.stores() as store:
+        async with web.rt.stores.read() as store:
             context["totp_on"] = await services.totp_enabled(store, viewer.who.user_id)
         zones = ZONES if viewer.session.timezone in ZONES else (viewer.session.timezone, *ZONES)
         context.update(

@@ -51,7 +51,7 @@ def routes(web: Web) -> list[Route]:
     ) -> Response:
         context = await shell(rt, request, viewer)
         who = viewer.who
-        async with rt.stores() as store:
+        async with rt.stores.read() as store:
             detail = await core_queries.ticket_detail(store, who, ticket_id)
             macros = await queries.macros_for(store, who)
             raw = await queries.with_raw_source(store, [m["id"] for m in detail.messages])

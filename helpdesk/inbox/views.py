@@ -21,7 +21,7 @@ def routes(web: Web) -> list[Route]:
     @page(web)
     async def notifications(request: Request, viewer: Viewer) -> Response:
         context = await shell(web.rt, request, viewer, with_list=False)
-        async with web.rt.stores() as store:
+        async with web.rt.stores.read() as store:
             context["items"] = await queries.notifications(store, viewer.who.user_id)
         return web.render(request, "notifications.html", context, viewer=viewer)
 

@@ -151,10 +151,13 @@ class Web:
         if not token or len(token) > 100:
             return None
         try:
-            async with self.rt.stores() as store:
+            async with self.rt.stores.read() as store:
                 info = await services.session_for(store, token)
         except Unauthorized:
             return None
+        if info.stale:
+            async with self.rt.stores() as store:
+                await services.touch_session(store, info.session_id)
         return Viewer(info, Formatter(info.language, info.timezone, self.rt.clock.now()))
 
     def set_session_cookie(self, request: Request, response: Response, token: str) -> None:

@@ -34,6 +34,7 @@ from helpdesk.services.sessions import (
     sign_in,
     sign_out,
     sign_out_everywhere,
+    touch_session,
 )
 from helpdesk.services.tickets import (
     UNSET,
@@ -95,6 +96,7 @@ __all__ = [
     "sign_out_everywhere",
     "start_totp",
     "totp_enabled",
+    "touch_session",
     "update_preferences",
     "update_ticket",
 ]

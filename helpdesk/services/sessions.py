@@ -54,6 +54,7 @@ class SessionInfo:
     email: str
     language: str
     timezone: str
+    stale: bool = False  # last seen over a minute ago: the caller should `touch_session`
 
 
 async def sign_in(
@@ -146,7 +147,7 @@ async def _open(store: Store, user_id: int, address: str, user_agent: str) -> We
 
 async def session_for(store: Store, token: str) -> SessionInfo:
     """The live session behind a cookie token; `Unauthorized` when unknown, revoked, expired
-    or idle too long. Touches `last_seen_at` at most once a minute."""
+    or idle too long. A read: `stale` says when `touch_session` should record activity."""
     now = store.now()
     row = (
         await store.execute(
@@ -171,10 +172,6 @@ async def session_for(store: Store, token: str) -> SessionInfo:
     ).first()
     if row is None:
         raise Unauthorized("signed out")
-    if now - row.last_seen_at > timedelta(minutes=1):
-        await store.execute(
-            update(web_session_t).where(web_session_t.c.id == row.id).values(last_seen_at=now)
-        )
     return SessionInfo(
         int(row.id),
         row.csrf_token,
@@ -182,6 +179,16 @@ async def session_for(store: Store, token: str) -> SessionInfo:
         row.email,
         row.language,
         row.timezone,
+        stale=now - row.last_seen_at > timedelta(minutes=1),
+    )
+
+
+async def touch_session(store: Store, session_id: int) -> None:
+    """Record activity on a session (it ends after `IDLE_TIMEOUT` without any)."""
+    await store.execute(
+        update(web_session_t)
+        .where(web_session_t.c.id == session_id)
+        .values(last_seen_at=store.now())
     )
 
 

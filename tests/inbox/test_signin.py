@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.tables import message_t
 from tests.inbox.conftest import ClientFactory
@@ -169,3 +170,16 @@ async def test_sign_out_everywhere_ends_every_session_of_the_user(
         assert (await phone.get("/inbox")).status_code == 303
         assert (await laptop.get("/inbox")).status_code == 303
         assert (await colleague.get("/inbox")).status_code == 200
+
+
+async def test_a_session_ends_after_twelve_idle_hours_and_use_keeps_it_alive(
+    clients: ClientFactory, directory: Directory, clock: FixedClock
+) -> None:
+    async with clients() as client:
+        await sign_in(client, "ayse@example.test")
+        clock.advance(hours=11)
+        assert (await client.get("/inbox")).status_code == 200  # activity recorded
+        clock.advance(hours=11)
+        assert (await client.get("/inbox")).status_code == 200
+        clock.advance(hours=12, minutes=1)
+        assert (await client.get("/inbox")).status_code == 303
