@@ -67,7 +67,6 @@ __all__ = [
     "add_participant",
     "authenticate_token",
     "bots",
-    "conversations",
     "check_totp",
     "complete_second_factor",
     "confirm_totp",
