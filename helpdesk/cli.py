@@ -156,9 +156,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     with_runtime(settings, prepare, migrate=False)
     base = f"http://{settings.host}:{settings.port}"
-    print(f"Helpdesk on {base}  (health: {base}/healthz, API: {base}/api/v1/tickets)")
+    print(f"Helpdesk on {base}  (sign in at {base}/, API: {base}/api/v1/tickets)")
     print(f"Data: {settings.data_dir}  Database: {_safe_url(settings.database_url)}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # Open live-update streams (the inbox's server-sent events) never finish on their own, so
+    # shutdown closes them after a few seconds instead of waiting for every browser to leave.
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info",
+        timeout_graceful_shutdown=5,
+    )  # fmt: skip
     return 0
 
 

@@ -46,6 +46,16 @@ _TICKETS = [
 ]  # fmt: skip
 
 
+_MACROS = [
+    ("Ask for details", "Hello {{customer.first_name}},\n\nthank you for writing to us. Could you "
+     "tell us a little more, and send a screenshot if you can?\n\n{{agent.name}}", None,
+     Status.PENDING),
+    ("Refund on its way", "Hello {{customer.first_name}},\n\nwe have refunded the duplicate "
+     "charge; it reaches your account within 2 business days.\n\n{{agent.name}}", "Billing",
+     Status.SOLVED),
+]  # fmt: skip
+
+
 @dataclass
 class DemoResult:
     created: bool
@@ -82,6 +92,11 @@ async def load_demo(rt: Runtime) -> DemoResult:
                 default_priority=priority,
             )
         token = await services.create_token(store, users[ADMIN_EMAIL], "demo")
+        for title, body, macro_team, status in _MACROS:
+            await services.create_macro(
+                store, title, body, team_id=teams[macro_team] if macro_team else None,
+                set_status=status,
+            )  # fmt: skip
     ticket_ids = []
     for i, (channel, address, name, subject, text, category, language) in enumerate(_TICKETS):
         kind = "telegram" if channel == "telegram" else "email"

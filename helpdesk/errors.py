@@ -27,6 +27,14 @@ class Conflict(HelpdeskError):
     """The change contradicts the current state (a disallowed status move, a duplicate name)."""
 
 
+class TooManyRequests(HelpdeskError):
+    """The caller tried too often (sign-in attempts); `retry_after` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ValidationFailed(HelpdeskError):
     """Input broke a rule; `errors` maps a field name to a message the user can act on."""
 

@@ -83,3 +83,12 @@ class SurveyRated(Event):
     survey_id: int
     rating: int
     bad: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationAdded(Event):
+    """A staff member got a feed entry about this ticket (a mention, an assignment)."""
+
+    notification_id: int
+    user_id: int
+    kind: str

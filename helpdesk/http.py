@@ -18,6 +18,7 @@ from helpdesk.errors import (
     Forbidden,
     HelpdeskError,
     NotFound,
+    TooManyRequests,
     Unauthorized,
     ValidationFailed,
 )
@@ -31,6 +32,7 @@ _STATUS: list[tuple[type[HelpdeskError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (ValidationFailed, 422),
+    (TooManyRequests, 429),
 ]
 
 

@@ -290,6 +290,76 @@ class Survey(SQLModel, table=True):
     created_at: datetime
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, and
+    revoking the row (sign out, sign out everywhere) ends the session at once."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    csrf_token: str = Field(max_length=64)
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, counted per account and per address to throttle guessing."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_email_at", "email", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    address: str = Field(max_length=64)
+    at: datetime
+
+
+class UserTotp(SQLModel, table=True):
+    """A staff member's TOTP second factor; the shared secret is encrypted with the
+    installation's key. `last_step` refuses a code that was already used once."""
+
+    __tablename__ = "user_totp"
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    secret: str = Field(sa_column=Column(Text, nullable=False))
+    confirmed_at: datetime | None = None
+    last_step: int = 0
+    created_at: datetime
+
+
+class Notification(SQLModel, table=True):
+    """A staff member's feed entry: a mention in a note, a ticket assigned to them."""
+
+    __table_args__ = (Index("ix_notification_user_id", "user_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", ondelete="CASCADE")
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(max_length=30)  # mention, assignment
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+class Macro(SQLModel, table=True):
+    """A canned response: text with {{variables}}, for one team or everyone (team_id None),
+    that may also set the ticket's status and priority when it is sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    set_status: Status | None = Field(default=None, sa_type=String(20))
+    set_priority: Priority | None = Field(default=None, sa_type=String(20))
+    created_at: datetime
+
+
 class AutoReply(SQLModel, table=True):
     """One automatic message (an acknowledgement) per ticket and kind, and what became of it:
     `queued` (an outbox entry), `throttled` (the customer got too many lately) or `skipped`."""
@@ -389,3 +459,8 @@ auto_reply_template_t = table(AutoReplyTemplate)
 bot_first_t = table(BotFirst)
 kb_article_t = table(KbArticle)
 faq_attempt_t = table(FaqAttempt)
+web_session_t = table(WebSession)
+login_failure_t = table(LoginFailure)
+notification_t = table(Notification)
+user_totp_t = table(UserTotp)
+macro_t = table(Macro)

@@ -34,11 +34,12 @@ def components() -> list[Component]:
     from channels.email.component import COMPONENT as email
     from channels.web_form.component import COMPONENT as web_form
     from helpdesk.bots.component import COMPONENT as bots
+    from helpdesk.inbox.component import COMPONENT as inbox
     from helpdesk.privacy_component import COMPONENT as privacy
     from helpdesk.surveys.component import COMPONENT as surveys
     from sla.component import COMPONENT as sla
 
-    return [email, chat, web_form, sla, surveys, bots, privacy]
+    return [email, chat, web_form, sla, surveys, bots, privacy, inbox]
 
 
 def assemble(

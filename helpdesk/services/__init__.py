@@ -18,16 +18,37 @@ from helpdesk.services.directory import (
     create_token,
     create_user,
     revoke_token,
+    update_preferences,
 )
 from helpdesk.services.ingest import ingest
+from helpdesk.services.macros import create_macro, render_macro
 from helpdesk.services.messages import Posted, add_note, reply
+from helpdesk.services.notifications import mark_read, notify
 from helpdesk.services.quarantine import quarantine, resolve_quarantine
+from helpdesk.services.sessions import (
+    SecondFactor,
+    SessionInfo,
+    WebSession,
+    complete_second_factor,
+    session_for,
+    sign_in,
+    sign_out,
+    sign_out_everywhere,
+    touch_session,
+)
 from helpdesk.services.tickets import (
     UNSET,
     TicketChanges,
     create_ticket,
     merge_tickets,
     update_ticket,
+)
+from helpdesk.services.totp import (
+    check_totp,
+    confirm_totp,
+    disable_totp,
+    start_totp,
+    totp_enabled,
 )
 from helpdesk.store import Store
 
@@ -36,27 +57,46 @@ __all__ = [
     "Actor",
     "IngestResult",
     "Posted",
+    "SecondFactor",
+    "SessionInfo",
     "Store",
     "TicketChanges",
+    "WebSession",
     "add_identity",
     "add_member",
     "add_note",
     "add_participant",
     "authenticate_token",
     "bots",
+    "check_totp",
+    "complete_second_factor",
+    "confirm_totp",
     "conversations",
     "create_category",
+    "create_macro",
     "create_team",
     "create_ticket",
     "create_token",
     "create_user",
+    "disable_totp",
     "ingest",
     "knowledge",
+    "mark_read",
     "merge_tickets",
+    "notify",
     "quarantine",
+    "render_macro",
     "reply",
     "resolve_customer",
     "resolve_quarantine",
     "revoke_token",
+    "session_for",
+    "sign_in",
+    "sign_out",
+    "sign_out_everywhere",
+    "start_totp",
+    "totp_enabled",
+    "touch_session",
+    "update_preferences",
     "update_ticket",
 ]

@@ -147,3 +147,24 @@ async def revoke_token(store: Store, token: str) -> None:
         .where(api_token_t.c.token_hash == hash_api_token(token))
         .values(revoked_at=store.now())
     )
+
+
+LANGUAGES = ("en", "tr")
+
+
+async def update_preferences(store: Store, user_id: int, *, language: str, timezone: str) -> None:
+    """Set the language and IANA time zone a staff member reads the UI in."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    errors: dict[str, str] = {}
+    if language not in LANGUAGES:
+        errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "must be an IANA time zone such as Europe/Istanbul"
+    if errors:
+        raise ValidationFailed(errors)
+    await store.execute(
+        update(user_t).where(user_t.c.id == user_id).values(language=language, timezone=timezone)
+    )

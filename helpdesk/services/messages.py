@@ -22,7 +22,7 @@ from helpdesk.domain import (
 )
 from helpdesk.errors import Conflict, ValidationFailed
 from helpdesk.inbound import Attachment
-from helpdesk.services import outbox
+from helpdesk.services import notifications, outbox
 from helpdesk.services._common import audit, ticket_row, touch
 from helpdesk.services.attachments import store_attachments
 from helpdesk.store import Store
@@ -111,7 +111,8 @@ async def add_note(
     *,
     attachments: Sequence[Attachment] = (),
 ) -> Posted:
-    """An internal note: visible to agents only, never sent, fulfils no SLA metric."""
+    """An internal note: visible to agents only, never sent, fulfils no SLA metric.
+    Colleagues it @mentions get a notification."""
     if not text.strip():
         raise ValidationFailed({"text": "a note needs text"})
     ticket = await ticket_row(store, ticket_id, for_update=True)
@@ -122,6 +123,7 @@ async def add_note(
         await store_attachments(store, message_id, tuple(attachments))
     await touch(store, ticket_id)
     await audit(store, ticket_id, actor, AuditKind.NOTE_ADDED, message_id=message_id)
+    await notifications.notify_mentions(store, ticket_id, ticket["number"], actor, text)
     store.record(
         events.MessageAdded(
             ticket_id=ticket_id,

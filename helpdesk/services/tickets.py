@@ -21,7 +21,7 @@ from helpdesk.domain import (
 )
 from helpdesk.errors import Conflict, ValidationFailed
 from helpdesk.inbound import Identity, InboundMessage, IngestResult
-from helpdesk.services import customers
+from helpdesk.services import customers, notifications
 from helpdesk.services._common import audit, ticket_row, touch
 from helpdesk.services.ingest import ingest
 from helpdesk.store import Store
@@ -141,6 +141,15 @@ async def update_ticket(store: Store, ticket_id: int, actor: Actor, changes: Tic
             FIELD_AUDIT_KINDS[name],
             old=_plain(ticket[name]),
             new=_plain(values[name]),
+        )
+    if "assignee_id" in changed and values["assignee_id"] is not None:
+        await notifications.notify(
+            store,
+            values["assignee_id"],
+            kind="assignment",
+            text=f"#{ticket['number']} {ticket['subject'] or '(no subject)'} is assigned to you",
+            ticket_id=ticket_id,
+            actor=actor,
         )
     if changed:
         store.record(
