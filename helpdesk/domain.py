@@ -61,6 +61,9 @@ class DeliveryState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Nothing was sent and nothing will be: the ticket's channel has no way to reach the
+    # customer (a phone ticket without a mailbox). The reason is on the message.
+    NOT_SENT = "not_sent"
 
 
 class OutboxStatus(StrEnum):
@@ -68,6 +71,7 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    NOT_SENT = "not_sent"  # the channel had no way to send it; final, never retried
 
 
 class ParticipantRole(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from helpdesk import liveness
 from helpdesk.errors import DeliveryError
 from helpdesk.events import OutboxQueued
 from helpdesk.runtime import Job, Parts, Periodic, Runtime, Subscriber
@@ -18,7 +19,9 @@ RECONCILE_EVERY = timedelta(seconds=30)
 async def deliver_outbox(rt: Runtime, outbox_id: int) -> str:
     """Deliver one outbox entry through its channel; returns what happened, for the job log."""
     async with rt.stores() as store:
-        message = await outbox.claim(store, outbox_id, reaches=rt.reaches)
+        message = await outbox.claim(
+            store, outbox_id, reaches=rt.reaches, owner=rt.process.id
+        )
     if message is None:
         return "not due or already taken"
     sender = rt.sender_for(message.channel)
@@ -33,7 +36,7 @@ async def deliver_outbox(rt: Runtime, outbox_id: int) -> str:
     else:
         async with rt.stores() as store:
             await outbox.complete(store, outbox_id, receipt)
-        return "sent"
+        return "sent" if receipt.not_sent is None else f"not sent: {receipt.not_sent}"
     async with rt.stores() as store:
         retry_at = await outbox.fail(store, outbox_id, error, rt.settings.outbox_max_attempts)
     if retry_at is None:
@@ -45,7 +48,8 @@ async def deliver_outbox(rt: Runtime, outbox_id: int) -> str:
 
 
 async def reconcile_outbox(rt: Runtime) -> int:
-    """Re-arm every entry that is due or whose delivery lease ran out (a crashed worker)."""
+    """Re-arm every entry that is due, whose lease ran out, or whose process is dead."""
+    await liveness.sweep(rt)
     now = rt.clock.now()
     async with rt.stores() as store:
         due = await outbox.due(store, now)

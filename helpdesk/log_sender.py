@@ -10,8 +10,8 @@ log = logging.getLogger(__name__)
 
 
 class LoggingSender:
-    """Records the reply in the log and marks it delivered: the agent tells the customer
-    themselves (on the phone), and the reply stays on the ticket's timeline."""
+    """Sends nothing and says so: the reply stays on the ticket's timeline marked `not_sent`
+    with the reason, so the agent knows the customer has not received it."""
 
     channel = "log"
 
@@ -19,11 +19,17 @@ class LoggingSender:
         self.sent: list[OutboundMessage] = []
 
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
+        reason = f"no {message.channel} channel is set up"
+        return self.not_sent(message, reason)
+
+    def not_sent(self, message: OutboundMessage, reason: str) -> DeliveryReceipt:
+        """The receipt for a message that went nowhere, logged with its reason."""
         log.info(
-            "ticket #%s has no %s sender; reply %s kept on the ticket only",
+            "ticket #%s: %s %s not sent (%s); kept on the ticket only",
             message.ticket_number,
-            message.channel,
-            message.message_id,
+            message.kind,
+            message.outbox_id,
+            reason,
         )
         self.sent.append(message)
-        return DeliveryReceipt()
+        return DeliveryReceipt(not_sent=reason)

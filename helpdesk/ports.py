@@ -87,10 +87,15 @@ class OutboundMessage:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReceipt:
-    """What the channel says it delivered: its own id for the message and new thread keys."""
+    """What the channel says it delivered: its own id for the message and new thread keys.
+
+    `not_sent` is the reason when the channel had no way to send the message at all (no
+    mailbox, no address): the message then says so instead of claiming it was sent.
+    """
 
     external_id: str | None = None
     thread_keys: tuple[str, ...] = ()
+    not_sent: str | None = None
 
 
 class ReplySender(Protocol):

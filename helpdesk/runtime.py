@@ -20,6 +20,7 @@ from helpdesk.blobs import BlobStore
 from helpdesk.bus import Bus
 from helpdesk.db import Database
 from helpdesk.events import Event
+from helpdesk.liveness import ProcessIdentity
 from helpdesk.ports import Clock, PersonalData, ReplySender, Scheduler
 from helpdesk.security import Signer
 from helpdesk.settings import Settings
@@ -185,6 +186,8 @@ class Runtime:
 
     def _sender(self, channel: str) -> Sender | None:
         return self._senders.get(channel) or self._default_sender
+    # Who this runtime is when it takes an outbox lease (see helpdesk.liveness).
+    process: ProcessIdentity = field(default_factory=ProcessIdentity)
 
     def sender_for(self, channel: str) -> ReplySender:
         """Who delivers replies on tickets of `channel`: its own sender, else the one declared

@@ -78,6 +78,7 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 class Category(SQLModel, table=True):
@@ -230,10 +231,26 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime
     locked_until: datetime | None = None
+    # The process (`Process.id`) holding the lease: when it is gone, the lease is void at once.
+    locked_by: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     payload: dict[str, Any] = _json_dict()
     created_at: datetime
     sent_at: datetime | None = None
+
+
+class Process(SQLModel, table=True):
+    """A running process that takes work (outbox leases), with its heartbeat.
+
+    A lease names its process; once the process is known dead (its row is gone, or its
+    heartbeat is stale) the lease is void, so a restart resumes deliveries at once.
+    """
+
+    id: str = Field(primary_key=True, max_length=64)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
 
 
 class Quarantine(SQLModel, table=True):
@@ -464,3 +481,4 @@ login_failure_t = table(LoginFailure)
 notification_t = table(Notification)
 user_totp_t = table(UserTotp)
 macro_t = table(Macro)
+process_t = table(Process)

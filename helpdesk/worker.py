@@ -85,7 +85,10 @@ def assemble(
 
 
 async def start(rt: Runtime, *, periodic: bool = True) -> None:
-    """Connect the scheduler; with in-process jobs also start the periodic passes."""
+    """Register this process (voiding the leases of dead ones), connect the scheduler; with
+    in-process jobs also start the periodic passes."""
+    await rt.process.start(rt)
+    rt.closers.insert(0, lambda: rt.process.stop(rt))  # closed last: after jobs stopped
     if isinstance(rt.scheduler, ArqScheduler):
         await rt.scheduler.connect()
         rt.closers.append(rt.scheduler.close)

@@ -18,6 +18,9 @@ from helpdesk.services import Store
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 30.0
+NO_EMAIL = "no email channel is set up"
+# Channels whose customers may have no email address at all (a caller gave only a phone number).
+_NO_ADDRESS_NEEDED = ("phone", "api", "walk_in")
 
 
 class EmailSender:
@@ -37,10 +40,14 @@ class EmailSender:
         async with self.rt.stores() as store:
             mailbox = await queries.sending_mailbox(store, box, message.source)
             configured = mailbox is not None or await queries.any_mailbox(store)
-        if mailbox is None and (message.channel != "email" or not configured):
-            # Email is not set up (or, for phone/form tickets, not active): keep the core's
-            # behaviour for channels without a sender, the reply stays on the ticket only.
-            return await self.rt.fallback_sender.send(message)
+        if mailbox is None and not configured:
+            return _not_sent(message, NO_EMAIL)
+        if mailbox is None and message.channel != "email":
+            # A phone or API ticket has no mailbox of its own to wait for.
+            return _not_sent(message, "every mailbox is inactive; none to send from")
+        if message.channel in _NO_ADDRESS_NEEDED and not any(r.address for r in message.to):
+            # The caller left no email address: the agent reaches them another way.
+            return _not_sent(message, "the customer has no email address")
         async with self.rt.stores() as store:
             if mailbox is None:
                 raise DeliveryError("every mailbox is inactive; none to send from", permanent=False)
@@ -62,6 +69,17 @@ class EmailSender:
         await _deliver(mailbox, mail.as_bytes(), recipients)
         log.info("sent outbox %s as %s via %s", message.outbox_id, msgid, mailbox.name)
         return DeliveryReceipt(external_id=msgid)
+
+
+def _not_sent(message: OutboundMessage, reason: str) -> DeliveryReceipt:
+    log.info(
+        "ticket #%s: %s %s not sent (%s); kept on the ticket only",
+        message.ticket_number,
+        message.kind,
+        message.outbox_id,
+        reason,
+    )
+    return DeliveryReceipt(not_sent=reason)
 
 
 async def _may_auto_reply(store: Store, message: OutboundMessage) -> None:

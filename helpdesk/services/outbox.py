@@ -59,9 +59,18 @@ def _same_kind(channel: str) -> str | None:
 
 
 async def claim(
-    store: Store, outbox_id: int, lease: timedelta = LEASE, *, reaches: Reaches = _same_kind
+    store: Store,
+    outbox_id: int,
+    lease: timedelta = LEASE,
+    *,
+    reaches: Reaches = _same_kind,
+    owner: str | None = None,
 ) -> OutboundMessage | None:
-    """Take the entry for delivery if it is due and nobody holds it; None otherwise."""
+    """Take the entry for delivery if it is due and nobody holds it; None otherwise.
+
+    `owner` names the claiming process: if it dies, the lease is voided as soon as that is
+    known (`services.processes.sweep`), else it lasts `lease`.
+    """
     now = store.now()
     claimed = (
         await store.execute(
@@ -83,6 +92,7 @@ async def claim(
                 status=OutboxStatus.SENDING.value,
                 attempts=outbox_t.c.attempts + 1,
                 locked_until=now + lease,
+                locked_by=owner,
             )
             .returning(outbox_t.c.message_id)
         )
@@ -279,7 +289,11 @@ async def _attachments(store: Store, message_id: int) -> tuple[OutboundAttachmen
 
 
 async def complete(store: Store, outbox_id: int, receipt: DeliveryReceipt) -> None:
-    """Record a successful delivery and the thread keys the channel assigned."""
+    """Record what the channel did: a delivery and the thread keys it assigned, or, when the
+    channel had no way to send (`receipt.not_sent`), that nothing was sent and why."""
+    if receipt.not_sent is not None:
+        await _not_sent(store, outbox_id, receipt.not_sent)
+        return
     entry = (
         await store.execute(
             update(outbox_t)
@@ -288,6 +302,7 @@ async def complete(store: Store, outbox_id: int, receipt: DeliveryReceipt) -> No
                 status=OutboxStatus.SENT.value,
                 sent_at=store.now(),
                 locked_until=None,
+                locked_by=None,
                 last_error=None,
             )
             .returning(outbox_t.c.ticket_id, outbox_t.c.message_id)
@@ -308,6 +323,37 @@ async def complete(store: Store, outbox_id: int, receipt: DeliveryReceipt) -> No
                 key=key, ticket_id=entry.ticket_id, message_id=entry.message_id
             )
         )
+
+
+async def _not_sent(store: Store, outbox_id: int, reason: str) -> None:
+    entry = (
+        await store.execute(
+            update(outbox_t)
+            .where(outbox_t.c.id == outbox_id)
+            .values(
+                status=OutboxStatus.NOT_SENT.value,
+                locked_until=None,
+                locked_by=None,
+                last_error=reason[:4000],
+            )
+            .returning(outbox_t.c.ticket_id, outbox_t.c.message_id)
+        )
+    ).one()
+    if entry.message_id is None:
+        return
+    await store.execute(
+        update(message_t)
+        .where(message_t.c.id == entry.message_id)
+        .values(delivery_state=DeliveryState.NOT_SENT.value, delivery_error=reason[:4000])
+    )
+    await audit(
+        store,
+        int(entry.ticket_id),
+        Actor.system(),
+        "delivery_not_sent",
+        message_id=entry.message_id,
+        reason=reason[:500],
+    )
 
 
 async def fail(
@@ -334,6 +380,7 @@ async def fail(
             status=status.value,
             last_error=str(error)[:4000],
             locked_until=None,
+            locked_by=None,
             next_attempt_at=retry_at or entry["next_attempt_at"],
         )
     )

@@ -245,14 +245,15 @@ async def test_without_mailboxes_replies_stay_on_the_ticket_and_inactive_ones_wa
     email_rt: Runtime, mailbox: MailUser, smtp_sink: SmtpServer
 ) -> None:
     rt = email_rt
-    # Email not set up: the core's fallback (the reply is kept on the ticket only).
+    # Email not set up: the reply stays on the ticket, marked as not sent, with the reason.
     unset = await _reply(rt, await _ticket(rt))
-    assert (await _state(rt, unset))[0] == DeliveryState.SENT.value
-    # Set up but switched off: email replies wait (retried), phone tickets keep the fallback.
+    assert await _state(rt, unset) == (DeliveryState.NOT_SENT.value, "no email channel is set up")
+    # Set up but switched off: email replies wait (retried), phone tickets are not sent.
     await add_mailbox(rt, mailbox, smtp_sink, active=False)
     waiting = await _reply(rt, await _ticket(rt))
     state, error = await _state(rt, waiting)
     assert state == DeliveryState.QUEUED.value and "inactive" in (error or "")
     phone = await _reply(rt, await _ticket(rt, channel="phone", source=None))
-    assert (await _state(rt, phone))[0] == DeliveryState.SENT.value
+    state, error = await _state(rt, phone)
+    assert state == DeliveryState.NOT_SENT.value and "inactive" in (error or "")
     assert not smtp_sink.received
