@@ -18,6 +18,9 @@ class LoggingSender:
     def __init__(self) -> None:
         self.sent: list[OutboundMessage] = []
 
+    async def can_send(self, source: str | None) -> bool:
+        return False
+
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
         reason = f"no {message.channel} channel is set up"
         return self.not_sent(message, reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from helpdesk.inbound import Identity
 
@@ -135,3 +135,9 @@ class PersonalData(Protocol):
     async def erase(self, store: Any, scope: PersonalDataScope) -> int:
         """Remove or scrub the data within `scope`; the number of rows changed."""
         ...
+@runtime_checkable
+class ReachCheck(Protocol):
+    """A sender that can tell beforehand whether it could send anything at all (a mailbox is
+    set up), so a page promises a confirmation only when one will go out."""
+
+    async def can_send(self, source: str | None) -> bool: ...

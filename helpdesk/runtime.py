@@ -21,7 +21,7 @@ from helpdesk.bus import Bus
 from helpdesk.db import Database
 from helpdesk.events import Event
 from helpdesk.liveness import ProcessIdentity
-from helpdesk.ports import Clock, PersonalData, ReplySender, Scheduler
+from helpdesk.ports import Clock, PersonalData, ReachCheck, ReplySender, Scheduler
 from helpdesk.security import Signer
 from helpdesk.settings import Settings
 from helpdesk.store import Store, Stores
@@ -208,6 +208,13 @@ class Runtime:
         self._senders[channel] = replaced
         if current is not None and self._default_sender is current:
             self._default_sender = replaced
+
+    async def can_send(self, channel: str, source: str | None = None) -> bool:
+        """Whether a message on `channel` (from `source`) would go anywhere right now."""
+        sender = self.sender_for(channel)
+        if isinstance(sender, ReachCheck):
+            return await sender.can_send(source)
+        return sender is not self.fallback_sender
 
     async def run_job(self, name: str, *args: Any) -> Any:
         # Jobs are background work: on SQLite their writes wait behind interactive ones.

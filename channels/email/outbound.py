@@ -35,6 +35,14 @@ class EmailSender:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
 
+    async def can_send(self, source: str | None) -> bool:
+        """An active mailbox exists to send from."""
+        async with self.rt.stores() as store:
+            return (
+                await queries.sending_mailbox(store, SecretBox(self.rt.settings.secret_key), source)
+                is not None
+            )
+
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
         box = SecretBox(self.rt.settings.secret_key)
         async with self.rt.stores() as store:

@@ -138,7 +138,9 @@ class Submission:
             self.lang,
             number=number,
             email=accepted.email,
-            emailed=self.rt.reaches(CHANNEL) == "email",
+            # Promise a confirmation only when a mailbox will send it.
+            emailed=self.rt.reaches(CHANNEL) == "email"
+            and await self.rt.can_send(CHANNEL, self.form.slug),
             headers=_http.page_headers(self.form, self.lang),
         )
 
