@@ -92,7 +92,7 @@ class ChatLog:
     def __init__(self, api: BotApiStandIn) -> None:
         self.api = api
         self.seen: list[tuple[float, str]] = []
-        self._count = 0
+        self._count = len(api.calls("sendMessage", token=TOKEN))  # earlier trials' calls
 
     def poll(self) -> None:
         calls = [c for c in self.api.calls("sendMessage", token=TOKEN) if c.error_code is None]
@@ -299,12 +299,15 @@ async def _reply_stored(rt: Runtime, marker: str) -> bool:
         return found.first() is not None
 
 
-async def _ticket_of(rt: Runtime, marker: str) -> int | None:
+async def _ticket_of(rt: Runtime, req: Request) -> int | None:
+    """The ticket a create (by subject) or a chat message (by its text) opened, once it exists."""
+    query = (
+        select(ticket_t.c.id).where(ticket_t.c.subject == req.marker)
+        if req.kind in ("create", "form")
+        else select(message_t.c.ticket_id).where(message_t.c.text == req.marker)
+    )
     async with rt.stores() as store:
-        found = await store.execute(
-            select(message_t.c.ticket_id).where(message_t.c.text.contains(marker)).limit(1)
-        )
-        value = found.scalar_one_or_none()
+        value = (await store.execute(query.limit(1))).scalar_one_or_none()
     return None if value is None else int(value)
 
 
@@ -345,7 +348,6 @@ async def run_trial(setup: str, number: int, per_kind: int, api: BotApiStandIn) 
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port(), server_hostname="bench")
     smtp.start()
     chat = ChatLog(api)
-    chat.poll()
     tmp = Path(tempfile.mkdtemp(prefix=f"crash-{setup}-{number}-"))
     pg_name = f"helpdesk_crash_{os.getpid()}_{number}"
     if setup == "postgresql":
@@ -424,8 +426,13 @@ async def run_trial(setup: str, number: int, per_kind: int, api: BotApiStandIn) 
                 made: list[Request] = []
                 sources = [r for r in requests if r.kind in ("create", "telegram")]
                 for j, src in enumerate(sources):
-                    while (ticket_id := await _ticket_of(rt, src.marker)) is None:
+                    give_up = time.monotonic() + SETTLE_TIMEOUT
+                    while (ticket_id := await _ticket_of(rt, src)) is None:
+                        if time.monotonic() > give_up:
+                            break  # never opened: counted as lost if it was acknowledged
                         await asyncio.sleep(0.05)
+                    if ticket_id is None:
+                        continue
                     reply = Request("reply", f"{tag}-reply-{j}", "", {"ticket_id": ticket_id})
                     made.append(reply)
                     await go(reply)
@@ -473,11 +480,13 @@ async def _settle(
 ) -> dict[str, Any]:
     """Wait for every acknowledged reply to arrive, then count."""
     replies = [r for r in requests if r.kind == "reply" and r.acked]
+    opened = [r for r in requests if r.kind != "reply" and r.acked]
     deadline = time.monotonic() + SETTLE_TIMEOUT
     while time.monotonic() < deadline:
         chat.poll()
         texts = [text for _, text in _delivered(sink, chat)]
-        missing = [r for r in replies if not any(r.marker in t for t in texts)]
+        missing = [r for r in replies if not any(_mentions(t, r.marker) for t in texts)]
+        missing += [r for r in opened if await _ticket_of(rt, r) is None]
         if not missing and not await _unsent(rt):
             break
         await asyncio.sleep(0.2)
@@ -488,7 +497,7 @@ async def _settle(
     async with rt.stores() as store:
         subjects = Counter((await store.execute(select(ticket_t.c.subject))).scalars().all())
         first_texts = (await store.execute(select(message_t.c.text))).scalars().all()
-    lost = 0
+    lost: list[str] = []
     duplicate_tickets = 0
     for req in requests:
         if not req.acked:
@@ -498,11 +507,11 @@ async def _settle(
         elif req.kind == "telegram":
             found = sum(1 for t in first_texts if t == req.marker)
         else:
-            found = sum(1 for _, t in delivered if req.marker in t)
-            lost += found == 0
-            continue
-        lost += found == 0
-        duplicate_tickets += max(found - 1, 0)
+            found = sum(1 for _, t in delivered if _mentions(t, req.marker))
+        if found == 0:
+            lost.append(req.marker)
+        if req.kind != "reply":
+            duplicate_tickets += max(found - 1, 0)
     copies: Counter[str] = Counter()
     for req in requests:
         if req.kind == "reply":
@@ -518,7 +527,8 @@ async def _settle(
         "emails": len(sink.mail),
         "chats": len(chat.seen),
         "unacked_resent": sum(1 for r in requests if r.attempts > 1),
-        "lost": lost,
+        "lost": len(lost),
+        "lost_markers": lost,
         "duplicate_tickets": duplicate_tickets,
         "duplicate_deliveries": duplicate_deliveries,
         "in_flight": trial.in_flight,

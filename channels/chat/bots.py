@@ -15,13 +15,13 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot
-from telegram.error import NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
 from channels.chat.tables import DEFAULT_API_URL, DEFAULT_FILE_URL, bot_t
 from helpdesk import lookups
 from helpdesk.crypto import SecretBox
-from helpdesk.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.errors import Conflict, HelpdeskError, NotFound, ValidationFailed
 from helpdesk.services import Store
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -186,6 +186,34 @@ async def add_bot(
     except IntegrityError:
         raise Conflict(f"a bot named {name!r} already exists") from None
     return await get_bot_info(store, name)
+
+
+class BotApiUnreachable(HelpdeskError):
+    """The Bot API did not answer (no network, wrong --api-url); the message says where."""
+
+
+async def who_is(token: str, api_url: str | None = None, file_url: str | None = None) -> str:
+    """Ask the Bot API who the token belongs to (getMe); returns the bot's @username.
+
+    Raises `ValidationFailed` for a token the Bot API rejects and `BotApiUnreachable` when it
+    cannot be asked, each with a one-line message.
+    """
+    if not TOKEN_RE.match(token):
+        raise ValidationFailed({"token": "not a bot token (expected 123456:ABC...)"})
+    base = (api_url or DEFAULT_API_URL).rstrip("/")
+    bot = Bot(token, base_url=base, base_file_url=(file_url or DEFAULT_FILE_URL).rstrip("/"))
+    try:
+        await bot.initialize()
+        username = bot.username
+    except InvalidToken:
+        raise ValidationFailed({"token": "the Bot API does not know this token"}) from None
+    except NetworkError as exc:
+        raise BotApiUnreachable(f"cannot reach the Bot API at {base}: {exc}") from None
+    except TelegramError as exc:
+        raise BotApiUnreachable(f"the Bot API at {base} refused getMe: {exc}") from None
+    finally:
+        await bot.shutdown()
+    return username
 
 
 async def list_bots(store: Store) -> list[BotInfo]:

@@ -7,6 +7,8 @@ import getpass
 import sys
 from typing import Any
 
+from telegram.error import InvalidToken, TelegramError
+
 from channels.chat import bots
 from channels.chat.tables import DEFAULT_API_URL, DEFAULT_FILE_URL
 from helpdesk.crypto import SecretBox
@@ -26,6 +28,11 @@ def add_commands(sub: Any) -> None:
     add.add_argument("--greeting-tr")
     add.add_argument("--api-url", default=DEFAULT_API_URL, help="Bot API base (local server)")
     add.add_argument("--file-url", default=DEFAULT_FILE_URL)
+    add.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not check the token with the Bot API (getMe) now; `set-webhook` checks it later",
+    )
     add.set_defaults(run_in_runtime=_add)
 
     bot.add_parser("list", help="list bots (tokens are never shown)").set_defaults(
@@ -51,6 +58,9 @@ def _read_token() -> str:
 
 async def _add(rt: Runtime, args: argparse.Namespace) -> int:
     token = _read_token()
+    # Ask the Bot API who this is before storing it, so a typo fails here and not at the
+    # first customer message. Errors are one line (HelpdeskError, printed by `helpdesk`).
+    username = None if args.offline else await bots.who_is(token, args.api_url, args.file_url)
     async with rt.stores() as store:
         info = await bots.add_bot(
             store,
@@ -64,7 +74,10 @@ async def _add(rt: Runtime, args: argparse.Namespace) -> int:
             default_team_id=args.team_id,
             greetings={"en": args.greeting_en or "", "tr": args.greeting_tr or ""},
         )
-    print(f"bot {info.name} added ({info.mode}); webhook path {info.webhook_path}")
+        if username is not None:
+            await bots.set_username(store, info.id, username)
+    who = f" @{username}" if username else " (token not checked: --offline)"
+    print(f"bot {info.name}{who} added ({info.mode}); webhook path {info.webhook_path}")
     return 0
 
 
@@ -92,8 +105,15 @@ async def _set_webhook(rt: Runtime, args: argparse.Namespace) -> int:
         return 2
     clients = bots.Clients()
     try:
-        bot = await clients.get(config)
-        me = await bot.get_me()
+        try:
+            bot = await clients.get(config)
+            me = await bot.get_me()
+        except InvalidToken:
+            print(f"helpdesk: the Bot API does not know bot {config.name}'s token", file=sys.stderr)
+            return 2
+        except TelegramError as exc:
+            print(f"helpdesk: cannot reach the Bot API at {config.api_url}: {exc}", file=sys.stderr)
+            return 2
         async with rt.stores() as store:
             await bots.set_username(store, config.id, me.username)
         if config.mode == "polling":
@@ -101,7 +121,11 @@ async def _set_webhook(rt: Runtime, args: argparse.Namespace) -> int:
             print(f"bot {config.name} (@{me.username}) polls; webhook removed")
             return 0
         url = args.url or rt.settings.base_url + bots.webhook_path(config.name)
-        await bot.set_webhook(url, secret_token=config.webhook_secret)
+        try:
+            await bot.set_webhook(url, secret_token=config.webhook_secret)
+        except TelegramError as exc:
+            print(f"helpdesk: the Bot API refused the webhook {url}: {exc}", file=sys.stderr)
+            return 2
         print(f"bot {config.name} (@{me.username}) webhook set to {url}")
         return 0
     finally:

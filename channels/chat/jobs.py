@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 PROCESS_JOB = "telegram_process_update"
 POLL_JOB = "telegram_poll"
+POLL_BACKOFF_BASE = timedelta(seconds=2)
+POLL_BACKOFF_CAP = timedelta(minutes=5)
 RECONCILE_JOB = "telegram_reconcile"
 CALLBACK_JOB_PREFIX = "telegram_callback:"
 STALE_AFTER = timedelta(seconds=20)
@@ -46,6 +48,8 @@ class ChatState:
     box: SecretBox
     clients: Clients
     locks: dict[tuple[int, int | None], asyncio.Lock] = field(default_factory=dict)
+    # Per polling bot whose Bot API failed: (failures in a row, no new attempt before).
+    poll_retry: dict[int, tuple[int, datetime]] = field(default_factory=dict)
 
     def lock(self, bot_id: int, chat_id: int | None) -> asyncio.Lock:
         if len(self.locks) > 10_000:
@@ -235,12 +239,27 @@ async def poll(rt: Runtime, state: ChatState) -> int:
     async with rt.stores() as store:
         configs = await polling_bots(store, state.box)
     received = 0
+    now = rt.clock.now()
     for config in configs:
+        failures, not_before = state.poll_retry.get(config.id, (0, now))
+        if now < not_before:
+            continue  # backing off: the Bot API failed recently
         try:
             result = await state.clients.get_updates_raw(config, config.poll_offset, POLL_LIMIT)
         except TelegramError as exc:
-            log.warning("getUpdates for bot %s failed: %s", config.name, exc)
+            # Exponential backoff, so an unreachable Bot API costs a warning now and then
+            # instead of one every poll.
+            delay = min(POLL_BACKOFF_BASE * 2**failures, POLL_BACKOFF_CAP)
+            state.poll_retry[config.id] = (failures + 1, now + delay)
+            log.warning(
+                "getUpdates for bot %s failed: %s; next try in %d s",
+                config.name,
+                exc,
+                delay.total_seconds(),
+            )
             continue
+        if state.poll_retry.pop(config.id, None) is not None:
+            log.info("getUpdates for bot %s works again", config.name)
         updates = [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
         if not updates:
             continue
@@ -263,6 +282,9 @@ async def reconcile(rt: Runtime) -> int:
     """Re-arm updates whose processing job was lost."""
     async with rt.stores() as store:
         stale = await chat.stale_updates(store, STALE_AFTER)
+    # A key of its own per pass: arq keeps the first job's key while a killed worker's job
+    # counts as in progress (minutes), and would drop a re-arm under the same key.
+    bucket = int(rt.clock.now().timestamp() // STALE_AFTER.total_seconds())
     for row_id in stale:
-        await rt.scheduler.enqueue(PROCESS_JOB, row_id, key=f"telegram-update:{row_id}")
+        await rt.scheduler.enqueue(PROCESS_JOB, row_id, key=f"telegram-update:{row_id}:r{bucket}")
     return len(stale)
