@@ -16,9 +16,22 @@ _ISO = re.compile(
 )
 
 
-def parse_duration(text: str) -> timedelta:
-    """The duration `text` names; ValueError with a message a person can act on otherwise."""
+_HINT = "write a number with a unit, like 90s, 30m, 4h, 2d or 1h30m (or ISO 8601, like PT4H)"
+
+
+def parse_duration(text: object) -> timedelta:
+    """The duration `text` names; ValueError with a message a person can act on otherwise.
+
+    Configuration files hand over whatever JSON holds, so a number (`"urgent": 30`) arrives
+    here too: it is refused with the same hint, never guessed to be seconds.
+    """
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        raise ValueError(f"{text!r} has no unit: {_HINT}")
+    if not isinstance(text, str):
+        raise ValueError(f"expected a duration as text: {_HINT}")
     value = text.strip()
+    if re.fullmatch(r"[+-]?\d+(?:\.\d+)?", value):
+        raise ValueError(f"{value!r} has no unit: {_HINT}")
     iso = _ISO.match(value.upper())
     if iso and value.upper() not in ("P", "PT") and any(iso.groupdict().values()):
         parts = {k: int(v) for k, v in iso.groupdict().items() if v}
@@ -27,10 +40,7 @@ def parse_duration(text: str) -> timedelta:
     compact = value.replace(" ", "")
     pieces = _SHORT.findall(compact)
     if not pieces or "".join(n + u for n, u in pieces).lower() != compact.lower():
-        raise ValueError(
-            f"{text!r} is not a duration: write a number with a unit, like 90s, 30m, 4h, 2d "
-            "or 1h30m (or ISO 8601, like PT4H)"
-        )
+        raise ValueError(f"{text!r} is not a duration: {_HINT}")
     return timedelta(seconds=sum(float(n) * _UNITS[u.lower()] for n, u in pieces))
 
 
