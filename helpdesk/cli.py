@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import getpass
 import logging
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import select
 
 from helpdesk import services
+from helpdesk.cli_access import add_token_commands, add_user_commands, duration_arg
 from helpdesk.domain import Priority, Role
 from helpdesk.errors import HelpdeskError
 from helpdesk.migrate import upgrade
@@ -34,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        if settings.log_level != "DEBUG":
+            # Alembic says "Context impl SQLiteImpl." on every command; `db upgrade` reports
+            # the outcome itself. HELPDESK_LOG_LEVEL=DEBUG shows the migration chatter again.
+            logging.getLogger("alembic").setLevel(logging.WARNING)
         if hasattr(args, "run_in_runtime"):
             # A component's command: `async def handler(rt, args) -> int`, run with a migrated
             # database and a runtime, so components never import this composition root.
@@ -72,12 +78,19 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--team", action="append", default=[], help="team name (repeatable)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(run=_user_add)
+    add_user_commands(user)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(title="token commands")
     create = token.add_parser("create", help="create a Bearer token for a user")
     create.add_argument("--email", required=True)
     create.add_argument("--name", default="cli")
+    create.add_argument(
+        "--expires",
+        type=duration_arg,
+        help='valid for this long, e.g. "30d", "12h" (default: until revoked)',
+    )
     create.set_defaults(run=_token_create)
+    add_token_commands(token)
 
     team = sub.add_parser("team", help="teams").add_subparsers(title="team commands")
     team_add = team.add_parser("add", help="add a team")
@@ -137,6 +150,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.with_changes(
         host=args.host or settings.host, port=args.port or settings.port
     )
+    # Take the port before anything else (migrations, mailbox polling, jobs): a busy port
+    # fails at once, with nothing started.
+    try:
+        listener = _bind(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"helpdesk: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
     upgrade(settings.database_url)
 
     async def prepare(rt: Runtime) -> int:
@@ -160,11 +183,27 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Data: {settings.data_dir}  Database: {_safe_url(settings.database_url)}")
     # Open live-update streams (the inbox's server-sent events) never finish on their own, so
     # shutdown closes them after a few seconds instead of waiting for every browser to leave.
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings), host=settings.host, port=settings.port, log_level="info",
         timeout_graceful_shutdown=5,
     )  # fmt: skip
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, as uvicorn would open it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _safe_url(url: str) -> str:
@@ -227,7 +266,10 @@ def _token_create(settings: Settings, args: argparse.Namespace) -> int:
             if user_id is None:
                 print(f"helpdesk: no user {args.email}", file=sys.stderr)
                 return 2
-            token = await services.create_token(store, int(user_id), args.name)
+            expires_at = rt.clock.now() + args.expires if args.expires else None
+            token = await services.create_token(
+                store, int(user_id), args.name, expires_at=expires_at
+            )
         print(token)
         return 0
 

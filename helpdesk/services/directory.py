@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from datetime import datetime
+
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.domain import Principal, Priority, Role
@@ -107,12 +109,19 @@ async def create_category(
     return int(category_id)
 
 
-async def create_token(store: Store, user_id: int, name: str = "api") -> str:
-    """A new API token for `user_id`. The token is returned once; only its hash is kept."""
+async def create_token(
+    store: Store, user_id: int, name: str = "api", *, expires_at: datetime | None = None
+) -> str:
+    """A new API token for `user_id`, valid until `expires_at` (or revoked) when given. The
+    token is returned once; only its hash is kept."""
     token = new_api_token()
     await store.execute(
         insert(api_token_t).values(
-            user_id=user_id, name=name, token_hash=hash_api_token(token), created_at=store.now()
+            user_id=user_id,
+            name=name,
+            token_hash=hash_api_token(token),
+            created_at=store.now(),
+            expires_at=expires_at,
         )
     )
     return token
@@ -127,12 +136,13 @@ async def authenticate_token(store: Store, token: str) -> Principal:
             .where(
                 api_token_t.c.token_hash == hash_api_token(token),
                 api_token_t.c.revoked_at.is_(None),
+                or_(api_token_t.c.expires_at.is_(None), api_token_t.c.expires_at > store.now()),
                 user_t.c.active.is_(True),
             )
         )
     ).first()
     if row is None:
-        raise Unauthorized("invalid or revoked token")
+        raise Unauthorized("invalid, expired or revoked token")
     teams = await store.execute(
         select(team_member_t.c.team_id).where(team_member_t.c.user_id == row.id)
     )
