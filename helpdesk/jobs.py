@@ -53,10 +53,16 @@ async def reconcile_outbox(rt: Runtime) -> int:
     now = rt.clock.now()
     async with rt.stores() as store:
         due = await outbox.due(store, now)
+    # One key per pass and process: arq drops a job whose key it still remembers (a pass of
+    # the same period before a crash, a dead worker's job "in progress"), and a restarted
+    # process must re-arm at once, not one period later. An extra job is harmless: the claim
+    # lets one delivery through.
     bucket = int(now.timestamp() // RECONCILE_EVERY.total_seconds())
     for entry in due:
         await rt.scheduler.enqueue(
-            "deliver_outbox", entry.outbox_id, key=f"deliver:{entry.outbox_id}:r{bucket}"
+            "deliver_outbox",
+            entry.outbox_id,
+            key=f"deliver:{entry.outbox_id}:r{bucket}:{rt.process.id}",
         )
     return len(due)
 

@@ -282,9 +282,10 @@ async def reconcile(rt: Runtime) -> int:
     """Re-arm updates whose processing job was lost."""
     async with rt.stores() as store:
         stale = await chat.stale_updates(store, STALE_AFTER)
-    # A key of its own per pass: arq keeps the first job's key while a killed worker's job
-    # counts as in progress (minutes), and would drop a re-arm under the same key.
+    # A key of its own per pass and process: arq keeps the first job's key while a killed
+    # worker's job counts as in progress (minutes), and would drop a re-arm under that key.
     bucket = int(rt.clock.now().timestamp() // STALE_AFTER.total_seconds())
     for row_id in stale:
-        await rt.scheduler.enqueue(PROCESS_JOB, row_id, key=f"telegram-update:{row_id}:r{bucket}")
+        key = f"telegram-update:{row_id}:r{bucket}:{rt.process.id}"
+        await rt.scheduler.enqueue(PROCESS_JOB, row_id, key=key)
     return len(stale)
