@@ -39,7 +39,23 @@ async def save_policy(store: Store, data: PolicyIn, policy_id: int | None = None
         errors["category_ids"] = f"no such categories: {missing}"
     if errors:
         raise ValidationFailed(errors)
-    return await _save(store, policy_t, data.row(), policy_id)
+    values = data.row()
+    if values["position"] is None:
+        values["position"] = await _position(store, policy_id)
+    return await _save(store, policy_t, values, policy_id)
+
+
+async def _position(store: Store, policy_id: int | None) -> int:
+    """A replaced policy keeps its place; a new one goes after every other (first match wins,
+    so a later policy is the fallback), ten apart so one can be put in between later."""
+    if policy_id is not None:
+        kept = (
+            await store.execute(select(policy_t.c.position).where(policy_t.c.id == policy_id))
+        ).scalar_one_or_none()
+        if kept is not None:
+            return int(kept)
+    last = (await store.execute(select(func.max(policy_t.c.position)))).scalar_one_or_none()
+    return 0 if last is None else int(last) + 10
 
 
 async def save_ladder(store: Store, data: LadderIn, ladder_id: int | None = None) -> int:

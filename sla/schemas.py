@@ -8,17 +8,73 @@ targets); references to other rows (calendar, category, users, teams) are checke
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
 
 from helpdesk.domain import Priority, Status
+from helpdesk.durations import parse_duration
 from sla._config import parse_hhmm
 from sla.holiday_presets import country_holidays
 from sla.targets import Metric
 
 _HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+DOC = "docs/configuration.md"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _seconds(value: object) -> int:
+    """A duration written with a unit ("4h", "30m", "PT4H"), as whole seconds."""
+    return round(parse_duration(value).total_seconds())
+
+
+def _signed_seconds(value: object) -> int:
+    """An escalation offset: a duration after the breach, "-15m" before it, 0 at it."""
+    if value == 0 or value == "0":
+        return 0  # at the breach: the one number that needs no unit
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return -_seconds(value.strip()[1:])
+    if isinstance(value, str) and value.strip().startswith("+"):
+        return _seconds(value.strip()[1:])
+    return _seconds(value)
+
+
+def _weekday(key: object) -> str:
+    """ "mon" / "Monday" -> "0" (storage keeps 0 = Monday); "0".."6" are still read as such."""
+    text = str(key).strip().lower()
+    if text in {str(n) for n in range(7)}:
+        return text
+    for number, name in enumerate(_WEEKDAYS):
+        if text in (name, name[:3]):
+            return str(number)
+    raise ValueError(
+        f"{key!r} is not a weekday: write mon, tue, wed, thu, fri, sat or sun (or the full name)"
+    )
+
+
+def _weekdays(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    days: dict[str, object] = {}
+    for key, intervals in value.items():
+        day = _weekday(key)
+        if day in days:
+            raise ValueError(f"{_WEEKDAYS[int(day)]} is given twice")
+        days[day] = intervals
+    return days
+
+
+# Durations are text with a unit; a bare number is refused (30 could be s, min or h).
+Offset = Annotated[int, BeforeValidator(_signed_seconds)]
 
 
 class _Strict(BaseModel):
@@ -28,9 +84,12 @@ class _Strict(BaseModel):
 class CalendarIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
     tz: str = Field(min_length=1, max_length=64)
-    # weekday "0" (Monday) .. "6" -> [["09:00", "18:00"], ...]; an end at or before its start
-    # runs past midnight.
-    weekly: dict[Literal["0", "1", "2", "3", "4", "5", "6"], list[tuple[str, str]]]
+    # weekday ("mon".."sun", stored as "0" = Monday .. "6") -> [["09:00", "18:00"], ...]; an
+    # end at or before its start runs past midnight.
+    weekly: Annotated[
+        dict[Literal["0", "1", "2", "3", "4", "5", "6"], list[tuple[str, str]]],
+        BeforeValidator(_weekdays),
+    ]
     holiday_country: str | None = Field(default=None, min_length=2, max_length=8)
     holiday_subdiv: str | None = Field(default=None, max_length=16)
     custom_holidays: list[date] = []
@@ -83,14 +142,16 @@ class CalendarIn(_Strict):
 
 class PolicyIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    position: int = Field(default=0, ge=0, le=1_000_000)
+    # Policies are tried in position order, first match wins; a new policy without one goes
+    # after the others.
+    position: int | None = Field(default=None, ge=0, le=1_000_000)
     active: bool = True
     priorities: list[Priority] = []
     category_ids: list[int] = []
     channels: list[str] = []
     tiers: list[str] = []
     tags: list[str] = []
-    # metric -> priority -> seconds
+    # metric -> priority -> duration ("4h", "30m", "2d", "PT4H"), kept as seconds
     targets: dict[Metric, dict[Priority, int]]
     business_hours: bool = True
     pause_statuses: dict[Metric, list[Status]] = {}
@@ -99,6 +160,26 @@ class PolicyIn(_Strict):
     first_reply_from_handover: bool = False
     calendar_id: int | None = None
 
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> object:
+        # Read here rather than per item, so an error names the field people look for.
+        if not isinstance(value, dict):
+            return value
+        out: dict[object, object] = {}
+        for metric, per_priority in value.items():
+            if not isinstance(per_priority, dict):
+                out[metric] = per_priority
+                continue
+            seconds: dict[object, int] = {}
+            for priority, text in per_priority.items():
+                try:
+                    seconds[priority] = _seconds(text)
+                except ValueError as exc:
+                    raise ValueError(f"{metric}.{priority}: {exc}") from None
+            out[metric] = seconds
+        return out
+
     @field_validator("targets")
     @classmethod
     def _targets(
@@ -106,8 +187,12 @@ class PolicyIn(_Strict):
     ) -> dict[Metric, dict[Priority, int]]:
         for per_priority in value.values():
             for seconds in per_priority.values():
-                if not 0 <= seconds <= 366 * 86400:
-                    raise ValueError("a target is between 0 seconds and a year")
+                if not 0 < seconds <= 366 * 86400:
+                    raise ValueError("a target is between one second and a year")
+        if not any(value.values()):
+            raise ValueError(
+                'a policy needs at least one target, e.g. {"first_reply": {"normal": "4h"}}'
+            )
         return value
 
     def row(self) -> dict[str, Any]:
@@ -159,7 +244,8 @@ class ActionIn(_Strict):
 
 
 class LevelIn(_Strict):
-    offset: int = Field(ge=-366 * 86400, le=366 * 86400)  # seconds; negative: before breach
+    # "30m" after the breach, "-15m" before it, 0 at it; kept as seconds
+    offset: Annotated[Offset, Field(ge=-366 * 86400, le=366 * 86400)]
     business_time: bool = True
     actions: list[ActionIn] = Field(min_length=1)
 

@@ -92,7 +92,7 @@ async def test_configuration_crud_with_field_errors_and_roles(
     broken = {
         "name": "Broken",
         "levels": [
-            {"offset": 60, "actions": [{"type": "notify", "target": "user", "user_id": 4242}]},
+            {"offset": "1m", "actions": [{"type": "notify", "target": "user", "user_id": 4242}]},
             {"offset": 0, "actions": [{"type": "webhook"}]},
         ],
     }

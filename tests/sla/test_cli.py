@@ -24,7 +24,7 @@ def test_calendar_policy_and_ladder_from_json_files(tmp_path: Path) -> None:
         "calendar": {"name": "Istanbul", "tz": "Europe/Istanbul",
                      "weekly": {"0": [["09:00", "18:00"]]}, "holiday_country": "TR"},
         "policy": {"name": "Default", "calendar_id": 1,
-                   "targets": {"first_reply": {"normal": 3600}}},
+                   "targets": {"first_reply": {"normal": "1h"}}},
         "ladder": {"name": "Everything", "levels": [
             {"offset": 0, "actions": [{"type": "notify", "target": "supervisor"}]}]},
         "bad": {"name": "Broken", "targets": {"first_reply": {"normal": -1}}, "colour": "red"},

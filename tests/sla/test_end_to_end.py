@@ -29,10 +29,10 @@ POLICY = {
     "name": "fast",
     "business_hours": False,
     "warn_fraction": None,
-    "targets": {"first_reply": {"normal": 1}},
+    "targets": {"first_reply": {"normal": "1s"}},
 }
 LEVELS = [
-    {"offset": n, "business_time": False,
+    {"offset": f"{n}s" if n else 0, "business_time": False,
      "actions": [{"type": "notify", "target": "supervisor"}]}
     for n in range(3)
 ]  # fmt: skip
@@ -82,16 +82,27 @@ async def _wait_for(rt: Runtime, levels: int, limit: float = 15.0) -> None:
             await asyncio.sleep(0.05)
 
 
-async def _sent(sender: RecordingSender, count: int) -> None:
-    """Wait until `count` notification emails have left.
+async def _sent(rt: Runtime, sender: RecordingSender, count: int) -> None:
+    """Wait until `count` notification emails have left and their delivery is recorded.
 
-    The tests kill a process between ladder levels, not while it delivers an email: a killed
-    delivery keeps its lease (5 minutes, by design, since a live worker may still be sending),
-    which is the outbox's behaviour, tested in tests/core/test_outbox.py, not the ladder's.
+    The tests kill a process between ladder levels, not while it delivers an email: a process
+    killed after the send but before recording it sends that email again once its death is
+    known (at least once, with the same Message-ID), which is the outbox's behaviour, tested
+    in tests/core/test_outbox.py and tests/core/test_leases.py, not the ladder's.
     """
     async with asyncio.timeout(10):
-        while len(sender.sent) < count:
+        while len(sender.sent) < count or await _recorded(rt) < count:
             await asyncio.sleep(0.02)
+
+
+async def _recorded(rt: Runtime) -> int:
+    async with rt.stores() as store:
+        rows = await store.execute(
+            select(outbox_t.c.id).where(
+                outbox_t.c.kind == "sla_notification", outbox_t.c.status == "sent"
+            )
+        )
+        return len(rows.all())
 
 
 async def _check(rt: Runtime, ticket_id: int, within: timedelta = ON_TIME * 2) -> None:
@@ -121,7 +132,7 @@ async def test_in_process_timers_escalate_on_time_across_a_restart(settings: Set
     await _configure(first)
     ticket_id = await _open(first)
     await _wait_for(first, 1)
-    await _sent(sender, 1)  # dies between levels, not during a delivery (see below)
+    await _sent(first, sender, 1)  # dies between levels, not during a delivery (see below)
     await first.close()  # the process dies with its armed timers
 
     await asyncio.sleep(1.2)  # level 2 falls due while nothing runs
@@ -130,7 +141,7 @@ async def test_in_process_timers_escalate_on_time_across_a_restart(settings: Set
     await start(second)  # its reconciliation pass runs at once and re-arms the rest
     try:
         await _wait_for(second, 3)
-        await _sent(sender, 3)
+        await _sent(second, sender, 3)
         await asyncio.sleep(0.5)  # room for a duplicate to show up, if there were one
         await _check(second, ticket_id)
         assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3
@@ -173,7 +184,7 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     doomed = await _worker(settings, sender, burst=False, runtimes=dead)
     running = asyncio.create_task(doomed.main())
     await _wait_for(observer, 1)
-    await _sent(sender, 1)  # between levels 1 and 2, not during a delivery
+    await _sent(observer, sender, 1)  # between levels 1 and 2, not during a delivery
     running.cancel()  # killed mid-ladder: no shutdown, its jobs stay in Redis
     with contextlib.suppress(asyncio.CancelledError):
         await running
@@ -190,7 +201,7 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     serving = asyncio.create_task(successor.main())
     try:
         await _wait_for(observer, 3, limit=90)
-        await _sent(sender, 3)
+        await _sent(observer, sender, 3)
         await asyncio.sleep(0.5)  # room for a duplicate to show up, if there were one
         await _check(observer, ticket_id, within=timedelta(seconds=35))
         assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3

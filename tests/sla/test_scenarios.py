@@ -7,6 +7,7 @@ A row without an action is the armed timer firing at that instant (the `sla_wake
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -23,9 +24,9 @@ NORMAL_HIGH = ("normal", "high", "urgent")
 
 def targets(first: int = H, next_: int = 2 * H, resolution: int = 8 * H) -> dict[str, object]:
     return {
-        "first_reply": dict.fromkeys(NORMAL_HIGH, first),
-        "next_reply": dict.fromkeys(NORMAL_HIGH, next_),
-        "resolution": dict.fromkeys(NORMAL_HIGH, resolution),
+        "first_reply": dict.fromkeys(NORMAL_HIGH, f"{first}s"),
+        "next_reply": dict.fromkeys(NORMAL_HIGH, f"{next_}s"),
+        "resolution": dict.fromkeys(NORMAL_HIGH, f"{resolution}s"),
     }
 
 
@@ -110,7 +111,7 @@ async def test_reopen_after_solve_resumes_resolution_with_time_spent(desk: Desk)
 
 async def test_priority_change_mid_flight_recomputes_from_elapsed_time(desk: Desk) -> None:
     await desk.policy(
-        targets={"resolution": {"normal": 8 * H, "high": 4 * H}, "first_reply": {"normal": H}}
+        targets={"resolution": {"normal": "8h", "high": "4h"}, "first_reply": {"normal": "1h"}}
     )
     rows: list[Row] = [
         ("Mon 10:00", lambda d: d.open(), {"resolution": [("active", "Mon 18:00")]}),
@@ -145,12 +146,12 @@ async def test_ticket_on_a_friday_evening_before_a_turkish_holiday(
     assert desk.week.show(desk.week.at("Fri 17:30")) == "Fri 17:30"
 
 
-LADDER = [
+LADDER: list[dict[str, Any]] = [
     # 15 minutes before the breach: the assignee; at the breach: the team supervisor;
     # an hour of business time later: hand the ticket to the supervisor and raise priority.
-    {"offset": -15 * 60, "actions": [{"type": "notify", "target": "assignee", "email": False}]},
+    {"offset": "-15m", "actions": [{"type": "notify", "target": "assignee", "email": False}]},
     {"offset": 0, "actions": [{"type": "notify", "target": "supervisor"}]},
-    {"offset": H, "actions": [
+    {"offset": "1h", "actions": [
         {"type": "reassign", "target": "supervisor"},
         {"type": "notify", "target": "supervisor"},
         {"type": "raise_priority"},
