@@ -5,7 +5,8 @@
     helpdesk sla ladder add hardware.json
     helpdesk sla reconcile
 
-The files hold the same objects the API's POST /api/v1/sla/{calendars,policies,ladders} takes.
+The files hold the same objects the API's POST /api/v1/sla/{calendars,policies,ladders} takes;
+docs/configuration.md describes each format with a complete example.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from helpdesk.http import pydantic_fields
 from helpdesk.runtime import Runtime
 from sla import admin
 from sla.handlers import RECONCILE_JOB
-from sla.schemas import CalendarIn, LadderIn, PolicyIn
+from sla.schemas import DOC, CalendarIn, LadderIn, PolicyIn
 
 _KINDS: dict[str, tuple[type[BaseModel], Any]] = {
     "calendar": (CalendarIn, admin.save_calendar),
@@ -63,8 +64,14 @@ def add_commands(subparsers: Any) -> None:
     commands = sla.add_subparsers(title="sla commands")
     for kind in _KINDS:
         group = commands.add_parser(kind, help=f"manage {kind}s").add_subparsers()
-        add = group.add_parser("add", help=f"add a {kind} from a JSON file")
-        add.add_argument("file", help="JSON file with the same fields as the API takes")
+        add = group.add_parser(
+            "add",
+            help=f"add a {kind} from a JSON file",
+            description=f"Add an SLA {kind} from a JSON file. Durations are text with a unit "
+            '("4h", "30m", "2d", "PT4H"), weekdays are names ("mon".."sun"). The format, with '
+            f"a complete example: {DOC} (section SLA {kind}).",
+        )
+        add.add_argument("file", help=f"JSON file; format in {DOC}")
         add.set_defaults(run_in_runtime=_add, kind=kind)
     commands.add_parser("reconcile", help="handle every clock that is due now").set_defaults(
         run_in_runtime=_reconcile

@@ -22,7 +22,14 @@ from helpdesk.runtime import Runtime
 def register(sub: Any) -> None:
     """Add the `mailbox` command to the `helpdesk` argument parser."""
     mailbox = sub.add_parser("mailbox", help="email mailboxes").add_subparsers(title="commands")
-    add = mailbox.add_parser("add", help="add a mailbox (passwords from stdin or a prompt)")
+    add = mailbox.add_parser(
+        "add",
+        help="add a mailbox (passwords from stdin or a prompt)",
+        description="Add a support mailbox: IMAP to read it, SMTP to send from it. The mail "
+        "server must deliver plus-addresses (support+<token>@your-domain) into the same inbox: "
+        "replies carry them so answers find their ticket. See docs/configuration.md "
+        "(section Mailboxes).",
+    )
     add.add_argument("name")
     add.add_argument("--address", required=True, help="the support address")
     add.add_argument("--display-name", default="")

@@ -15,8 +15,13 @@ from helpdesk.runtime import Runtime
 
 def add_commands(subparsers: Any) -> None:
     form = subparsers.add_parser("form", help="web forms").add_subparsers(title="form commands")
-    add = form.add_parser("add", help="add a form from a JSON or TOML definition file")
-    add.add_argument("file", type=Path)
+    add = form.add_parser(
+        "add",
+        help="add a form from a JSON or TOML definition file",
+        description="Add a web form from a JSON or TOML definition file. The format, with a "
+        "complete example: docs/configuration.md (section Web form).",
+    )
+    add.add_argument("file", type=Path, help="definition file; format in docs/configuration.md")
     add.add_argument("--replace", action="store_true", help="replace a form with the same slug")
     add.set_defaults(run_in_runtime=_add)
     form.add_parser("list", help="list forms").set_defaults(run_in_runtime=_list)
