@@ -101,6 +101,7 @@ class AuditKind(StrEnum):
     MERGED_INTO = "merged_into"
     MERGED_FROM = "merged_from"
     DELIVERY_FAILED = "delivery_failed"
+    DELIVERY_NOT_SENT = "delivery_not_sent"  # the channel had no way to reach the customer
     DELIVERY_DELAYED = "delivery_delayed"
     SURVEY_SENT = "survey_sent"
     SURVEY_RATED = "survey_rated"

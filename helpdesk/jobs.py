@@ -19,9 +19,7 @@ RECONCILE_EVERY = timedelta(seconds=30)
 async def deliver_outbox(rt: Runtime, outbox_id: int) -> str:
     """Deliver one outbox entry through its channel; returns what happened, for the job log."""
     async with rt.stores() as store:
-        message = await outbox.claim(
-            store, outbox_id, reaches=rt.reaches, owner=rt.process.id
-        )
+        message = await outbox.claim(store, outbox_id, reaches=rt.reaches, owner=rt.process.id)
     if message is None:
         return "not due or already taken"
     sender = rt.sender_for(message.channel)

@@ -186,6 +186,7 @@ class Runtime:
 
     def _sender(self, channel: str) -> Sender | None:
         return self._senders.get(channel) or self._default_sender
+
     # Who this runtime is when it takes an outbox lease (see helpdesk.liveness).
     process: ProcessIdentity = field(default_factory=ProcessIdentity)
 

@@ -350,7 +350,7 @@ async def _not_sent(store: Store, outbox_id: int, reason: str) -> None:
         store,
         int(entry.ticket_id),
         Actor.system(),
-        "delivery_not_sent",
+        AuditKind.DELIVERY_NOT_SENT,
         message_id=entry.message_id,
         reason=reason[:500],
     )

@@ -38,7 +38,7 @@ async def boot(settings: Settings, clock: FixedClock) -> AsyncIterator[Boot]:
 
     async def make(identity: ProcessIdentity | None = None) -> Runtime:
         rt = assemble(settings, clock=clock)
-        rt.senders["email"] = RecordingSender()
+        rt.use_sender("email", RecordingSender())
         if identity is not None:
             rt.process = identity
         await start(rt, periodic=False)
@@ -63,7 +63,7 @@ async def _claimed_then_killed(dying: Runtime) -> int:
 
 
 def _sent(rt: Runtime) -> list[int]:
-    sender = rt.senders["email"]
+    sender = rt.sender_for("email")
     assert isinstance(sender, RecordingSender)
     return [m.message_id for m in sender.sent]
 

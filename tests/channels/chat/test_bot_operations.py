@@ -96,7 +96,7 @@ async def test_polling_backs_off_exponentially_while_the_bot_api_is_down(
     def attempts() -> int:
         return sum("getUpdates for bot support failed" in r.message for r in caplog.records)
 
-    caplog.set_level(logging.WARNING, logger="channels.chat.processing")
+    caplog.set_level(logging.WARNING, logger="channels.chat.jobs")
     seen = []
     for step in (0, 1, 1, 1, 1, 4, 8):  # seconds of the injected clock between polls
         clock.advance(seconds=step)
