@@ -50,7 +50,7 @@ def test_targets_and_offsets_are_durations_with_units() -> None:
 def test_a_bare_number_is_refused_with_a_hint_to_write_a_unit(bare: object) -> None:
     message = _errors(PolicyIn, _policy({"first_reply": {"urgent": bare}}))
     assert "first_reply.urgent" in message and "has no unit" in message
-    assert '"4h"' in message  # the hint shows how to write one
+    assert "30m, 4h" in message  # the hint shows how to write one
     level = {"offset": bare, "actions": [{"type": "notify", "target": "supervisor"}]}
     assert "has no unit" in _errors(LadderIn, {"name": "L", "levels": [level]})
 
