@@ -26,12 +26,12 @@ def parse_duration(text: object) -> timedelta:
     here too: it is refused with the same hint, never guessed to be seconds.
     """
     if isinstance(text, int | float) and not isinstance(text, bool):
-        raise ValueError(f"{text!r} has no unit: {_HINT}")
+        raise ValueError(f"{text!r} is not a duration (it has no unit): {_HINT}")
     if not isinstance(text, str):
         raise ValueError(f"expected a duration as text: {_HINT}")
     value = text.strip()
     if re.fullmatch(r"[+-]?\d+(?:\.\d+)?", value):
-        raise ValueError(f"{value!r} has no unit: {_HINT}")
+        raise ValueError(f"{value!r} is not a duration (it has no unit): {_HINT}")
     iso = _ISO.match(value.upper())
     if iso and value.upper() not in ("P", "PT") and any(iso.groupdict().values()):
         parts = {k: int(v) for k, v in iso.groupdict().items() if v}

@@ -111,4 +111,7 @@ def test_the_cli_refuses_a_numeric_target_and_says_to_write_a_unit(tmp_path: Pat
     path.write_text(json.dumps(_policy({"first_reply": {"urgent": 30}})))
     refused = _run(tmp_path, "policy", "add", str(path))
     assert refused.returncode == 2
-    assert "30 has no unit" in refused.stderr and "Traceback" not in refused.stderr
+    assert (
+        "30 is not a duration (it has no unit)" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
