@@ -33,7 +33,7 @@ async def office_hours_policy(rt: Runtime, first_reply_hours: int = 4) -> None:
                     "calendar_id": calendar_id,
                     "targets": {
                         "first_reply": {
-                            p: first_reply_hours * 3600 for p in ("low", "normal", "high", "urgent")
+                            p: f"{first_reply_hours}h" for p in ("low", "normal", "high", "urgent")
                         }
                     },
                 }

@@ -52,7 +52,7 @@ async def _policy(chat: Chat, *, from_handover: bool) -> None:
                 {
                     "name": "standard",
                     "calendar_id": calendar_id,
-                    "targets": {"first_reply": {"normal": 4 * 3600}},
+                    "targets": {"first_reply": {"normal": "4h"}},
                     "first_reply_from_handover": from_handover,
                 }
             ),
