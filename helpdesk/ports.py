@@ -135,6 +135,8 @@ class PersonalData(Protocol):
     async def erase(self, store: Any, scope: PersonalDataScope) -> int:
         """Remove or scrub the data within `scope`; the number of rows changed."""
         ...
+
+
 @runtime_checkable
 class ReachCheck(Protocol):
     """A sender that can tell beforehand whether it could send anything at all (a mailbox is
