@@ -94,11 +94,10 @@ async def _sent(sender: RecordingSender, count: int) -> None:
             await asyncio.sleep(0.02)
 
 
-async def _check(rt: Runtime, ticket_id: int, within: timedelta = ON_TIME * 2) -> None:
+async def _check(rt: Runtime, ticket_id: int) -> None:
     fired = await _fired(rt)
     assert [level for level, _ in fired] == [0, 1, 2]
-    assert timedelta(0) <= fired[0][1] < ON_TIME * 2, fired
-    assert all(timedelta(0) <= late < within for _, late in fired), fired
+    assert all(timedelta(0) <= late < ON_TIME * 2 for _, late in fired), fired
     async with rt.stores() as store:
         clock = (
             (await store.execute(select(clock_t).where(clock_t.c.ticket_id == ticket_id)))
@@ -182,17 +181,16 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     for runtime in dead:  # what the operating system would reclaim from a killed process
         await runtime.close()
 
-    # A job the dead worker was running stays "in progress" in Redis until arq's job timeout;
-    # if that was the wake-up that arms the next level, the reconciliation pass (every 30 s)
-    # fires the level instead, so nothing is more than a pass late.
+    # The successor's start-up pass fires what fell due and re-arms what the dead worker may
+    # have armed without enqueueing, so no level waits for a later pass.
     alive: list[Runtime] = []
     successor = await _worker(settings, sender, burst=False, runtimes=alive)
     serving = asyncio.create_task(successor.main())
     try:
-        await _wait_for(observer, 3, limit=90)
+        await _wait_for(observer, 3)
         await _sent(sender, 3)
         await asyncio.sleep(0.5)  # room for a duplicate to show up, if there were one
-        await _check(observer, ticket_id, within=timedelta(seconds=35))
+        await _check(observer, ticket_id)
         assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3
     finally:
         serving.cancel()
