@@ -189,20 +189,30 @@ async def _worker(
     return Worker(**kwargs)
 
 
-async def _kill(worker: Worker, running: asyncio.Task[None], runtimes: list[Runtime]) -> None:
-    """Stop `worker` as a killed process stops: no shutdown, its jobs left in Redis."""
+async def _kill(
+    worker: Worker, running: asyncio.Task[None], runtimes: list[Runtime], others: set[object]
+) -> None:
+    """Stop `worker` as a killed process stops: no shutdown, its jobs left in Redis. `others`
+    are the tasks that ran before the worker started."""
+    pool = worker.pool
     running.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await running
     with contextlib.suppress(asyncio.CancelledError):
-        await worker.close()
-    for runtime in runtimes:  # what the operating system would reclaim from a killed process
+        await worker.close()  # stops at its cancelled jobs, before closing its Redis pool
+    # What the operating system would reclaim from a killed process: its connections (the
+    # runtimes' and arq's pool), once the work arq shields from cancellation has ended.
+    leftovers = asyncio.all_tasks() - others - {asyncio.current_task()}
+    if leftovers:
+        await asyncio.wait(leftovers, timeout=10)
+    await pool.aclose()
+    for runtime in runtimes:
         await runtime.close()
 
 
 def _reclaim() -> None:
-    """Reclaim what a killed worker left, as the operating system would: the Redis pipelines arq
-    was in the middle of when cancelled, which the garbage collector would report unclosed."""
+    """Collect a killed worker's garbage without the warnings about connections it never
+    closed (the operating system closes them for a killed process)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
@@ -224,13 +234,14 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     observer = assemble(settings.with_changes(redis_url=None), clock=clock)
 
     dead: list[Runtime] = []
+    others: set[object] = set(asyncio.all_tasks())
     doomed = await _worker(settings, sender, clock, burst=False, runtimes=dead)
     running = asyncio.create_task(doomed.main())
     await _armed(observer, ticket_id, opened + ON_TIME)  # the wake-up waits in Redis
     clock.set(opened + ON_TIME)
     await _wait_for(observer, 1)
     await _sent(sender, 1)  # between levels 1 and 2, not during a delivery
-    await _kill(doomed, running, dead)  # killed mid-ladder: its jobs stay in Redis
+    await _kill(doomed, running, dead, others)  # killed mid-ladder: its jobs stay in Redis
     del doomed, running
     _reclaim()
 
@@ -238,6 +249,7 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
     # have armed without enqueueing, so no level waits for a later pass.
     clock.set(opened + 2 * ON_TIME + DOWN)  # level 1 falls due while no worker runs
     alive: list[Runtime] = []
+    others = set(asyncio.all_tasks())
     successor = await _worker(settings, sender, clock, burst=False, runtimes=alive)
     serving = asyncio.create_task(successor.main())
     try:
@@ -250,11 +262,7 @@ async def test_arq_worker_escalates_on_time_and_once_across_a_killed_worker(
         await _check(observer, ticket_id)
         assert [m.to[0].address for m in sender.sent] == ["sue@help.test"] * 3
     finally:
-        serving.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
-        with contextlib.suppress(asyncio.CancelledError):
-            await successor.close()
-        for runtime in alive:
-            await runtime.close()
+        await _kill(successor, serving, alive, others)  # arq stops a worker by cancelling it too
+        del successor, serving
+        _reclaim()
         await observer.close()
