@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sqlalchemy import event
@@ -62,3 +63,13 @@ def _configure_sqlite(engine: Engine, *, writer: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _on_invalidate(dbapi_connection: Any, _record: Any, _error: BaseException | None) -> None:
+        # A task cancelled inside a statement (a job stopped at shutdown, a caller's timeout) gets
+        # its connection closed, not rolled back. sqlite3 defers closing a connection whose
+        # statement is still open (a RETURNING with rows left), and the deferred connection keeps
+        # its transaction, so every other writer waited out busy_timeout (30 s) for a lock
+        # nobody would release. Rolling back first gives the lock back at once.
+        with contextlib.suppress(Exception):  # already closed, or outside the event loop (GC)
+            dbapi_connection.rollback()

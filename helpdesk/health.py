@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from sqlalchemy import text
@@ -57,6 +56,6 @@ async def _jobs(rt: Runtime) -> tuple[bool, dict[str, Any]]:
             "mode": "arq",
             "redis": "reachable",
             "worker": beat.decode(errors="replace")[:200] if beat else "no worker heartbeat yet",
-            "checked_at": int(time.time()),
+            "checked_at": int(rt.clock.now().timestamp()),
         }
     return True, {"ok": True, "mode": type(scheduler).__name__}

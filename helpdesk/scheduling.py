@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypedDict
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
@@ -146,3 +146,28 @@ class ArqScheduler:
 
 def redis_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
+
+
+class CronFields(TypedDict, total=False):
+    hour: set[int]
+    minute: set[int]
+    second: set[int]
+
+
+def cron_fields(every: timedelta) -> CronFields:
+    """arq `cron()` fields that run a periodic pass at least every `every`.
+
+    Cron fields divide a minute, an hour or a day, so a period that divides none of them runs a
+    little more often than asked (90 s runs every minute), never less; passes are idempotent.
+    A period of a day or more runs daily at midnight UTC.
+    """
+    seconds = int(every.total_seconds())
+    if seconds < 1:
+        raise ValueError(f"a periodic pass every {every} is shorter than arq's one-second cron")
+    if seconds < 60:
+        return {"second": set(range(0, 60, seconds))}
+    if seconds < 3600:
+        return {"minute": set(range(0, 60, seconds // 60)), "second": {0}}
+    if seconds < 86400:
+        return {"hour": set(range(0, 24, seconds // 3600)), "minute": {0}, "second": {0}}
+    return {"hour": {0}, "minute": {0}, "second": {0}}

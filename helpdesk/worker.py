@@ -20,7 +20,13 @@ from helpdesk.db import Database
 from helpdesk.log_sender import LoggingSender
 from helpdesk.ports import Clock, Scheduler, SystemClock
 from helpdesk.runtime import Component, Runtime
-from helpdesk.scheduling import QUEUE_NAME, ArqScheduler, InProcessScheduler, redis_settings
+from helpdesk.scheduling import (
+    QUEUE_NAME,
+    ArqScheduler,
+    InProcessScheduler,
+    cron_fields,
+    redis_settings,
+)
 from helpdesk.security import Signer
 from helpdesk.settings import Settings, load_settings
 from helpdesk.store import Stores
@@ -131,12 +137,11 @@ def worker_settings(settings: Settings, *, clock: Clock | None = None) -> dict[s
         cron(
             _arq_function(item.job).coroutine,
             name=f"cron:{item.job}",
-            second=set(range(0, 60, max(1, int(item.every.total_seconds())))),
             run_at_startup=True,
             unique=True,
+            **cron_fields(item.every),
         )
         for item in periodic
-        if item.every.total_seconds() < 60
     ]
     return {
         "functions": [_arq_function(name) for name in names],

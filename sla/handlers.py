@@ -18,7 +18,7 @@ from sla._config import CalendarCache, ConfigMemo, SharedConfig
 from sla._load import load
 from sla._writes import Writes
 from sla.evaluation import Outcome, evaluate_ticket
-from sla.tables import clock_t, escalation_t
+from sla.tables import clock_t, escalation_t, sla_ticket_t
 from sla.webhooks import post_webhook
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ WAKEUP_JOB = "sla_wakeup"
 RECONCILE_JOB = "sla_reconcile"
 WEBHOOK_JOB = "sla_webhook"
 REEVALUATE_OPEN_JOB = "sla_reevaluate_open"
+# Each pass arms the wake-ups due before the pass after next, so one late pass loses nothing.
+LOOKAHEAD = 2 * RECONCILE_EVERY
 RECONCILE_BATCH = 1000
 REEVALUATE_BATCH = 200
 BATCH = 50  # tickets per unit of work in passes
@@ -92,7 +94,7 @@ class SlaRunner:
                 WAKEUP_JOB,
                 ticket_id,
                 at=outcome.wakeup,
-                key=f"sla:{ticket_id}:{outcome.version}",
+                key=wakeup_key(ticket_id, outcome.version),
             )
         for escalation_id in outcome.webhooks:
             await self.rt.scheduler.enqueue(
@@ -119,12 +121,33 @@ class SlaRunner:
         return f"next wake-up {outcome.wakeup.isoformat() if outcome.wakeup else 'none'}"
 
     async def reconcile(self, rt: Runtime) -> int:
-        """Job: handle every clock whose next due instant has passed, and pending webhooks.
+        """Job: handle every clock whose next due instant has passed, arm every wake-up due
+        before the next pass, and post pending webhooks.
 
         Uses the `next_due` index, so a pass over many open tickets costs what is due.
         """
         now = rt.clock.now()
         async with rt.stores() as store:
+            # A wake-up armed by a process that died (in-process timers die with it; an arq
+            # job can die between the commit that armed it and its enqueue) would otherwise
+            # wait for the pass after it fell due. Arming it again under its own key is a
+            # no-op when it is still queued.
+            upcoming = (
+                await store.execute(
+                    select(
+                        sla_ticket_t.c.ticket_id, sla_ticket_t.c.version, sla_ticket_t.c.armed_at
+                    )
+                    .where(
+                        sla_ticket_t.c.ticket_id.in_(
+                            select(clock_t.c.ticket_id).where(
+                                clock_t.c.next_due > now, clock_t.c.next_due <= now + LOOKAHEAD
+                            )
+                        ),
+                        sla_ticket_t.c.armed_at > now,
+                    )
+                    .limit(RECONCILE_BATCH)
+                )
+            ).all()
             due = await store.execute(
                 select(clock_t.c.ticket_id, clock_t.c.next_due)
                 .where(clock_t.c.next_due <= now)
@@ -141,6 +164,16 @@ class SlaRunner:
             webhooks = [(row.id, row.webhook_attempts) for row in hooks]
         for start in range(0, len(ticket_ids), BATCH):
             await self.reevaluate_batch(ticket_ids[start : start + BATCH], rearm=True)
+        handled = set(ticket_ids)  # re-evaluated just now, so armed under a new version
+        for row in upcoming:
+            if row.ticket_id in handled:
+                continue
+            await rt.scheduler.enqueue(
+                WAKEUP_JOB,
+                row.ticket_id,
+                at=row.armed_at,
+                key=wakeup_key(row.ticket_id, row.version),
+            )
         for escalation_id, attempts in webhooks:
             await rt.scheduler.enqueue(
                 WEBHOOK_JOB, escalation_id, key=f"sla-webhook:{escalation_id}:{attempts}"
@@ -171,6 +204,11 @@ class SlaRunner:
                 REEVALUATE_OPEN_JOB, ids[-1], key=f"sla-reevaluate:{ids[-1]}:{now_key(rt)}"
             )
         return len(ids)
+
+
+def wakeup_key(ticket_id: int, version: int) -> str:
+    """One armed wake-up: a ticket's evaluation bumps `version` whenever it arms a new one."""
+    return f"sla:{ticket_id}:{version}"
 
 
 def now_key(rt: Runtime) -> int:

@@ -1,12 +1,7 @@
 """The Telegram chat channel: webhook and polling in, Bot API out.
 
-python-telegram-bot 22 warns (PTBDeprecationWarning) whenever a time period such as
-`RetryAfter.retry_after` is read as an int, and it reads it itself while building the exception,
-so a 429 would log a warning per rate limit (and fail a test run that treats warnings as
-errors). Opting in to the future behaviour (`timedelta` values) is the documented way out; an
-operator who sets the variable explicitly keeps their choice, and our code accepts both types.
+python-telegram-bot 22 is moving time periods (such as `RetryAfter.retry_after`) from int to
+`timedelta`; its documented opt-in is the `PTB_TIMEDELTA` environment variable, which belongs to
+the deployment, not to an import. Our code reads both forms, so it works whichever the operator
+chose; without the opt-in PTB emits a DeprecationWarning, which Python ignores by default.
 """
-
-import os
-
-os.environ.setdefault("PTB_TIMEDELTA", "true")
