@@ -37,10 +37,10 @@ POLICY = {
     "name": "fast",
     "business_hours": False,
     "warn_fraction": None,
-    "targets": {"first_reply": {"normal": 1}},
+    "targets": {"first_reply": {"normal": "1s"}},
 }
 LEVELS = [
-    {"offset": n, "business_time": False,
+    {"offset": f"{n}s", "business_time": False,
      "actions": [{"type": "notify", "target": "supervisor"}]}
     for n in range(3)
 ]  # fmt: skip

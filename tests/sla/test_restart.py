@@ -24,12 +24,12 @@ POLICY = {
     "name": "fast",
     "business_hours": False,
     "warn_fraction": None,
-    "targets": {"first_reply": {"normal": 60}},
+    "targets": {"first_reply": {"normal": "1m"}},
 }
 LADDER = {
     "name": "all",
     "levels": [
-        {"offset": 0, "business_time": False,
+        {"offset": "0s", "business_time": False,
          "actions": [{"type": "notify", "target": "supervisor"}]},
     ],
 }  # fmt: skip
