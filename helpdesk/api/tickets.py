@@ -83,7 +83,7 @@ def _list_params(request: Request, who: Principal) -> tuple[queries.TicketFilter
         raise ValidationFailed(errors)
     cursor = q.get("cursor") or None
     if cursor is not None:
-        queries.decode_cursor(cursor)  # a bad cursor is the caller's error: 422 before querying
+        queries.check_cursor(cursor)  # a bad cursor is the caller's error: 422 before querying
     return filters, limit, cursor
 
 

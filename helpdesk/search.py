@@ -1,0 +1,107 @@
+"""Full-text search over tickets with the database's own index: FTS5 on SQLite, a tsvector with
+a GIN index on PostgreSQL. The index and the triggers that keep it current are created by the
+`search_0001` migration; this module turns what a person typed into a safe query.
+
+Every word is searched as a quoted phrase, so FTS syntax a person may type (quotes, `*`, `-`,
+`NEAR`, `OR`, parentheses, column filters) is only ever text and never a query error.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, literal_column, select, text
+from sqlalchemy.sql.elements import ColumnClause, TextClause
+
+from helpdesk.store import Store
+from helpdesk.tables import ticket_t
+
+# Tables the migration creates outside SQLModel's metadata: the FTS5 table and its shadow
+# tables on SQLite, the tsvector side table on PostgreSQL.
+_SEARCH_TABLES = re.compile(r"^(ticket_fts(_\w+)?|ticket_search)$")
+_WORD = re.compile(r"\w")
+MAX_WORDS = 16
+
+
+def is_search_table(name: str | None) -> bool:
+    """True for the search index's own tables, which schema comparisons leave alone."""
+    return bool(name and _SEARCH_TABLES.match(name))
+
+
+def words(typed: str) -> list[str]:
+    """What a person typed, as words to look for: control characters and lone surrogates
+    dropped, pieces with no letter or digit (a bare `*`, `-`, `(`) left out."""
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch for ch in typed
+    )
+    return [w for w in cleaned.split() if _WORD.search(w)][:MAX_WORDS]
+
+
+def fts5_query(typed: str) -> str | None:
+    """An FTS5 MATCH expression: every word a quoted phrase (`"` doubled), all required."""
+    found = words(typed)
+    if not found:
+        return None
+    return " ".join('"' + w.replace('"', '""') + '"' for w in found)
+
+
+def pg_query(typed: str) -> str | None:
+    """Plain text for plainto_tsquery, which ignores every operator character."""
+    found = words(typed)
+    return " ".join(found) if found else None
+
+
+def matching_ids(dialect: str, typed: str) -> Select[Any] | None:
+    """SELECT of the ids of tickets whose document contains every word, or None for no words."""
+    if dialect == "postgresql":
+        q = pg_query(typed)
+        if q is None:
+            return None
+        tsq = func.plainto_tsquery(literal_column("'simple'"), func.helpdesk_fold(q))
+        return (
+            select(literal_column("ticket_id"))
+            .select_from(text("ticket_search"))
+            .where(literal_column("document").op("@@")(tsq))
+        )
+    m = fts5_query(typed)
+    if m is None:
+        return None
+    return (
+        select(literal_column("rowid"))
+        .select_from(text("ticket_fts"))
+        .where(literal_column("ticket_fts").op("MATCH")(m))
+    )
+
+
+def contains(dialect: str, typed: str) -> ColumnElement[bool]:
+    """A per-ticket probe: this ticket's document contains every word. Cheap per row (a
+    primary-key or rowid seek), for walking a view in its own order when hits are dense."""
+    q = matching_ids(dialect, typed)
+    if q is None:
+        return literal_column("1") == literal_column("0")
+    key: ColumnClause[Any] = literal_column("ticket_id" if dialect == "postgresql" else "rowid")
+    return exists(q.where(key == ticket_t.c.id))
+
+
+async def first_matches(store: Store, typed: str, limit: int) -> list[int] | None:
+    """Up to `limit` ids of matching tickets, or None when there are more than that."""
+    q = matching_ids(store.dialect, typed)
+    if q is None:
+        return []
+    ids = [int(i) for i in (await store.execute(q.limit(limit + 1))).scalars()]
+    return None if len(ids) > limit else ids
+
+
+def rebuild_statements(dialect: str) -> list[TextClause]:
+    """Statements that rebuild the whole index from the tables (after a bulk load)."""
+    if dialect == "postgresql":
+        return [text("SELECT helpdesk_ticket_search_refresh(ARRAY(SELECT id FROM ticket))")]
+    return [
+        text("DELETE FROM ticket_fts"),
+        text(
+            "INSERT INTO ticket_fts(rowid, subject, body, people) "
+            "SELECT ticket_id, subject, body, people FROM ticket_search_source"
+        ),
+    ]
