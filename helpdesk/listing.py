@@ -24,59 +24,27 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    false,
-    func,
-    literal,
-    or_,
-    select,
-    true,
-    tuple_,
-    union_all,
-)
-from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy import select
 
 from helpdesk import search
 from helpdesk.domain import Principal, Status
 from helpdesk.errors import ValidationFailed
+from helpdesk.listing_sql import LIST_COLUMNS, Branch, count_statement, page_statement
 from helpdesk.store import Store
 from helpdesk.tables import ticket_t
+
+__all__ = ["LIST_COLUMNS", "Count", "Page", "Sort", "TicketFilter", "count_tickets", "list_tickets"]
 
 MAX_PAGE = 200
 COUNT_CAP = 1000
 # Up to this many full-text matches are fetched by id and sorted; past it, the view is walked.
 SPARSE_MATCHES = 2000
-
-LIST_COLUMNS = (
-    ticket_t.c.id,
-    ticket_t.c.number,
-    ticket_t.c.subject,
-    ticket_t.c.status,
-    ticket_t.c.priority,
-    ticket_t.c.category_id,
-    ticket_t.c.team_id,
-    ticket_t.c.assignee_id,
-    ticket_t.c.requester_id,
-    ticket_t.c.channel,
-    ticket_t.c.language,
-    ticket_t.c.tags,
-    ticket_t.c.created_at,
-    ticket_t.c.updated_at,
-    ticket_t.c.merged_into_id,
-    ticket_t.c.follow_up_of_id,
-    ticket_t.c.bot_id,
-    ticket_t.c.handed_over_at,
-)
-_SELECTED = (*LIST_COLUMNS, ticket_t.c.sla_next_due_at)
 
 
 class Sort(StrEnum):
@@ -119,19 +87,6 @@ class Count:
 
     def __str__(self) -> str:
         return str(self.value) if self.exact else f"{self.value}+"
-
-
-@dataclass(frozen=True, slots=True)
-class _Branch:
-    eq: dict[str, Any]  # column -> value; None means IS NULL
-    residual: tuple[ColumnElement[bool], ...] = field(default=())
-
-    def where(self) -> list[ColumnElement[bool]]:
-        conds: list[ColumnElement[bool]] = []
-        for name, value in self.eq.items():
-            col = ticket_t.c[name]
-            conds.append(col.is_(None) if value is None else col == value)
-        return [*conds, *self.residual]
 
 
 # --- cursors -------------------------------------------------------------------------------
@@ -177,16 +132,15 @@ def check_cursor(cursor: str) -> None:
 # --- branches ------------------------------------------------------------------------------
 
 
-def _visibility(who: Principal) -> list[_Branch]:
+def _visibility(who: Principal) -> list[Branch]:
     if who.sees_everything:
-        return [_Branch({})]
-    teams = sorted(who.team_ids)
-    branches = [_Branch({"team_id": t}) for t in teams]
-    branches.append(_Branch({"team_id": None}))
+        return [Branch(())]
+    teams = tuple(sorted(who.team_ids))
+    found = [Branch((("team_id", t),)) for t in teams]
+    found.append(Branch((("team_id", None),)))
     # Their own tickets in other teams; those in their teams and the triage queue are above.
-    elsewhere = ticket_t.c.team_id.not_in(teams) if teams else ticket_t.c.team_id.is_not(None)
-    branches.append(_Branch({"assignee_id": who.user_id}, (elsewhere,)))
-    return branches
+    found.append(Branch((("assignee_id", who.user_id),), teams))
+    return found
 
 
 def _options(f: TicketFilter) -> dict[str, Sequence[Any]]:
@@ -207,7 +161,7 @@ def _options(f: TicketFilter) -> dict[str, Sequence[Any]]:
     return options
 
 
-def branches(who: Principal, f: TicketFilter) -> list[_Branch]:
+def branches(who: Principal, f: TicketFilter) -> list[Branch]:
     """Disjoint index-led pieces whose union is what `who` may see of the filter."""
     options = _options(f)
     names = list(options)
@@ -218,102 +172,89 @@ def branches(who: Principal, f: TicketFilter) -> list[_Branch]:
             if any(n in eq and eq[n] != v for n, v in zip(names, combo, strict=True)):
                 continue  # e.g. team 3 asked for, this branch is team 5
             eq.update(zip(names, combo, strict=True))
-            result.append(_Branch(eq, base.residual))
+            result.append(Branch(tuple(eq.items()), base.not_in_teams))
     return result
 
 
-def _common(f: TicketFilter) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if f.category_id is not None:
-        conds.append(ticket_t.c.category_id == f.category_id)
-    if f.priority is not None:
-        conds.append(ticket_t.c.priority == f.priority)
-    if f.channel is not None:
-        conds.append(ticket_t.c.channel == f.channel)
-    if f.language is not None:
-        conds.append(ticket_t.c.language == f.language)
-    if f.updated_since is not None:
-        conds.append(ticket_t.c.updated_at >= f.updated_since)
-    if f.due_before is not None:
-        conds.append(ticket_t.c.sla_next_due_at < f.due_before)
+def _common(f: TicketFilter) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The filters every branch applies after its seek: names (the statement's shape) and
+    their bound values."""
+    values = {
+        "category_id": f.category_id,
+        "priority": f.priority,
+        "channel": f.channel,
+        "language": f.language,
+        "updated_since": f.updated_since,
+        "due_before": f.due_before,
+    }
+    names = [n for n, v in values.items() if v is not None]
     if not f.include_merged:
-        conds.append(ticket_t.c.merged_into_id.is_(None))
-    return conds
-
-
-# --- pages ---------------------------------------------------------------------------------
+        names.append("live")
+    return tuple(names), {f"f_{n}": values[n] for n in names if n != "live"}
 
 
 @dataclass(frozen=True, slots=True)
-class _Phase:
-    """One ordered stretch of a sort: its conditions, its order and how a row continues it."""
+class _Query:
+    """A list request resolved to statement shape and values."""
 
-    kind: str
-    where: tuple[ColumnElement[bool], ...]
-    order: tuple[ColumnClause[Any], ...]
-    descending: bool
-
-
-def _phases(f: TicketFilter, cursor: str | None) -> list[_Phase]:
-    updated, due, ident = ticket_t.c.updated_at, ticket_t.c.sla_next_due_at, ticket_t.c.id
-    kind, stamp, last = _decode(cursor) if cursor else (None, None, 0)
-    if f.sort is Sort.UPDATED:
-        if kind not in (None, "u"):
-            raise ValidationFailed({"cursor": "this cursor belongs to another sort"})
-        after = (tuple_(updated, ident) < tuple_(stamp, last),) if kind else ()
-        return [_Phase("u", after, (updated, ident), True)]
-    if kind == "u":
-        raise ValidationFailed({"cursor": "this cursor belongs to another sort"})
-    phases = []
-    if kind in (None, "d"):
-        after = (tuple_(due, ident) > tuple_(stamp, last),) if kind else ()
-        phases.append(_Phase("d", (due.is_not(None), *after), (due, ident), False))
-    if f.due_before is None:  # tickets with no due time cannot be due before anything
-        after = (ident > last,) if kind == "n" else ()
-        phases.append(_Phase("n", (due.is_(None), *after), (ident,), False))
-    return phases
+    specs: tuple[Any, ...]
+    common: tuple[str, ...]
+    search_kind: str | None
+    params: dict[str, Any]
 
 
-def _ordered(stmt: Select[Any], phase: _Phase, cols: Any = None) -> Select[Any]:
-    cols = phase.order if cols is None else cols
-    return stmt.order_by(*(c.desc() if phase.descending else c.asc() for c in cols))
-
-
-def _page_query(
-    parts: list[_Branch],
-    common: list[ColumnElement[bool]],
-    phase: _Phase,
-    limit: int,
-    extra: Iterable[ColumnElement[bool]] = (),
-) -> Select[Any]:
-    extra = list(extra)
-    selects = [
-        _ordered(select(*_SELECTED).where(*b.where(), *common, *phase.where, *extra), phase).limit(
-            limit
-        )
-        for b in parts
-    ]
-    if len(selects) == 1:
-        return selects[0]
-    u = union_all(*(select(s.subquery()) for s in selects)).subquery()
-    return _ordered(select(u), phase, [u.c[c.name] for c in phase.order]).limit(limit)
-
-
-def _sparse_query(
-    parts: list[_Branch],
-    common: list[ColumnElement[bool]],
-    phase: _Phase,
-    limit: int,
-    ids: list[int],
-) -> Select[Any]:
-    visible = or_(*(and_(true(), *b.where()) for b in parts)) if parts else false()
-    stmt = select(*_SELECTED).where(ticket_t.c.id.in_(ids), visible, *common, *phase.where)
-    return _ordered(stmt, phase).limit(limit)
+async def _resolve(store: Store, who: Principal, f: TicketFilter) -> _Query | None:
+    """None when nothing can match (no branch, or a search with no matches)."""
+    parts = branches(who, f)
+    if not parts:
+        return None
+    common, params = _common(f)
+    for i, branch in enumerate(parts):
+        params.update(branch.params(i))
+    kind = None
+    if f.text:
+        q = search.query_text(store.dialect, f.text)
+        number = _number(f.text)
+        ids = await search.first_matches(store, q, SPARSE_MATCHES) if q is not None else []
+        if ids is not None:
+            if number is not None:
+                found = await store.execute(
+                    select(ticket_t.c.id).where(ticket_t.c.number == number)
+                )
+                ids += [int(i) for i in found.scalars()]
+            if not ids:
+                return None
+            kind, params["ids"] = "ids", ids
+        else:
+            kind, params["q"] = ("probe" if number is None else "probe_num"), q
+            params["num"] = number
+    return _Query(tuple(b.spec() for b in parts), common, kind, params)
 
 
 def _number(typed: str) -> int | None:
     digits = typed.strip().lstrip("#")
     return int(digits) if digits.isdigit() and len(digits) < 10 else None
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _phases(
+    sort: Sort, due_before: datetime | None, cursor: str | None
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """The sort's ordered stretches still ahead of the cursor, each with the cursor's values
+    where it continues one."""
+    kind, stamp, last = _decode(cursor) if cursor else (None, None, 0)
+    if kind is not None and (sort is Sort.UPDATED) != (kind == "u"):
+        raise ValidationFailed({"cursor": "this cursor belongs to another sort"})
+    if sort is Sort.UPDATED:
+        return [("u", {"c_stamp": stamp, "c_id": last} if kind else None)]
+    phases: list[tuple[str, dict[str, Any] | None]] = []
+    if kind in (None, "d"):
+        phases.append(("d", {"c_stamp": stamp, "c_id": last} if kind else None))
+    if due_before is None:  # tickets with no due time cannot be due before anything
+        phases.append(("n", {"c_id": last} if kind == "n" else None))
+    return phases
 
 
 async def list_tickets(
@@ -330,42 +271,28 @@ async def list_tickets(
     underneath. The next_cursor is None on the last page.
     """
     limit = max(1, min(limit, MAX_PAGE))
-    parts = branches(who, filters)
-    common = _common(filters)
-    ids: list[int] | None = None
-    probe: list[ColumnElement[bool]] = []
-    if filters.text:
-        ids = await search.first_matches(store, filters.text, SPARSE_MATCHES)
-        number = _number(filters.text)
-        if ids is not None and number is not None:
-            found = (
-                await store.execute(select(ticket_t.c.id).where(ticket_t.c.number == number))
-            ).scalar()
-            if found is not None:
-                ids.append(int(found))
-        if ids is None:
-            match = search.contains(store.dialect, filters.text)
-            probe = [or_(match, ticket_t.c.number == number) if number is not None else match]
+    phases = _phases(filters.sort, filters.due_before, cursor)
+    query = await _resolve(store, who, filters)
     rows: list[dict[str, Any]] = []
-    last_phase = "u"
-    if parts and not (ids is not None and not ids):
-        for phase in _phases(filters, cursor):
-            want = limit + 1 - len(rows)
-            if ids is not None:
-                stmt = _sparse_query(parts, common, phase, want, ids)
-            else:
-                stmt = _page_query(parts, common, phase, want, probe)
-            got = [dict(r) for r in (await store.execute(stmt)).mappings()]
-            rows.extend(got)
-            last_phase = phase.kind
-            if len(rows) > limit:
-                break
+    last_phase = phases[0][0]
+    for phase, after in phases if query is not None else ():
+        assert query is not None
+        want = limit + 1 - len(rows)
+        stmt = page_statement(
+            store.dialect, query.specs, query.common, phase, after is not None,
+            query.search_kind, want,
+        )  # fmt: skip
+        result = await store.execute(stmt, {**query.params, **(after or {})})
+        rows += [dict(r) for r in result.mappings()]
+        last_phase = phase
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = _next_cursor(rows[-1], filters.sort, last_phase) if more else None
-    for row in rows:
-        if filters.sort is Sort.UPDATED:
-            row.pop("sla_next_due_at", None)
+    if filters.sort is Sort.UPDATED:
+        for row in rows:
+            del row["sla_next_due_at"]
     return Page(rows, next_cursor)
 
 
@@ -380,26 +307,10 @@ def _next_cursor(row: dict[str, Any], sort: Sort, phase: str) -> str:
 async def count_tickets(
     store: Store, who: Principal, filters: TicketFilter, *, cap: int = COUNT_CAP
 ) -> Count:
-    """How many tickets a view holds, counting at most cap+1 per branch."""
-    parts = branches(who, filters)
-    common = _common(filters)
-    if not parts:
+    """How many tickets a view holds, reading at most cap+1 index entries per branch."""
+    query = await _resolve(store, who, filters)
+    if query is None:
         return Count(0, True)
-    extra: list[ColumnElement[bool]] = []
-    if filters.text:
-        ids = await search.first_matches(store, filters.text, SPARSE_MATCHES)
-        if ids is not None:
-            if not ids:
-                return Count(0, True)
-            extra.append(ticket_t.c.id.in_(ids))
-        else:
-            extra.append(search.contains(store.dialect, filters.text))
-    pieces = [
-        select(literal(1).label("one")).where(*b.where(), *common, *extra).limit(cap + 1)
-        for b in parts
-    ]
-    inner = pieces[0] if len(pieces) == 1 else union_all(*(select(p.subquery()) for p in pieces))
-    total = int(
-        (await store.execute(select(func.count()).select_from(inner.subquery()))).scalar_one()
-    )
+    stmt = count_statement(store.dialect, query.specs, query.common, query.search_kind, cap)
+    total = int((await store.execute(stmt, query.params)).scalar_one())
     return Count(min(total, cap), total <= cap)

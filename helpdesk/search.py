@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnClause, TextClause
 
 from helpdesk.store import Store
@@ -53,44 +63,45 @@ def pg_query(typed: str) -> str | None:
     return " ".join(found) if found else None
 
 
-def matching_ids(dialect: str, typed: str) -> Select[Any] | None:
-    """SELECT of the ids of tickets whose document contains every word, or None for no words."""
+def query_text(dialect: str, typed: str) -> str | None:
+    """What to bind as the search parameter on this database, or None for no words."""
+    return pg_query(typed) if dialect == "postgresql" else fts5_query(typed)
+
+
+def matching_ids(dialect: str, q: Any) -> Select[Any]:
+    """SELECT of the ids of tickets whose document matches `q` (a value or bound parameter
+    holding `query_text`)."""
     if dialect == "postgresql":
-        q = pg_query(typed)
-        if q is None:
-            return None
         tsq = func.plainto_tsquery(literal_column("'simple'"), func.helpdesk_fold(q))
         return (
             select(literal_column("ticket_id"))
             .select_from(text("ticket_search"))
             .where(literal_column("document").op("@@")(tsq))
         )
-    m = fts5_query(typed)
-    if m is None:
-        return None
     return (
         select(literal_column("rowid"))
         .select_from(text("ticket_fts"))
-        .where(literal_column("ticket_fts").op("MATCH")(m))
+        .where(literal_column("ticket_fts").op("MATCH")(q))
     )
 
 
-def contains(dialect: str, typed: str) -> ColumnElement[bool]:
-    """A per-ticket probe: this ticket's document contains every word. Cheap per row (a
-    primary-key or rowid seek), for walking a view in its own order when hits are dense."""
-    q = matching_ids(dialect, typed)
-    if q is None:
-        return literal_column("1") == literal_column("0")
+def contains(dialect: str, q: Any) -> ColumnElement[bool]:
+    """A per-ticket probe: this ticket's document matches. Cheap per row (a primary-key or
+    rowid seek), for walking a view in its own order when matches are many."""
     key: ColumnClause[Any] = literal_column("ticket_id" if dialect == "postgresql" else "rowid")
-    return exists(q.where(key == ticket_t.c.id))
+    return exists(matching_ids(dialect, q).where(key == ticket_t.c.id))
 
 
-async def first_matches(store: Store, typed: str, limit: int) -> list[int] | None:
-    """Up to `limit` ids of matching tickets, or None when there are more than that."""
-    q = matching_ids(store.dialect, typed)
-    if q is None:
-        return []
-    ids = [int(i) for i in (await store.execute(q.limit(limit + 1))).scalars()]
+@lru_cache(maxsize=16)
+def _first(dialect: str, limit: int) -> Select[Any]:
+    return matching_ids(dialect, bindparam("q")).limit(limit + 1)
+
+
+async def first_matches(store: Store, q: str, limit: int) -> list[int] | None:
+    """Up to `limit` ids of tickets matching `q` (a `query_text`), or None when there are
+    more than that."""
+    found = await store.execute(_first(store.dialect, limit), {"q": q})
+    ids = [int(i) for i in found.scalars()]
     return None if len(ids) > limit else ids
 
 

@@ -1,0 +1,188 @@
+"""The statements behind ticket lists, built once per *shape* and cached.
+
+A shape is everything but the values: which branches with which equality columns, which
+filters, which sort phase, cursor or not, which search strategy, the page size. Values travel
+as bound parameters, so a page costs one cache look-up instead of building a many-branch
+UNION in Python (which took longer than running it) and SQLAlchemy's compiled cache is hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
+
+from helpdesk import search
+from helpdesk.tables import ticket_t
+
+LIST_COLUMNS = (
+    ticket_t.c.id,
+    ticket_t.c.number,
+    ticket_t.c.subject,
+    ticket_t.c.status,
+    ticket_t.c.priority,
+    ticket_t.c.category_id,
+    ticket_t.c.team_id,
+    ticket_t.c.assignee_id,
+    ticket_t.c.requester_id,
+    ticket_t.c.channel,
+    ticket_t.c.language,
+    ticket_t.c.tags,
+    ticket_t.c.created_at,
+    ticket_t.c.updated_at,
+    ticket_t.c.merged_into_id,
+    ticket_t.c.follow_up_of_id,
+    ticket_t.c.bot_id,
+    ticket_t.c.handed_over_at,
+)
+SELECTED = (*LIST_COLUMNS, ticket_t.c.sla_next_due_at)
+
+# (column name, IS NULL?) per equality column, and the residual: None, or whether the
+# "their own tickets elsewhere" branch excludes a list of teams (True) or only no-team (False).
+BranchSpec = tuple[tuple[tuple[str, bool], ...], bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One index-led piece of a view: equality columns (None: IS NULL) and, for an agent's own
+    tickets outside their teams, the teams to leave out (they have branches of their own)."""
+
+    eq: tuple[tuple[str, Any], ...]
+    not_in_teams: tuple[int, ...] | None = None
+
+    def spec(self) -> BranchSpec:
+        residual = None if self.not_in_teams is None else bool(self.not_in_teams)
+        return tuple((n, v is None) for n, v in self.eq), residual
+
+    def params(self, i: int) -> dict[str, Any]:
+        out = {f"b{i}_{n}": v for n, v in self.eq if v is not None}
+        if self.not_in_teams:
+            out[f"b{i}_teams"] = list(self.not_in_teams)
+        return out
+
+
+def _branch_where(i: int, spec: BranchSpec) -> list[ColumnElement[bool]]:
+    columns, residual = spec
+    conds: list[ColumnElement[bool]] = []
+    for name, is_null in columns:
+        col = ticket_t.c[name]
+        conds.append(col.is_(None) if is_null else col == bindparam(f"b{i}_{name}", type_=col.type))
+    if residual is True:
+        conds.append(ticket_t.c.team_id.not_in(bindparam(f"b{i}_teams", expanding=True)))
+    elif residual is False:
+        conds.append(ticket_t.c.team_id.is_not(None))
+    return conds
+
+
+def _param(name: str, col: Any) -> BindParameter[Any]:
+    return bindparam(f"f_{name}", type_=col.type)
+
+
+_COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "category_id": lambda: ticket_t.c.category_id == _param("category_id", ticket_t.c.category_id),
+    "priority": lambda: ticket_t.c.priority == _param("priority", ticket_t.c.priority),
+    "channel": lambda: ticket_t.c.channel == _param("channel", ticket_t.c.channel),
+    "language": lambda: ticket_t.c.language == _param("language", ticket_t.c.language),
+    "updated_since": lambda: (
+        ticket_t.c.updated_at >= _param("updated_since", ticket_t.c.updated_at)
+    ),
+    "due_before": lambda: ticket_t.c.sla_next_due_at < _param("due_before", ticket_t.c.updated_at),
+    "live": lambda: ticket_t.c.merged_into_id.is_(None),
+}
+
+
+def _phase(kind: str, after: bool) -> tuple[list[ColumnElement[bool]], list[Any], bool]:
+    """(conditions, order columns, descending) of a sort phase: 'u' most recently updated
+    first; 'd' soonest due first; 'n' no due time, oldest first."""
+    updated, due, ident = ticket_t.c.updated_at, ticket_t.c.sla_next_due_at, ticket_t.c.id
+    if kind == "u":
+        stamp = bindparam("c_stamp", type_=updated.type)
+        # A row value: both databases seek with it, unlike a < ? OR (a = ? AND b < ?).
+        cond = [tuple_(updated, ident) < tuple_(stamp, bindparam("c_id"))] if after else []
+        return cond, [updated, ident], True
+    if kind == "d":
+        stamp = bindparam("c_stamp", type_=due.type)
+        cond = [tuple_(due, ident) > tuple_(stamp, bindparam("c_id"))] if after else []
+        return [due.is_not(None), *cond], [due, ident], False
+    cond = [ident > bindparam("c_id")] if after else []
+    return [due.is_(None), *cond], [ident], False
+
+
+def _search(dialect: str, kind: str | None) -> list[ColumnElement[bool]]:
+    if kind is None:
+        return []
+    if kind == "ids":
+        return [ticket_t.c.id.in_(bindparam("ids", expanding=True))]
+    probe = search.contains(dialect, bindparam("q"))
+    if kind == "probe_num":
+        return [or_(probe, ticket_t.c.number == bindparam("num"))]
+    return [probe]
+
+
+def _order(cols: Sequence[Any], descending: bool) -> list[Any]:
+    return [c.desc() if descending else c.asc() for c in cols]
+
+
+@lru_cache(maxsize=1024)
+def page_statement(
+    dialect: str,
+    specs: tuple[BranchSpec, ...],
+    common: tuple[str, ...],
+    phase: str,
+    after: bool,
+    search_kind: str | None,
+    limit: int,
+) -> Select[Any]:
+    """One phase of a page: a UNION ALL of per-branch index seeks, each cut at `limit`, merged
+    by the sort key; with few full-text matches ("ids"), those rows fetched by id instead."""
+    phase_where, order, descending = _phase(phase, after)
+    shared = [*(_COMMON[name]() for name in common), *phase_where, *_search(dialect, search_kind)]
+    if search_kind == "ids" or len(specs) == 1:
+        visible = or_(*(and_(true(), *_branch_where(i, s)) for i, s in enumerate(specs)))
+        stmt = select(*SELECTED).where(visible, *shared)
+        return stmt.order_by(*_order(order, descending)).limit(limit)
+    arms = [
+        select(*SELECTED)
+        .where(*_branch_where(i, s), *shared)
+        .order_by(*_order(order, descending))
+        .limit(limit)
+        .subquery()
+        for i, s in enumerate(specs)
+    ]
+    merged = union_all(*(select(arm) for arm in arms)).subquery()
+    keys = [merged.c[c.name] for c in order]
+    return select(merged).order_by(*_order(keys, descending)).limit(limit)
+
+
+@lru_cache(maxsize=1024)
+def count_statement(
+    dialect: str,
+    specs: tuple[BranchSpec, ...],
+    common: tuple[str, ...],
+    search_kind: str | None,
+    cap: int,
+) -> Select[Any]:
+    """How many rows the branches hold, reading at most cap+1 index entries per branch."""
+    shared = [*(_COMMON[name]() for name in common), *_search(dialect, search_kind)]
+    arms = [
+        select(literal(1).label("one")).where(*_branch_where(i, s), *shared).limit(cap + 1)
+        for i, s in enumerate(specs)
+    ]
+    inner = arms[0] if len(arms) == 1 else union_all(*(select(a.subquery()) for a in arms))
+    return select(func.count()).select_from(inner.subquery())
