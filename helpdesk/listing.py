@@ -11,9 +11,11 @@ A page is an index seek, never a sort of the whole view:
   An OR over the whole view would make the planner collect every matching row and sort it.
 * The keyset cursor is a row value, `(updated_at, id) < (?, ?)`: both databases seek with it,
   where the equivalent `a < ? OR (a = ? AND b < ?)` walks the index from its start.
-* Search finds the matching ids in the full-text index first. Few matches (the usual case: a
-  name, an order number) are fetched by id and sorted; many matches are found by walking the
-  view in its order and probing the index per ticket, which stops after a page.
+* Search results come newest ticket first (ticket id, which both full-text indexes hold in
+  order). Few matches (the usual case: a name, an order number) are fetched by id and sorted;
+  many are read from the full-text index in id order, stopping after a page of visible ones.
+  Sorting many matches by last activity instead would read every match (FTS5 cannot probe one
+  ticket against a common word cheaply: it reads the word's whole doclist each time).
 * Counts are capped (`count_tickets`): a view knows whether it holds 12 tickets or "1000+"
   after reading at most cap+1 index entries per branch, instead of counting a million rows
   for a number nobody reads exactly past a thousand.
@@ -50,6 +52,7 @@ SPARSE_MATCHES = 2000
 class Sort(StrEnum):
     UPDATED = "updated"  # most recent activity first
     DUE = "due"  # soonest SLA due time first, then tickets with no running clock, oldest first
+    NEWEST = "newest"  # newest ticket first: how search results come, whatever the sort
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,7 @@ class TicketFilter:
     channel: str | None = None
     language: str | None = None
     due_before: datetime | None = None  # a running SLA clock is due before this instant
-    sort: Sort = Sort.UPDATED
+    sort: Sort = Sort.UPDATED  # with `text`, results come newest ticket first (Sort.NEWEST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +111,15 @@ def _encode(raw: str) -> str:
 
 
 def _decode(cursor: str) -> tuple[str, datetime | None, int]:
-    """(kind, stamp, id): 'u' an updated_at key, 'd' a due key, 'n' past the due tickets."""
+    """(kind, stamp, id): 'u' an updated_at key, 'd' a due key, 'n' past the due tickets,
+    'i' an id key (search results)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         parts = raw.split("|")
         if len(parts) == 2:
             return "u", datetime.fromisoformat(parts[0]), int(parts[1])
         kind, stamp, ident = parts
-        if kind == "n":
+        if kind in ("n", "i"):
             return kind, None, int(ident)
         if kind == "d":
             return kind, datetime.fromisoformat(stamp), int(ident)
@@ -226,8 +230,9 @@ async def _resolve(store: Store, who: Principal, f: TicketFilter) -> _Query | No
                 return None
             kind, params["ids"] = "ids", ids
         else:
-            kind, params["q"] = ("probe" if number is None else "probe_num"), q
-            params["num"] = number
+            # Many matches: read newest first from the index. A ticket number typed as the
+            # query then counts only where the number is also in the ticket's text.
+            kind, params["q"] = "fts", q
     return _Query(tuple(b.spec() for b in parts), common, kind, params)
 
 
@@ -245,10 +250,13 @@ def _phases(
     """The sort's ordered stretches still ahead of the cursor, each with the cursor's values
     where it continues one."""
     kind, stamp, last = _decode(cursor) if cursor else (None, None, 0)
-    if kind is not None and (sort is Sort.UPDATED) != (kind == "u"):
-        raise ValidationFailed({"cursor": "this cursor belongs to another sort"})
+    expected = {Sort.UPDATED: ("u",), Sort.NEWEST: ("i",), Sort.DUE: ("d", "n")}[sort]
+    if kind is not None and kind not in expected:
+        raise ValidationFailed({"cursor": "this cursor belongs to another sort or a search"})
     if sort is Sort.UPDATED:
         return [("u", {"c_stamp": stamp, "c_id": last} if kind else None)]
+    if sort is Sort.NEWEST:
+        return [("i", {"c_id": last} if kind else None)]
     phases: list[tuple[str, dict[str, Any] | None]] = []
     if kind in (None, "d"):
         phases.append(("d", {"c_stamp": stamp, "c_id": last} if kind else None))
@@ -271,7 +279,8 @@ async def list_tickets(
     underneath. The next_cursor is None on the last page.
     """
     limit = max(1, min(limit, MAX_PAGE))
-    phases = _phases(filters.sort, filters.due_before, cursor)
+    sort = Sort.NEWEST if filters.text else filters.sort
+    phases = _phases(sort, filters.due_before, cursor)
     query = await _resolve(store, who, filters)
     rows: list[dict[str, Any]] = []
     last_phase = phases[0][0]
@@ -289,8 +298,8 @@ async def list_tickets(
             break
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = _next_cursor(rows[-1], filters.sort, last_phase) if more else None
-    if filters.sort is Sort.UPDATED:
+    next_cursor = _next_cursor(rows[-1], sort, last_phase) if more else None
+    if sort is not Sort.DUE:
         for row in rows:
             del row["sla_next_due_at"]
     return Page(rows, next_cursor)
@@ -301,7 +310,7 @@ def _next_cursor(row: dict[str, Any], sort: Sort, phase: str) -> str:
         return encode_cursor(row["updated_at"], row["id"])
     if phase == "d":
         return _encode(f"d|{row['sla_next_due_at'].isoformat()}|{row['id']}")
-    return _encode(f"n||{row['id']}")
+    return _encode(f"{phase}||{row['id']}")
 
 
 async def count_tickets(

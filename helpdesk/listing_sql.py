@@ -21,12 +21,14 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
     tuple_,
     union_all,
 )
+from sqlalchemy.sql.elements import ColumnClause
 
 from helpdesk import search
 from helpdesk.tables import ticket_t
@@ -109,7 +111,8 @@ _COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
 
 def _phase(kind: str, after: bool) -> tuple[list[ColumnElement[bool]], list[Any], bool]:
     """(conditions, order columns, descending) of a sort phase: 'u' most recently updated
-    first; 'd' soonest due first; 'n' no due time, oldest first."""
+    first; 'd' soonest due first; 'n' no due time, oldest first; 'i' newest ticket first
+    (search results)."""
     updated, due, ident = ticket_t.c.updated_at, ticket_t.c.sla_next_due_at, ticket_t.c.id
     if kind == "u":
         stamp = bindparam("c_stamp", type_=updated.type)
@@ -120,19 +123,28 @@ def _phase(kind: str, after: bool) -> tuple[list[ColumnElement[bool]], list[Any]
         stamp = bindparam("c_stamp", type_=due.type)
         cond = [tuple_(due, ident) > tuple_(stamp, bindparam("c_id"))] if after else []
         return [due.is_not(None), *cond], [due, ident], False
+    if kind == "i":
+        return ([ident < bindparam("c_id")] if after else []), [ident], True
     cond = [ident > bindparam("c_id")] if after else []
     return [due.is_(None), *cond], [ident], False
 
 
+_MATCH_KEY: ColumnClause[Any] = literal_column("m.ticket_id")
+
+
+def _matches(dialect: str) -> Any:
+    return search.matching_ids(dialect, bindparam("q")).subquery("m")
+
+
+def _visible(specs: tuple[BranchSpec, ...]) -> ColumnElement[bool]:
+    return or_(*(and_(true(), *_branch_where(i, s)) for i, s in enumerate(specs)))
+
+
 def _search(dialect: str, kind: str | None) -> list[ColumnElement[bool]]:
-    if kind is None:
-        return []
+    del dialect
     if kind == "ids":
         return [ticket_t.c.id.in_(bindparam("ids", expanding=True))]
-    probe = search.contains(dialect, bindparam("q"))
-    if kind == "probe_num":
-        return [or_(probe, ticket_t.c.number == bindparam("num"))]
-    return [probe]
+    return []
 
 
 def _order(cols: Sequence[Any], descending: bool) -> list[Any]:
@@ -150,12 +162,15 @@ def page_statement(
     limit: int,
 ) -> Select[Any]:
     """One phase of a page: a UNION ALL of per-branch index seeks, each cut at `limit`, merged
-    by the sort key; with few full-text matches ("ids"), those rows fetched by id instead."""
+    by the sort key. Searches: few full-text matches ("ids") are fetched by id; many ("fts")
+    are read from the full-text index newest first, stopping after a page of visible ones."""
     phase_where, order, descending = _phase(phase, after)
-    shared = [*(_COMMON[name]() for name in common), *phase_where, *_search(dialect, search_kind)]
-    if search_kind == "ids" or len(specs) == 1:
-        visible = or_(*(and_(true(), *_branch_where(i, s)) for i, s in enumerate(specs)))
-        stmt = select(*SELECTED).where(visible, *shared)
+    shared = [*(_COMMON[name]() for name in common), *phase_where]
+    if search_kind is not None or len(specs) == 1:
+        stmt = select(*SELECTED).where(_visible(specs), *shared, *_search(dialect, search_kind))
+        if search_kind == "fts":
+            stmt = stmt.join_from(ticket_t, _matches(dialect), ticket_t.c.id == _MATCH_KEY)
+            return stmt.order_by(_MATCH_KEY.desc()).limit(limit)
         return stmt.order_by(*_order(order, descending)).limit(limit)
     arms = [
         select(*SELECTED)
@@ -180,6 +195,14 @@ def count_statement(
 ) -> Select[Any]:
     """How many rows the branches hold, reading at most cap+1 index entries per branch."""
     shared = [*(_COMMON[name]() for name in common), *_search(dialect, search_kind)]
+    if search_kind == "fts":
+        found = (
+            select(literal(1).label("one"))
+            .join_from(ticket_t, _matches(dialect), ticket_t.c.id == _MATCH_KEY)
+            .where(_visible(specs), *shared)
+            .limit(cap + 1)
+        )
+        return select(func.count()).select_from(found.subquery())
     arms = [
         select(literal(1).label("one")).where(*_branch_where(i, s), *shared).limit(cap + 1)
         for i, s in enumerate(specs)

@@ -14,19 +14,16 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
     bindparam,
-    exists,
     func,
     literal_column,
     select,
     text,
 )
-from sqlalchemy.sql.elements import ColumnClause, TextClause
+from sqlalchemy.sql.elements import TextClause
 
 from helpdesk.store import Store
-from helpdesk.tables import ticket_t
 
 # Tables the migration creates outside SQLModel's metadata: the FTS5 table and its shadow
 # tables on SQLite, the tsvector side table on PostgreSQL.
@@ -69,27 +66,20 @@ def query_text(dialect: str, typed: str) -> str | None:
 
 
 def matching_ids(dialect: str, q: Any) -> Select[Any]:
-    """SELECT of the ids of tickets whose document matches `q` (a value or bound parameter
-    holding `query_text`)."""
+    """SELECT of the ids (as `ticket_id`) of tickets whose document matches `q` (a value or
+    bound parameter holding `query_text`)."""
     if dialect == "postgresql":
         tsq = func.plainto_tsquery(literal_column("'simple'"), func.helpdesk_fold(q))
         return (
-            select(literal_column("ticket_id"))
+            select(literal_column("ticket_id").label("ticket_id"))
             .select_from(text("ticket_search"))
             .where(literal_column("document").op("@@")(tsq))
         )
     return (
-        select(literal_column("rowid"))
+        select(literal_column("rowid").label("ticket_id"))
         .select_from(text("ticket_fts"))
         .where(literal_column("ticket_fts").op("MATCH")(q))
     )
-
-
-def contains(dialect: str, q: Any) -> ColumnElement[bool]:
-    """A per-ticket probe: this ticket's document matches. Cheap per row (a primary-key or
-    rowid seek), for walking a view in its own order when matches are many."""
-    key: ColumnClause[Any] = literal_column("ticket_id" if dialect == "postgresql" else "rowid")
-    return exists(matching_ids(dialect, q).where(key == ticket_t.c.id))
 
 
 @lru_cache(maxsize=16)
