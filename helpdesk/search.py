@@ -95,10 +95,17 @@ async def first_matches(store: Store, q: str, limit: int) -> list[int] | None:
     return None if len(ids) > limit else ids
 
 
+PG_REBUILD = (
+    "INSERT INTO ticket_search (ticket_id, document) SELECT ticket_id, "
+    "to_tsvector('simple', helpdesk_fold(subject || ' ' || body || ' ' || people)) "
+    "FROM ticket_search_source"
+)
+
+
 def rebuild_statements(dialect: str) -> list[TextClause]:
     """Statements that rebuild the whole index from the tables (after a bulk load)."""
     if dialect == "postgresql":
-        return [text("SELECT helpdesk_ticket_search_refresh(ARRAY(SELECT id FROM ticket))")]
+        return [text("DELETE FROM ticket_search"), text(PG_REBUILD)]
     return [
         text("DELETE FROM ticket_fts"),
         text(

@@ -228,3 +228,22 @@ async def test_sort_by_sla_due_puts_the_soonest_first_then_tickets_without_a_clo
                 replace(queries.TicketFilter(), sort=queries.Sort.DUE),
                 cursor=page.next_cursor,
             )
+
+
+async def test_planner_statistics_job_analyses_the_view_indexes(
+    runtime: Runtime, desk: Desk
+) -> None:
+    async with runtime.db.engine.begin() as conn:
+        # Forget what the migration's ANALYZE recorded about the (then empty) tables.
+        if runtime.db.is_sqlite:
+            await conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+    assert await runtime.run_job("refresh_planner_statistics") == "statistics refreshed"
+    async with runtime.db.engine.connect() as conn:
+        if runtime.db.is_sqlite:
+            stats = await conn.exec_driver_sql("SELECT idx FROM sqlite_stat1 WHERE tbl = 'ticket'")
+        else:
+            stats = await conn.exec_driver_sql(
+                "SELECT attname FROM pg_stats WHERE tablename = 'ticket'"
+            )
+        names = set(stats.scalars())
+    assert names & {"ix_ticket_team_updated", "team_id"}
