@@ -283,7 +283,7 @@ async def list_tickets(
     phases = _phases(sort, filters.due_before, cursor)
     query = await _resolve(store, who, filters)
     rows: list[dict[str, Any]] = []
-    last_phase = phases[0][0]
+    row_phases: list[str] = []  # the sort phase each row came from: the cursor continues it
     for phase, after in phases if query is not None else ():
         assert query is not None
         want = limit + 1 - len(rows)
@@ -293,12 +293,12 @@ async def list_tickets(
         )  # fmt: skip
         result = await store.execute(stmt, {**query.params, **(after or {})})
         rows += [dict(r) for r in result.mappings()]
-        last_phase = phase
+        row_phases += [phase] * (len(rows) - len(row_phases))
         if len(rows) > limit:
             break
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = _next_cursor(rows[-1], sort, last_phase) if more else None
+    next_cursor = _next_cursor(rows[-1], sort, row_phases[limit - 1]) if more else None
     if sort is not Sort.DUE:
         for row in rows:
             del row["sla_next_due_at"]

@@ -197,7 +197,7 @@ async def test_sort_by_sla_due_puts_the_soonest_first_then_tickets_without_a_clo
     }
     async with runtime.stores() as store:
         await services.set_sla_next_due(store, dues)
-    for limit in (1, 2, 50):
+    for limit in (1, 2, 3, 4, 5, 50):  # pages that end in each phase and across the two
         got = await _walk(runtime, desk.agent, queries.TicketFilter(sort=queries.Sort.DUE), limit)
         assert _names(desk, got) == [
             "billing-alice",
