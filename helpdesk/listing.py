@@ -46,7 +46,7 @@ __all__ = ["LIST_COLUMNS", "Count", "Page", "Sort", "TicketFilter", "count_ticke
 MAX_PAGE = 200
 COUNT_CAP = 1000
 # Up to this many full-text matches are fetched by id and sorted; past it, the view is walked.
-SPARSE_MATCHES = 500
+SPARSE_MATCHES = 200
 
 
 class Sort(StrEnum):

@@ -123,10 +123,17 @@ class Ticket(SQLModel, table=True):
         # One index per view shape (search_0001): each filter's equality columns, then the sort
         # key, so a page is an index seek and not a sort (see helpdesk/listing.py).
         Index("ix_ticket_team_updated", "team_id", "updated_at", "id"),
-        Index("ix_ticket_assignee_updated", "assignee_id", "updated_at", "id"),
+        Index("ix_ticket_assignee_updated", "assignee_id", "updated_at", "id", "team_id"),
         Index("ix_ticket_status_due", "status", "sla_next_due_at", "id"),
         Index("ix_ticket_team_status_due", "team_id", "status", "sla_next_due_at", "id"),
-        Index("ix_ticket_assignee_status_due", "assignee_id", "status", "sla_next_due_at", "id"),
+        Index(
+            "ix_ticket_assignee_status_due",
+            "assignee_id",
+            "status",
+            "sla_next_due_at",
+            "id",
+            "team_id",
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)

@@ -33,10 +33,18 @@ depends_on: str | Sequence[str] | None = None
 
 _INDEXES = {
     "ix_ticket_team_updated": ["team_id", "updated_at", "id"],
-    "ix_ticket_assignee_updated": ["assignee_id", "updated_at", "id"],
+    # team_id last: the "my tickets in other teams" branch filters on it inside the index
+    # instead of fetching every ticket ever assigned to the agent.
+    "ix_ticket_assignee_updated": ["assignee_id", "updated_at", "id", "team_id"],
     "ix_ticket_status_due": ["status", "sla_next_due_at", "id"],
     "ix_ticket_team_status_due": ["team_id", "status", "sla_next_due_at", "id"],
-    "ix_ticket_assignee_status_due": ["assignee_id", "status", "sla_next_due_at", "id"],
+    "ix_ticket_assignee_status_due": [
+        "assignee_id",
+        "status",
+        "sla_next_due_at",
+        "id",
+        "team_id",
+    ],
 }
 
 # Tickets whose document depends on a customer: as requester or as participant.
