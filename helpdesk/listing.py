@@ -12,8 +12,8 @@ A page is an index seek, never a sort of the whole view:
 * The keyset cursor is a row value, `(updated_at, id) < (?, ?)`: both databases seek with it,
   where the equivalent `a < ? OR (a = ? AND b < ?)` walks the index from its start.
 * Search results come newest ticket first (ticket id, which both full-text indexes hold in
-  order). Few matches (the usual case: a name, an order number) are fetched by id and sorted;
-  many are read from the full-text index in id order, stopping after a page of visible ones.
+  order): matches are read from the full-text index in id order, joined to their tickets,
+  stopping after a page of visible ones; a search that matches nothing costs one index probe.
   Sorting many matches by last activity instead would read every match (FTS5 cannot probe one
   ticket against a common word cheaply: it reads the word's whole doclist each time).
 * Counts are capped (`count_tickets`): a view knows whether it holds 12 tickets or "1000+"
@@ -45,7 +45,8 @@ __all__ = ["LIST_COLUMNS", "Count", "Page", "Sort", "TicketFilter", "count_ticke
 
 MAX_PAGE = 200
 COUNT_CAP = 1000
-# Up to this many full-text matches are fetched by id and sorted; past it, the view is walked.
+# A number typed as a search also finds the ticket with that number, when the text matches
+# at most this many tickets (fetched by id); otherwise only the text matches count.
 SPARSE_MATCHES = 200
 
 
@@ -219,7 +220,13 @@ async def _resolve(store: Store, who: Principal, f: TicketFilter) -> _Query | No
     if f.text:
         q = search.query_text(store.dialect, f.text)
         number = _number(f.text)
-        ids = await search.first_matches(store, q, SPARSE_MATCHES) if q is not None else []
+        ids: list[int] | None = None
+        if number is not None:
+            # A ticket number or words: the number's ticket joins the matches when they are
+            # few enough to fetch by id (one query less for every other search).
+            ids = await search.first_matches(store, q, SPARSE_MATCHES) if q is not None else []
+        elif q is None:
+            return None
         if ids is not None:
             if number is not None:
                 found = await store.execute(
@@ -230,8 +237,8 @@ async def _resolve(store: Store, who: Principal, f: TicketFilter) -> _Query | No
                 return None
             kind, params["ids"] = "ids", ids
         else:
-            # Many matches: read newest first from the index. A ticket number typed as the
-            # query then counts only where the number is also in the ticket's text.
+            # Read newest first from the index. A number with many matches counts only where
+            # it is also in a ticket's text.
             kind, params["q"] = "fts", q
     return _Query(tuple(b.spec() for b in parts), common, kind, params)
 

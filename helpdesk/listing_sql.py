@@ -193,7 +193,7 @@ def count_statement(
     search_kind: str | None,
     cap: int,
 ) -> Select[Any]:
-    """How many rows the branches hold, reading at most cap+1 index entries per branch."""
+    """How many rows the branches hold, reading at most cap+1 index entries in all."""
     shared = [*(_COMMON[name]() for name in common), *_search(dialect, search_kind)]
     if search_kind == "fts":
         found = (
@@ -207,5 +207,8 @@ def count_statement(
         select(literal(1).label("one")).where(*_branch_where(i, s), *shared).limit(cap + 1)
         for i, s in enumerate(specs)
     ]
-    inner = arms[0] if len(arms) == 1 else union_all(*(select(a.subquery()) for a in arms))
-    return select(func.count()).select_from(inner.subquery())
+    if len(arms) == 1:
+        return select(func.count()).select_from(arms[0].subquery())
+    # The arms run one after another until cap+1 rows in all: cap+1 index entries at most.
+    merged = union_all(*(select(a.subquery()) for a in arms)).subquery()
+    return select(func.count()).select_from(select(merged).limit(cap + 1).subquery())

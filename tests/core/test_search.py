@@ -18,8 +18,8 @@ SUPERVISOR = Principal(1, Role.SUPERVISOR, frozenset())
 
 @pytest.fixture(params=["few", "many"])
 def hits_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run each search both ways: matches fetched by id (few), and the view walked with a
-    per-ticket probe of the index (many), by moving the threshold between them."""
+    """Run each search with a number in it both ways: the number's ticket merged with the
+    matches fetched by id (few), and the matches read from the index alone (many)."""
     if request.param == "many":
         monkeypatch.setattr(listing, "SPARSE_MATCHES", 1)
     return str(request.param)
