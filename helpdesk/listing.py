@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import select
 
 from helpdesk import search
-from helpdesk.domain import Principal, Status
+from helpdesk.domain import Principal, Role, Status
 from helpdesk.errors import ValidationFailed
 from helpdesk.listing_sql import LIST_COLUMNS, Branch, count_statement, page_statement
 from helpdesk.store import Store
@@ -138,6 +138,8 @@ def check_cursor(cursor: str) -> None:
 
 
 def _visibility(who: Principal) -> list[Branch]:
+    if who.role is Role.BOT:
+        return [Branch((("bot_id", who.user_id),))]  # a bot's queue is its own tickets
     if who.sees_everything:
         return [Branch(())]
     teams = tuple(sorted(who.team_ids))
@@ -181,7 +183,7 @@ def branches(who: Principal, f: TicketFilter) -> list[Branch]:
     return result
 
 
-def _common(f: TicketFilter) -> tuple[tuple[str, ...], dict[str, Any]]:
+def _common(who: Principal, f: TicketFilter) -> tuple[tuple[str, ...], dict[str, Any]]:
     """The filters every branch applies after its seek: names (the statement's shape) and
     their bound values."""
     values = {
@@ -195,7 +197,9 @@ def _common(f: TicketFilter) -> tuple[tuple[str, ...], dict[str, Any]]:
     names = [n for n, v in values.items() if v is not None]
     if not f.include_merged:
         names.append("live")
-    return tuple(names), {f"f_{n}": values[n] for n in names if n != "live"}
+    if who.role is not Role.BOT:
+        names.append("people")
+    return tuple(names), {f"f_{n}": values[n] for n in names if n in values}
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +217,7 @@ async def _resolve(store: Store, who: Principal, f: TicketFilter) -> _Query | No
     parts = branches(who, f)
     if not parts:
         return None
-    common, params = _common(f)
+    common, params = _common(who, f)
     for i, branch in enumerate(parts):
         params.update(branch.params(i))
     kind = None

@@ -106,6 +106,8 @@ _COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
     ),
     "due_before": lambda: ticket_t.c.sla_next_due_at < _param("due_before", ticket_t.c.updated_at),
     "live": lambda: ticket_t.c.merged_into_id.is_(None),
+    # People's queues skip what a bot still owns; it appears when the bot hands it over.
+    "people": lambda: or_(ticket_t.c.bot_id.is_(None), ticket_t.c.handed_over_at.is_not(None)),
 }
 
 

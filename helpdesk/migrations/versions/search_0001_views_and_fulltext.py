@@ -29,7 +29,9 @@ from alembic import op
 revision: str = "search_0001"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = ("search",)
-depends_on: str | Sequence[str] | None = None
+# SQLite's batch mode rebuilds a table to add a foreign key, which drops the triggers on it: run
+# after every migration that rebuilds `ticket` (autoreply_0001 adds ticket.bot_id that way).
+depends_on: str | Sequence[str] | None = ("autoreply_0001",)
 
 _INDEXES = {
     "ix_ticket_team_updated": ["team_id", "updated_at", "id"],
