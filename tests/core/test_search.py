@@ -4,12 +4,14 @@ real services: what an agent typing into the search box would find."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete
 
 from helpdesk import listing, queries, services
 from helpdesk.domain import Principal, Role
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor
+from helpdesk.tables import identity_t
 from tests.core.factory import email_in
 from tests.fixtures_db import scheduler_of
 
@@ -195,3 +197,14 @@ async def test_agents_find_only_tickets_they_may_see(runtime: Runtime, clock: Fi
     agent = Principal(alice, Role.AGENT, frozenset({billing}))
     assert set(await _search(runtime, "wombat", agent)) == {ours, triage}
     assert set(await _search(runtime, "wombat")) == {ours, theirs, triage}
+
+
+async def test_an_erased_address_no_longer_finds_the_ticket(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    ticket = await _ticket(runtime, clock, sender="gone@example.org", subject="Hi", text="x")
+    assert await _search(runtime, "gone@example.org") == [ticket]
+    async with runtime.stores() as store:
+        await store.execute(delete(identity_t).where(identity_t.c.address == "gone@example.org"))
+    assert await _search(runtime, "gone@example.org") == []
+    assert await _search(runtime, "hi") == [ticket]

@@ -135,6 +135,11 @@ _SQLITE_TRIGGERS = {
         "AFTER INSERT ON customer_identity",
         _sqlite_refresh(_CUSTOMER_TICKETS.format(c="NEW.customer_id")),
     ),
+    # An erased address (privacy) must stop finding the customer's tickets.
+    "ticket_search_identity_del": (
+        "AFTER DELETE ON customer_identity",
+        _sqlite_refresh(_CUSTOMER_TICKETS.format(c="OLD.customer_id")),
+    ),
     "ticket_search_identity_upd": (
         "AFTER UPDATE OF address, customer_id ON customer_identity",
         _sqlite_refresh(
@@ -180,7 +185,7 @@ _PG_TRIGGERS = {
     "ticket_participant": ("INSERT OR DELETE", _NEW_OR_OLD),
     "customer": ("UPDATE OF name", "ARRAY(" + _CUSTOMER_TICKETS.format(c="NEW.id") + ")"),
     "customer_identity": (
-        "INSERT OR UPDATE OF address, customer_id",
+        "INSERT OR UPDATE OF address, customer_id OR DELETE",
         "ARRAY("
         + _CUSTOMER_TICKETS.format(c="NEW.customer_id")
         + " UNION "
