@@ -1,21 +1,34 @@
 """Read models: what the API and the inbox show. Column selects on indexed paths, no ORM objects.
 
 Reads change nothing, so they live beside the services rather than in them.
+
+Ticket lists live in helpdesk.listing and are re-exported here.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
-from helpdesk.domain import Principal, Role, Status, SurveyStatus, may_access_ticket
-from helpdesk.errors import Forbidden, NotFound, ValidationFailed
+from helpdesk.domain import Principal, Role, SurveyStatus, may_access_ticket
+from helpdesk.errors import Forbidden, NotFound
+from helpdesk.listing import (
+    COUNT_CAP,
+    LIST_COLUMNS,
+    MAX_PAGE,
+    Count,
+    Page,
+    Sort,
+    TicketFilter,
+    check_cursor,
+    count_tickets,
+    decode_cursor,
+    encode_cursor,
+    list_tickets,
+)
 from helpdesk.store import Store
 from helpdesk.tables import (
     attachment_t,
@@ -32,47 +45,22 @@ from helpdesk.tables import (
     user_t,
 )
 
-MAX_PAGE = 200
+__all__ = [
+    "COUNT_CAP",
+    "MAX_PAGE",
+    "Count",
+    "Page",
+    "Sort",
+    "TicketDetail",
+    "TicketFilter",
+    "check_cursor",
+    "count_tickets",
+    "decode_cursor",
+    "encode_cursor",
+    "list_tickets",
+]
 
-_LIST_COLUMNS = (
-    ticket_t.c.id,
-    ticket_t.c.number,
-    ticket_t.c.subject,
-    ticket_t.c.status,
-    ticket_t.c.priority,
-    ticket_t.c.category_id,
-    ticket_t.c.team_id,
-    ticket_t.c.assignee_id,
-    ticket_t.c.requester_id,
-    ticket_t.c.channel,
-    ticket_t.c.language,
-    ticket_t.c.tags,
-    ticket_t.c.created_at,
-    ticket_t.c.updated_at,
-    ticket_t.c.merged_into_id,
-    ticket_t.c.follow_up_of_id,
-    ticket_t.c.bot_id,
-    ticket_t.c.handed_over_at,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class TicketFilter:
-    status: tuple[Status, ...] = ()
-    team_id: int | None = None
-    assignee_id: int | None = None
-    unassigned: bool = False
-    category_id: int | None = None
-    priority: str | None = None
-    text: str | None = None
-    updated_since: datetime | None = None
-    include_merged: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
+_LIST_COLUMNS = LIST_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,95 +72,6 @@ class TicketDetail:
     audit: list[dict[str, Any]]
     merged_from: list[int] = field(default_factory=list)
     surveys: list[dict[str, Any]] = field(default_factory=list)
-
-
-def encode_cursor(updated_at: datetime, ticket_id: int) -> str:
-    raw = f"{updated_at.isoformat()}|{ticket_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, ident = raw.partition("|")
-        return datetime.fromisoformat(stamp), int(ident)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValidationFailed({"cursor": "not a cursor this API returned"}) from None
-
-
-async def list_tickets(
-    store: Store,
-    who: Principal,
-    filters: TicketFilter,
-    *,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> Page:
-    """Tickets the caller may see, most recently updated first, one keyset page at a time.
-
-    Keyset (updated_at, id) instead of OFFSET keeps page 1,000 as fast as page 1 and stable
-    while tickets change underneath.
-    """
-    limit = max(1, min(limit, MAX_PAGE))
-    stmt: Select[Any] = select(*_LIST_COLUMNS)
-    stmt = _apply_filters(stmt, filters)
-    if who.role is Role.BOT:
-        stmt = stmt.where(ticket_t.c.bot_id == who.user_id)  # a bot's queue is its own tickets
-    else:
-        # People's queues skip what a bot still owns; it appears when the bot hands it over.
-        stmt = stmt.where(or_(ticket_t.c.bot_id.is_(None), ticket_t.c.handed_over_at.is_not(None)))
-    if not who.sees_everything and who.role is not Role.BOT:
-        stmt = stmt.where(
-            or_(
-                ticket_t.c.team_id.is_(None),
-                ticket_t.c.team_id.in_(who.team_ids or {-1}),
-                ticket_t.c.assignee_id == who.user_id,
-            )
-        )
-    if cursor is not None:
-        updated_at, ticket_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(
-                ticket_t.c.updated_at < updated_at,
-                and_(ticket_t.c.updated_at == updated_at, ticket_t.c.id < ticket_id),
-            )
-        )
-    stmt = stmt.order_by(ticket_t.c.updated_at.desc(), ticket_t.c.id.desc()).limit(limit + 1)
-    rows = [dict(r) for r in (await store.execute(stmt)).mappings()]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1]["updated_at"], rows[-1]["id"]) if more and rows else None
-    return Page(rows, next_cursor)
-
-
-def _apply_filters(stmt: Select[Any], f: TicketFilter) -> Select[Any]:
-    if f.status:
-        stmt = stmt.where(ticket_t.c.status.in_([s.value for s in f.status]))
-    if f.team_id is not None:
-        stmt = stmt.where(ticket_t.c.team_id == f.team_id)
-    if f.unassigned:
-        stmt = stmt.where(ticket_t.c.assignee_id.is_(None))
-    elif f.assignee_id is not None:
-        stmt = stmt.where(ticket_t.c.assignee_id == f.assignee_id)
-    if f.category_id is not None:
-        stmt = stmt.where(ticket_t.c.category_id == f.category_id)
-    if f.priority is not None:
-        stmt = stmt.where(ticket_t.c.priority == f.priority)
-    if f.updated_since is not None:
-        stmt = stmt.where(ticket_t.c.updated_at >= f.updated_since)
-    if not f.include_merged:
-        stmt = stmt.where(ticket_t.c.merged_into_id.is_(None))
-    if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        in_messages = exists().where(
-            message_t.c.ticket_id == ticket_t.c.id,
-            message_t.c.full_text.ilike(pattern, escape="\\"),
-        )
-        matches = [ticket_t.c.subject.ilike(pattern, escape="\\"), in_messages]
-        if f.text.lstrip("#").isdigit():
-            matches.append(ticket_t.c.number == int(f.text.lstrip("#")))
-        stmt = stmt.where(or_(*matches))
-    return stmt
 
 
 async def ticket_access(store: Store, who: Principal, ticket_id: int) -> RowMapping:

@@ -120,6 +120,20 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
         Index("ix_ticket_status_updated", "status", "updated_at", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
+        # One index per view shape (search_0001): each filter's equality columns, then the sort
+        # key, so a page is an index seek and not a sort (see helpdesk/listing.py).
+        Index("ix_ticket_team_updated", "team_id", "updated_at", "id"),
+        Index("ix_ticket_assignee_updated", "assignee_id", "updated_at", "id", "team_id"),
+        Index("ix_ticket_status_due", "status", "sla_next_due_at", "id"),
+        Index("ix_ticket_team_status_due", "team_id", "status", "sla_next_due_at", "id"),
+        Index(
+            "ix_ticket_assignee_status_due",
+            "assignee_id",
+            "status",
+            "sla_next_due_at",
+            "id",
+            "team_id",
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)
@@ -144,6 +158,9 @@ class Ticket(SQLModel, table=True):
     # A ticket that starts with a bot stays out of human queues until the bot hands it over.
     bot_id: int | None = Field(default=None, foreign_key="user.id")
     handed_over_at: datetime | None = None
+    # The soonest SLA due time of the ticket's running clocks, written by the SLA engine through
+    # services.set_sla_next_due so views can sort by it without the core knowing about SLAs.
+    sla_next_due_at: datetime | None = None
 
 
 class TicketParticipant(SQLModel, table=True):

@@ -45,6 +45,7 @@ _TICKETS = (
         ticket_t.c.created_at,
         ticket_t.c.bot_id,
         ticket_t.c.handed_over_at,
+        ticket_t.c.sla_next_due_at,
         customer_t.c.tier,
         CONFIG_VERSION,
     )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.engine import RowMapping
 
+from helpdesk.services import set_sla_next_due
 from helpdesk.store import Store
 from sla.clocks import ClockInstance
 from sla.tables import clock_event_t, clock_t, sla_ticket_t, target_log_t
@@ -68,6 +69,8 @@ class Writes:
     clock_updates: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     states: list[dict[str, Any]] = field(default_factory=list)
+    # ticket id -> its soonest due time, for the core's views (only when it changed)
+    ticket_dues: dict[int, datetime | None] = field(default_factory=dict)
 
     def extend(self, other: Writes) -> None:
         self.logs += other.logs
@@ -75,6 +78,7 @@ class Writes:
         self.clock_updates += other.clock_updates
         self.events += other.events
         self.states += other.states
+        self.ticket_dues.update(other.ticket_dues)
 
     def clock(self, row: dict[str, Any], before: RowMapping | None) -> None:
         """Insert a new instance; update a stored one when more than its stamp changed."""
@@ -110,6 +114,16 @@ class Writes:
         if any(not same(stored[name], values[name]) for name in STATE_COLUMNS):
             self.states.append({"k_ticket_id": ticket_id, **values})
 
+    def ticket_due(self, ticket_id: int, stored: Any, clocks: list[ClockInstance]) -> None:
+        """The soonest due time of the clocks still running (breached ones included: they are
+        the most urgent), when it differs from what the ticket row holds."""
+        due = min(
+            (c.due_at for c in clocks if c.due_at is not None and not c.stopped and not c.paused),
+            default=None,
+        )
+        if not same(stored, due):
+            self.ticket_dues[ticket_id] = due
+
     async def flush(self, store: Store) -> None:
         for statement, rows in (
             (_INSERT_LOG, self.logs),
@@ -120,5 +134,7 @@ class Writes:
         ):
             if rows:
                 await store.execute(statement, rows)
+        await set_sla_next_due(store, self.ticket_dues)
         for rows in (self.logs, self.clock_inserts, self.clock_updates, self.events, self.states):
             rows.clear()
+        self.ticket_dues.clear()

@@ -207,6 +207,7 @@ async def _write(
             due_times.append(row["next_due"])
         mine.clock(row, before)
         mine.clock_events(ticket_id, clock, before)
+    mine.ticket_due(ticket_id, ticket["sla_next_due_at"], inputs.clocks)
     outcome.wakeup = min((t for t in due_times if t > now), default=None)
     if outcome.wakeup != state["armed_at"] or (rearm and outcome.wakeup is not None):
         outcome.arm = outcome.wakeup is not None

@@ -29,7 +29,21 @@ LIST_QUERY = (
     Query("assignee_id", "An agent id, `me` or `none`", {"type": "string"}),
     Query("category_id", "Category", _INT),
     Query("priority", "Priority", {"enum": ["low", "normal", "high", "urgent"]}),
-    Query("q", "Text in the subject or any message, or a ticket number", {"type": "string"}),
+    Query(
+        "q",
+        "Words in the subject, the messages or the customers' names and addresses (full-text, "
+        "all words must match), or a ticket number",
+        {"type": "string"},
+    ),
+    Query(
+        "view",
+        "A named view: mine, unassigned, team:<id>, pending, triage, at_risk, all",
+        {"type": "string"},
+    ),
+    Query(
+        "sort", "`updated` (default) or `due` (soonest SLA due first)", {"enum": ["updated", "due"]}
+    ),
+    Query("channel", "Channel the ticket came in on", {"type": "string"}),
     Query(
         "updated_since", "ISO 8601 date-time with zone", {"type": "string", "format": "date-time"}
     ),

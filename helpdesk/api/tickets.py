@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ import nh3
 from starlette.requests import Request
 from starlette.responses import Response
 
-from helpdesk import queries, services
+from helpdesk import queries, services, views
 from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
 from helpdesk.domain import Principal, Role, Status
 from helpdesk.errors import NotFound, ValidationFailed
@@ -32,13 +33,15 @@ def _ticket_id(request: Request) -> int:
 
 
 async def list_tickets(rt: Runtime, request: Request, who: Principal) -> Response:
-    filters, limit, cursor = _list_params(request, who)
-    async with rt.stores() as store:
+    filters, limit, cursor = _list_params(request, who, rt.clock.now())
+    async with rt.stores.read() as store:  # a read never waits behind writers
         page = await queries.list_tickets(store, who, filters, limit=limit, cursor=cursor)
     return ok({"items": page.items, "next_cursor": page.next_cursor})
 
 
-def _list_params(request: Request, who: Principal) -> tuple[queries.TicketFilter, int, str | None]:
+def _list_params(
+    request: Request, who: Principal, now: datetime
+) -> tuple[queries.TicketFilter, int, str | None]:
     q = request.query_params
     errors: dict[str, str] = {}
     statuses: list[Status] = []
@@ -69,7 +72,15 @@ def _list_params(request: Request, who: Principal) -> tuple[queries.TicketFilter
             if since.tzinfo is None:
                 errors["updated_since"] = "must include a time zone, e.g. 2026-11-22T10:00:00Z"
     limit = integer("limit", 1, queries.MAX_PAGE) or 50
+    sort = queries.Sort.UPDATED
+    if q.get("sort"):
+        try:
+            sort = queries.Sort(q["sort"])
+        except ValueError:
+            errors["sort"] = "must be updated or due"
     filters = queries.TicketFilter(
+        sort=sort,
+        channel=(q.get("channel") or "").strip()[:32] or None,
         status=tuple(statuses),
         team_id=integer("team_id"),
         assignee_id=assignee_id,
@@ -79,11 +90,19 @@ def _list_params(request: Request, who: Principal) -> tuple[queries.TicketFilter
         text=(q.get("q") or "").strip()[:200] or None,
         updated_since=since,
     )
+    if q.get("view") and not errors:
+        try:
+            filters = views.resolve(q["view"], who, now, filters)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        else:
+            if q.get("sort"):
+                filters = replace(filters, sort=sort)
     if errors:
         raise ValidationFailed(errors)
     cursor = q.get("cursor") or None
     if cursor is not None:
-        queries.decode_cursor(cursor)  # a bad cursor is the caller's error: 422 before querying
+        queries.check_cursor(cursor)  # a bad cursor is the caller's error: 422 before querying
     return filters, limit, cursor
 
 

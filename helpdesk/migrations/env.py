@@ -11,11 +11,17 @@ from sqlmodel import SQLModel
 
 import helpdesk.privacy_tables
 import helpdesk.tables  # noqa: F401  (registers the core's tables on SQLModel.metadata)
+from helpdesk.search import is_search_table
 from helpdesk.worker import components
 
 components()  # imports every component, whose tables register themselves too
 
 target_metadata = SQLModel.metadata
+
+
+def _include_name(name: str | None, kind: str, _parents: object) -> bool:
+    # The full-text index's tables are hand-written DDL: autogenerate must not drop them.
+    return kind != "table" or not is_search_table(name)
 
 
 def _run(connection: Connection) -> None:
@@ -24,6 +30,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -36,6 +36,7 @@ from helpdesk.services.sessions import (
     sign_out_everywhere,
     touch_session,
 )
+from helpdesk.services.sla_due import set_sla_next_due
 from helpdesk.services.tickets import (
     UNSET,
     TicketChanges,
@@ -91,6 +92,7 @@ __all__ = [
     "resolve_quarantine",
     "revoke_token",
     "session_for",
+    "set_sla_next_due",
     "sign_in",
     "sign_out",
     "sign_out_everywhere",

@@ -1,0 +1,216 @@
+"""The statements behind ticket lists, built once per *shape* and cached.
+
+A shape is everything but the values: which branches with which equality columns, which
+filters, which sort phase, cursor or not, which search strategy, the page size. Values travel
+as bound parameters, so a page costs one cache look-up instead of building a many-branch
+UNION in Python (which took longer than running it) and SQLAlchemy's compiled cache is hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.sql.elements import ColumnClause
+
+from helpdesk import search
+from helpdesk.tables import ticket_t
+
+LIST_COLUMNS = (
+    ticket_t.c.id,
+    ticket_t.c.number,
+    ticket_t.c.subject,
+    ticket_t.c.status,
+    ticket_t.c.priority,
+    ticket_t.c.category_id,
+    ticket_t.c.team_id,
+    ticket_t.c.assignee_id,
+    ticket_t.c.requester_id,
+    ticket_t.c.channel,
+    ticket_t.c.language,
+    ticket_t.c.tags,
+    ticket_t.c.created_at,
+    ticket_t.c.updated_at,
+    ticket_t.c.merged_into_id,
+    ticket_t.c.follow_up_of_id,
+    ticket_t.c.bot_id,
+    ticket_t.c.handed_over_at,
+)
+SELECTED = (*LIST_COLUMNS, ticket_t.c.sla_next_due_at)
+
+# (column name, IS NULL?) per equality column, and the residual: None, or whether the
+# "their own tickets elsewhere" branch excludes a list of teams (True) or only no-team (False).
+BranchSpec = tuple[tuple[tuple[str, bool], ...], bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One index-led piece of a view: equality columns (None: IS NULL) and, for an agent's own
+    tickets outside their teams, the teams to leave out (they have branches of their own)."""
+
+    eq: tuple[tuple[str, Any], ...]
+    not_in_teams: tuple[int, ...] | None = None
+
+    def spec(self) -> BranchSpec:
+        residual = None if self.not_in_teams is None else bool(self.not_in_teams)
+        return tuple((n, v is None) for n, v in self.eq), residual
+
+    def params(self, i: int) -> dict[str, Any]:
+        out = {f"b{i}_{n}": v for n, v in self.eq if v is not None}
+        if self.not_in_teams:
+            out[f"b{i}_teams"] = list(self.not_in_teams)
+        return out
+
+
+def _branch_where(i: int, spec: BranchSpec) -> list[ColumnElement[bool]]:
+    columns, residual = spec
+    conds: list[ColumnElement[bool]] = []
+    for name, is_null in columns:
+        col = ticket_t.c[name]
+        conds.append(col.is_(None) if is_null else col == bindparam(f"b{i}_{name}", type_=col.type))
+    if residual is True:
+        conds.append(ticket_t.c.team_id.not_in(bindparam(f"b{i}_teams", expanding=True)))
+    elif residual is False:
+        conds.append(ticket_t.c.team_id.is_not(None))
+    return conds
+
+
+def _param(name: str, col: Any) -> BindParameter[Any]:
+    return bindparam(f"f_{name}", type_=col.type)
+
+
+_COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "category_id": lambda: ticket_t.c.category_id == _param("category_id", ticket_t.c.category_id),
+    "priority": lambda: ticket_t.c.priority == _param("priority", ticket_t.c.priority),
+    "channel": lambda: ticket_t.c.channel == _param("channel", ticket_t.c.channel),
+    "language": lambda: ticket_t.c.language == _param("language", ticket_t.c.language),
+    "updated_since": lambda: (
+        ticket_t.c.updated_at >= _param("updated_since", ticket_t.c.updated_at)
+    ),
+    "due_before": lambda: ticket_t.c.sla_next_due_at < _param("due_before", ticket_t.c.updated_at),
+    "live": lambda: ticket_t.c.merged_into_id.is_(None),
+    # People's queues skip what a bot still owns; it appears when the bot hands it over.
+    "people": lambda: or_(ticket_t.c.bot_id.is_(None), ticket_t.c.handed_over_at.is_not(None)),
+}
+
+
+def _phase(kind: str, after: bool) -> tuple[list[ColumnElement[bool]], list[Any], bool]:
+    """(conditions, order columns, descending) of a sort phase: 'u' most recently updated
+    first; 'd' soonest due first; 'n' no due time, oldest first; 'i' newest ticket first
+    (search results)."""
+    updated, due, ident = ticket_t.c.updated_at, ticket_t.c.sla_next_due_at, ticket_t.c.id
+    if kind == "u":
+        stamp = bindparam("c_stamp", type_=updated.type)
+        # A row value: both databases seek with it, unlike a < ? OR (a = ? AND b < ?).
+        cond = [tuple_(updated, ident) < tuple_(stamp, bindparam("c_id"))] if after else []
+        return cond, [updated, ident], True
+    if kind == "d":
+        stamp = bindparam("c_stamp", type_=due.type)
+        cond = [tuple_(due, ident) > tuple_(stamp, bindparam("c_id"))] if after else []
+        return [due.is_not(None), *cond], [due, ident], False
+    if kind == "i":
+        return ([ident < bindparam("c_id")] if after else []), [ident], True
+    cond = [ident > bindparam("c_id")] if after else []
+    return [due.is_(None), *cond], [ident], False
+
+
+_MATCH_KEY: ColumnClause[Any] = literal_column("m.ticket_id")
+
+
+def _matches(dialect: str) -> Any:
+    return search.matching_ids(dialect, bindparam("q")).subquery("m")
+
+
+def _visible(specs: tuple[BranchSpec, ...]) -> ColumnElement[bool]:
+    return or_(*(and_(true(), *_branch_where(i, s)) for i, s in enumerate(specs)))
+
+
+def _search(dialect: str, kind: str | None) -> list[ColumnElement[bool]]:
+    del dialect
+    if kind == "ids":
+        return [ticket_t.c.id.in_(bindparam("ids", expanding=True))]
+    return []
+
+
+def _order(cols: Sequence[Any], descending: bool) -> list[Any]:
+    return [c.desc() if descending else c.asc() for c in cols]
+
+
+@lru_cache(maxsize=1024)
+def page_statement(
+    dialect: str,
+    specs: tuple[BranchSpec, ...],
+    common: tuple[str, ...],
+    phase: str,
+    after: bool,
+    search_kind: str | None,
+    limit: int,
+) -> Select[Any]:
+    """One phase of a page: a UNION ALL of per-branch index seeks, each cut at `limit`, merged
+    by the sort key. Searches: few full-text matches ("ids") are fetched by id; many ("fts")
+    are read from the full-text index newest first, stopping after a page of visible ones."""
+    phase_where, order, descending = _phase(phase, after)
+    shared = [*(_COMMON[name]() for name in common), *phase_where]
+    if search_kind is not None or len(specs) == 1:
+        stmt = select(*SELECTED).where(_visible(specs), *shared, *_search(dialect, search_kind))
+        if search_kind == "fts":
+            stmt = stmt.join_from(ticket_t, _matches(dialect), ticket_t.c.id == _MATCH_KEY)
+            return stmt.order_by(_MATCH_KEY.desc()).limit(limit)
+        return stmt.order_by(*_order(order, descending)).limit(limit)
+    arms = [
+        select(*SELECTED)
+        .where(*_branch_where(i, s), *shared)
+        .order_by(*_order(order, descending))
+        .limit(limit)
+        .subquery()
+        for i, s in enumerate(specs)
+    ]
+    merged = union_all(*(select(arm) for arm in arms)).subquery()
+    keys = [merged.c[c.name] for c in order]
+    return select(merged).order_by(*_order(keys, descending)).limit(limit)
+
+
+@lru_cache(maxsize=1024)
+def count_statement(
+    dialect: str,
+    specs: tuple[BranchSpec, ...],
+    common: tuple[str, ...],
+    search_kind: str | None,
+    cap: int,
+) -> Select[Any]:
+    """How many rows the branches hold, reading at most cap+1 index entries in all."""
+    shared = [*(_COMMON[name]() for name in common), *_search(dialect, search_kind)]
+    if search_kind == "fts":
+        found = (
+            select(literal(1).label("one"))
+            .join_from(ticket_t, _matches(dialect), ticket_t.c.id == _MATCH_KEY)
+            .where(_visible(specs), *shared)
+            .limit(cap + 1)
+        )
+        return select(func.count()).select_from(found.subquery())
+    arms = [
+        select(literal(1).label("one")).where(*_branch_where(i, s), *shared).limit(cap + 1)
+        for i, s in enumerate(specs)
+    ]
+    if len(arms) == 1:
+        return select(func.count()).select_from(arms[0].subquery())
+    # The arms run one after another until cap+1 rows in all: cap+1 index entries at most.
+    merged = union_all(*(select(a.subquery()) for a in arms)).subquery()
+    return select(func.count()).select_from(select(merged).limit(cap + 1).subquery())
