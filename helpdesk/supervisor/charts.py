@@ -39,6 +39,7 @@ def lines(
         f'<text x="{WIDTH - PAD}" y="{HEIGHT - 12}" text-anchor="end" font-size="11">'
         f"{escape(days[-1])}</text>",
     ]
+    legend_x = PAD
     for n, (name, values) in enumerate(series.items()):
         colour, dash = COLOURS[n % len(COLOURS)], DASHES[n % len(DASHES)]
         points = [f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None]
@@ -47,9 +48,17 @@ def lines(
                 f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
                 f'stroke-dasharray="{dash}" points="{" ".join(points)}"/>'
             )
-        parts.append(
-            f'<text x="{WIDTH - PAD}" y="{PAD + 14 * n}" text-anchor="end" font-size="11" '
-            f'fill="{colour}">{escape(name)}</text>'
+        # A dot per value, so a lone day (or a day between gaps) still shows.
+        parts.extend(
+            f'<circle cx="{point.split(",")[0]}" cy="{point.split(",")[1]}" r="3" fill="{colour}"/>'
+            for point in points
         )
+        # The legend is a row above the plot, where no line can run through it.
+        parts.append(
+            f'<line x1="{legend_x}" y1="12" x2="{legend_x + 18}" y2="12" stroke="{colour}" '
+            f'stroke-width="2" stroke-dasharray="{dash}"/>'
+            f'<text x="{legend_x + 22}" y="16" font-size="11" fill="{colour}">{escape(name)}</text>'
+        )
+        legend_x += 40 + 7 * len(name)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text part went through escape)

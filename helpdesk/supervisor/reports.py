@@ -71,8 +71,9 @@ REPORTS: dict[str, Report] = {
 }
 
 
-def trend_chart(title: str, rows: list[dict[str, Any]], labels: dict[str, str]) -> Any:
-    days = sorted({r["day"] for r in rows})
+def trend_chart(
+    title: str, days: list[str], rows: list[dict[str, Any]], labels: dict[str, str]
+) -> Any:
     by_metric = {(r["day"], r["metric"]): r["achieved"] * 100 for r in rows}
     series = {
         labels[m]: [by_metric.get((d, m)) for d in days]

@@ -9,13 +9,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from babel import Locale
+from babel.dates import format_timedelta
+from babel.numbers import format_percent
 from jinja2 import ChoiceLoader, FileSystemLoader
 from starlette.requests import Request
 
 from helpdesk import queries as core_queries
 from helpdesk.domain import Role
 from helpdesk.inbox import queries as inbox_queries
-from helpdesk.inbox.i18n import zone
+from helpdesk.inbox.i18n import Formatter, zone
 from helpdesk.inbox.layout import CHANNEL_LABELS
 from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import TEMPLATES as INBOX_TEMPLATES
@@ -44,7 +47,24 @@ def supervisor_web(rt: Runtime) -> Web:
     """The inbox's `Web` (sessions, CSRF, error pages) reading our templates before its own."""
     web = Web(rt)
     web.env.loader = ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(INBOX_TEMPLATES)])
+    web.env.globals["how_long"] = how_long
+    web.env.globals["percent"] = percent
     return web
+
+
+def how_long(fmt: Formatter, due: datetime) -> str:
+    """How far `due` is from now, without direction ("12 min"), in the reader's language."""
+    return format_timedelta(abs(due - fmt.now), format="short", locale=fmt.language)
+
+
+def percent(fmt: Formatter, share: float | None, digits: int = 0) -> str:
+    """A share as a percentage the reader's way ("90%", Turkish "%90"); a dash for no data."""
+    if share is None:
+        return "–"
+    pattern = Locale.parse(fmt.language).percent_formats[None].pattern
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits)
+    return format_percent(share, pattern, locale=fmt.language)
 
 
 async def names(rt: Runtime) -> dict[str, Any]:
@@ -82,6 +102,11 @@ class Period:
     @property
     def end(self) -> datetime:
         return datetime.combine(self.last + timedelta(days=1), time(), zone(self.tz))
+
+    @property
+    def days(self) -> list[str]:
+        count = (self.last - self.first).days + 1
+        return [(self.first + timedelta(days=n)).isoformat() for n in range(count)]
 
     def query(self, **more: str) -> str:
         return urlencode({"from": self.first.isoformat(), "to": self.last.isoformat(), **more})

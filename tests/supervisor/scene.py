@@ -1,6 +1,6 @@
 """An SLA desk with people who can sign in: Sam (supervisor), Ana (agent in Support), and a
 hardware ticket opened Monday 16:30 Istanbul time whose one-hour first-reply clock is at risk
-at once and breaches at 17:30, firing two levels of the ladder."""
+at once and breaches at 17:30, firing two levels of the ladder (seen at 17:40)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ class Scene:
     ticket: int = 0
 
     async def breach(self) -> None:
-        """Time passes to the breach and the armed wake-up runs, as the worker would."""
-        self.desk.at("Mon 17:30")
+        """Time passes to ten minutes after the breach and the wake-up runs, as the worker would."""
+        self.desk.at("Mon 17:40")
         await self.desk.wake()
 
 

@@ -54,12 +54,15 @@ async def test_the_board_shows_the_at_risk_clock_then_its_breach_with_the_level_
         assert 'href="/supervisor"' in inbox.text
         before = (await sam.get("/supervisor")).text
         assert 'id="n-breached">0<' in before and 'id="n-at-risk">1<' in before
+        assert "1 hr left" in before
         assert f'data-ticket="{desk_scene.ticket}"' in before and "At risk" in before
         await desk_scene.breach()
         after = (await sam.get("/supervisor")).text
         assert 'id="n-breached">1<' in after and 'id="n-at-risk">0<' in after
         row = after.split(f'data-ticket="{desk_scene.ticket}"')[1].split("</tr>")[0]
         assert "Breached" in row and "Level 2" in row and "Acknowledge" in row
+        assert "10 min late" in row and "Jun 1, 2026, 2:30:00" in row  # due 17:30 Istanbul
+        assert "SLA achieved today (goal 90%)" in after and 'id="n-achieved">0%<' in after
         assert "Support" in row and "Alice" in row and "Hardware" in row and "First reply" in row
         other_team = await sam.get("/supervisor", params={"metric": "resolution"})
         assert f'data-ticket="{desk_scene.ticket}"' not in other_team.text
@@ -143,7 +146,9 @@ async def test_the_supervisor_pages_speak_turkish(
         board = (await sam.get("/supervisor")).text
         assert '<html lang="tr">' in board
         assert "SLA panosu" in board and "Aşıldı" in board and "Onayla" in board
-        assert "Seviye 2" in board and "İlk yanıt" in board
+        assert "Seviye 2" in board and "İlk yanıt" in board and "10 dk. gecikmiş" in board
+        assert "1 Haz 2026 17:30:00" in board  # the due time in the reader's zone now
+        assert "(hedef %90)" in board and 'id="n-achieved">%0<' in board
         reports = (await sam.get("/supervisor/reports", params=PERIOD)).text
         assert "Günlük SLA başarısı" in reports and "CSV indir" in reports
         feed = (await sam.get("/supervisor/escalations", params=PERIOD)).text
