@@ -153,3 +153,27 @@ async def test_the_supervisor_pages_speak_turkish(
         assert "Günlük SLA başarısı" in reports and "CSV indir" in reports
         feed = (await sam.get("/supervisor/escalations", params=PERIOD)).text
         assert "Yükseltmeler" in feed and "Henüz değil" in feed
+
+
+async def test_malformed_filters_and_periods_fall_back_instead_of_failing(
+    desk_scene: Scene, clients: ClientFactory
+) -> None:
+    async with clients() as sam:
+        await sign_in(sam, "sam@example.test")
+        board = await sam.get("/supervisor", params={"team_id": "x'1", "metric": "nonsense"})
+        assert board.status_code == 200 and f'data-ticket="{desk_scene.ticket}"' in board.text
+        bad = await sam.get("/supervisor/reports", params={"from": "garbage", "to": "2026-13-01"})
+        assert bad.status_code == 200
+        # The default period: the last 7 days up to the clock's today (Mon 1 June 2026).
+        assert 'value="2026-05-26"' in bad.text and 'value="2026-06-01"' in bad.text
+        reversed_ = await sam.get(
+            "/supervisor/reports/volume.csv",
+            params={"from": "2026-06-03", "to": "2026-06-01"},
+        )
+        assert [r["day"] for r in _csv(reversed_.text)] == [
+            "2026-06-01",
+            "2026-06-02",
+            "2026-06-03",
+        ]
+        long = await sam.get("/supervisor/escalations", params={"from": "2000-01-01"})
+        assert long.status_code == 200 and 'value="2025-06-01"' in long.text  # cut to 366 days
