@@ -42,10 +42,11 @@ def components() -> list[Component]:
     from helpdesk.bots.component import COMPONENT as bots
     from helpdesk.inbox.component import COMPONENT as inbox
     from helpdesk.privacy_component import COMPONENT as privacy
+    from helpdesk.supervisor.component import COMPONENT as supervisor
     from helpdesk.surveys.component import COMPONENT as surveys
     from sla.component import COMPONENT as sla
 
-    return [email, chat, web_form, sla, surveys, bots, privacy, inbox]
+    return [email, chat, web_form, sla, surveys, bots, privacy, inbox, supervisor]
 
 
 def assemble(

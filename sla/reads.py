@@ -193,3 +193,32 @@ async def feed(store: Store, who: Principal, limit: int = 50) -> list[dict[str, 
         .limit(limit)
     )
     return [dict(row) for row in rows.mappings()]
+
+
+async def levels_reached(
+    store: Store, ticket_ids: list[int]
+) -> dict[tuple[int, str, int], dict[str, Any]]:
+    """Per (ticket, metric, cycle): the highest escalation level fired so far and the newest
+    escalation nobody acknowledged yet (None once acknowledged: the ladder has stopped)."""
+    if not ticket_ids:
+        return {}
+    rows = await store.execute(
+        select(
+            escalation_t.c.id,
+            escalation_t.c.ticket_id,
+            escalation_t.c.metric,
+            escalation_t.c.cycle,
+            escalation_t.c.level,
+            escalation_t.c.acknowledged_at,
+        )
+        .where(escalation_t.c.ticket_id.in_(ticket_ids))
+        .order_by(escalation_t.c.id)
+    )
+    found: dict[tuple[int, str, int], dict[str, Any]] = {}
+    for row in rows:
+        entry = found.setdefault(
+            (row.ticket_id, row.metric, row.cycle), {"level": row.level, "open_id": None}
+        )
+        entry["level"] = max(entry["level"], row.level)
+        entry["open_id"] = row.id if row.acknowledged_at is None else None
+    return found

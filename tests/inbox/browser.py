@@ -17,10 +17,12 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
-async def check_page(page: Page, name: str) -> None:
+async def check_page(
+    page: Page, name: str, folder: Path = SCREENSHOTS, *, full_page: bool = False
+) -> None:
     """Write a screenshot of the page and fail on serious or critical axe-core violations."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    folder.mkdir(exist_ok=True)
+    await page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
     assert AXE.exists(), f"{AXE} is missing: run `npm ci` in {ROOT} (pip install does it)"
     # Evaluated over the DevTools protocol, so the page's strict CSP needs no loosening.
     await page.evaluate(AXE.read_text() + "\n;0")

@@ -50,6 +50,7 @@
       var data = JSON.parse(e.data);
       refresh("#ticket-list");
       refresh("#rail");
+      refresh("#board");
       var ticket = document.querySelector("main.ticket");
       if (ticket && String(data.ticket_id) === ticket.dataset.ticket) {
         var note = document.getElementById("ticket-live");
