@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, Route
 
 from helpdesk.errors import (
     Conflict,
@@ -70,7 +72,8 @@ async def parse_body(request: Request, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise ValidationFailed({"body": "expected a JSON object"})
     try:
-        return model.model_validate(data)
+        # Strict: JSON says what type a value is, so "5" is not the integer 5 nor 1 a `true`.
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise ValidationFailed(pydantic_fields(exc)) from None
 
@@ -120,7 +123,31 @@ async def on_helpdesk_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return problem(exc.status_code, exc.detail, None)
+    response = problem(exc.status_code, exc.detail, None)
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route matching the path; one path
+        # may be served by several routes (a form's page and its post), so ask them all.
+        response.headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
+    return response
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route of the app serves at the request's path."""
+    methods: set[str] = set()
+
+    def walk(routes: Iterable[BaseRoute], scope: dict[str, Any]) -> None:
+        for route in routes:
+            match, child = route.matches(scope)
+            if match is Match.NONE:
+                continue
+            if isinstance(route, Mount):
+                walk(route.routes, {**scope, **child})
+            elif isinstance(route, Route):
+                methods.update(route.methods or ())
+
+    walk(request.app.router.routes, dict(request.scope))
+    return methods
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
