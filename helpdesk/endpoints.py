@@ -24,7 +24,7 @@ from starlette.routing import Route
 from helpdesk.auth import principal, require_role
 from helpdesk.domain import Principal, Role
 from helpdesk.errors import NotFound, ValidationFailed
-from helpdesk.http import parse_body, pydantic_fields
+from helpdesk.http import parse_body
 from helpdesk.runtime import Runtime
 
 # Ids are 32-bit on every database we run on (SQLite stores 64, PostgreSQL's INTEGER 32):
@@ -200,7 +200,11 @@ def _parse_query(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(pydantic_fields(exc)) from None
+        # Query parameters are flat: name the parameter, not the union member that failed.
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            fields.setdefault(str(error["loc"][0]) if error["loc"] else "query", error["msg"])
+        raise ValidationFailed(fields) from None
 
 
 def query(request: Request, model: type[M]) -> M:

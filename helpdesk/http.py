@@ -146,7 +146,10 @@ def allowed_methods(request: Request) -> set[str]:
             elif isinstance(route, Route):
                 methods.update(route.methods or ())
 
-    walk(request.app.router.routes, dict(request.scope))
+    scope = dict(request.scope)
+    # Routing narrowed root_path to the mount that matched; start again from the app's root.
+    scope["root_path"] = scope.get("app_root_path", "")
+    walk(request.app.router.routes, scope)
     return methods
 
 
