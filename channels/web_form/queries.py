@@ -13,7 +13,7 @@ from sqlalchemy.engine import RowMapping
 from channels.web_form.definition import AttachmentRules, FormDefinition, RateLimit
 from channels.web_form.tables import web_form_submission_t, web_form_t
 from helpdesk.store import Store
-from helpdesk.tables import category_t, team_t
+from helpdesk.tables import category_t, message_t, team_t
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +126,15 @@ async def retry_after(store: Store, *, by: str, value: str, limit: RateLimit) ->
         return None
     free_at: datetime = oldest + timedelta(seconds=limit.window_seconds)
     return max(1, math.ceil((free_at - store.now()).total_seconds()))
+
+
+async def submitted_message(store: Store, channel: str, external_id: str) -> tuple[str, str] | None:
+    """(subject, text) of the message a submission created, to recognise a replay."""
+    row = (
+        await store.execute(
+            select(message_t.c.subject, message_t.c.text).where(
+                message_t.c.channel == channel, message_t.c.external_id == external_id
+            )
+        )
+    ).first()
+    return None if row is None else (row.subject, row.text)
