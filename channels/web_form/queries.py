@@ -104,14 +104,20 @@ async def find_submission(store: Store, external_id: str) -> RowMapping | None:
     )
 
 
-async def retry_after(store: Store, *, by: str, value: str, limit: RateLimit) -> int | None:
+async def retry_after(
+    store: Store, *, by: str, value: str, limit: RateLimit, form_id: int | None = None
+) -> int | None:
     """Seconds until `value` (a client address or an email address, per `by`) may submit
-    again, or None while it is under `limit` accepted submissions in the window."""
+    again, or None while it is under `limit` accepted submissions in the window; counted on
+    form `form_id` only when given (each form has its own limit)."""
     column = web_form_submission_t.c[by]
     since = store.now() - timedelta(seconds=limit.window_seconds)
+    wanted = [column == value, web_form_submission_t.c.created_at > since]
+    if form_id is not None:
+        wanted.append(web_form_submission_t.c.form_id == form_id)
     recent = (
         select(web_form_submission_t.c.created_at)
-        .where(column == value, web_form_submission_t.c.created_at > since)
+        .where(*wanted)
         .order_by(web_form_submission_t.c.created_at.desc())
         .limit(limit.max)
         .subquery()
