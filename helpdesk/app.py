@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute
 
 from helpdesk import api, health
 from helpdesk.api.schemas import HealthReport
@@ -61,11 +61,10 @@ def create_app(
         other_responses={503: {"description": "Degraded: a part failed", "content": report}},
     )  # fmt: skip
     routes: list[BaseRoute] = list(endpoint_routes(rt, [health_endpoint]))
-    # Components first: the /api/v1 mount would otherwise swallow their /api/v1/... routes.
     for component in components():
         if component.routes is not None:
             routes.extend(component.routes(rt))
-    routes.append(Mount(api.PREFIX, routes=api.routes(rt)))
+    routes.extend(api.routes(rt))
     app = Starlette(
         routes=routes,
         exception_handlers={

@@ -135,6 +135,8 @@ class Endpoint:
     description: str = ""
     # The success response when it is not `response` as JSON (a file, an HTML page).
     success: dict[str, Any] | None = None
+    # Refusals may be HTML pages too (a browser's form post is answered with a page).
+    html_errors: bool = False
     # Documented answers that are not errors of the Error shape (e.g. a 503 health report).
     other_responses: dict[int, dict[str, Any]] = field(default_factory=dict)
 

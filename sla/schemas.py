@@ -8,8 +8,8 @@ targets); references to other rows (calendar, category, users, teams) are checke
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -25,12 +25,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_DAYS = ("0", "1", "2", "3", "4", "5", "6")
+_OPEN_SOME_DAY = {
+    # At least one day with at least one interval: stated so the API document says it too.
+    "anyOf": [
+        {"required": ["weekly"], "properties": {"weekly": {
+            "required": [day], "properties": {day: {"type": "array", "minItems": 1}}}}}
+        for day in _DAYS
+    ]
+}  # fmt: skip
+
+
 class CalendarIn(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_OPEN_SOME_DAY)
+
     name: str = Field(min_length=1, max_length=200)
-    tz: str = Field(min_length=1, max_length=64)
+    tz: str = Field(
+        min_length=1,
+        max_length=64,
+        json_schema_extra={"enum": sorted(available_timezones())},
+        description="An IANA time zone, e.g. Europe/Istanbul",
+    )
     # weekday "0" (Monday) .. "6" -> [["09:00", "18:00"], ...]; an end at or before its start
     # runs past midnight.
-    weekly: dict[Literal["0", "1", "2", "3", "4", "5", "6"], list[tuple[str, str]]]
+    weekly: dict[
+        Literal["0", "1", "2", "3", "4", "5", "6"],
+        list[tuple[Annotated[str, Field(pattern=_HHMM)], Annotated[str, Field(pattern=_HHMM)]]],
+    ]
     holiday_country: str | None = Field(default=None, min_length=2, max_length=8)
     holiday_subdiv: str | None = Field(default=None, max_length=16)
     custom_holidays: list[date] = []
@@ -91,7 +112,7 @@ class PolicyIn(_Strict):
     tiers: list[str] = []
     tags: list[str] = []
     # metric -> priority -> seconds
-    targets: dict[Metric, dict[Priority, int]]
+    targets: dict[Metric, dict[Priority, Annotated[int, Field(ge=0, le=366 * 86400)]]]
     business_hours: bool = True
     pause_statuses: dict[Metric, list[Status]] = {}
     warn_fraction: float | None = Field(default=0.75, gt=0, le=1)

@@ -13,6 +13,12 @@ _ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 
 
+# The same rules as JSON Schema patterns, so the API document states them.
+ADDRESS_SCHEMA = {"pattern": r'^\s*[^@\s<>"+]+@[^@\s<>"]+\.[^@\s<>"]+\s*$'}
+AFTER_IMPORT_SCHEMA = {"pattern": r"^(seen|move:.*\S.*)$"}
+NAME_SCHEMA = {"pattern": _NAME.pattern}
+
+
 def _after_import(value: str) -> str:
     if value == "seen" or (value.startswith("move:") and value[5:].strip()):
         return value
@@ -31,7 +37,7 @@ class MailboxPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    address: str | None = None
+    address: str | None = Field(default=None, json_schema_extra=ADDRESS_SCHEMA)
     display_name: str | None = Field(default=None, max_length=200)
     imap_host: str | None = Field(default=None, min_length=1, max_length=255)
     imap_port: int | None = Field(default=None, ge=1, le=65535)
@@ -39,7 +45,7 @@ class MailboxPatch(BaseModel):
     imap_user: str | None = Field(default=None, min_length=1, max_length=320)
     imap_password: str | None = Field(default=None, min_length=1, max_length=1000)
     imap_folder: str | None = Field(default=None, min_length=1, max_length=255)
-    after_import: str | None = None
+    after_import: str | None = Field(default=None, json_schema_extra=AFTER_IMPORT_SCHEMA)
     smtp_host: str | None = Field(default=None, min_length=1, max_length=255)
     smtp_port: int | None = Field(default=None, ge=1, le=65535)
     smtp_tls: TlsMode | None = None
@@ -65,8 +71,8 @@ class MailboxCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    address: str
+    name: str = Field(json_schema_extra=NAME_SCHEMA)
+    address: str = Field(json_schema_extra=ADDRESS_SCHEMA)
     display_name: str = Field(default="", max_length=200)
     imap_host: str = Field(min_length=1, max_length=255)
     imap_port: int = Field(default=993, ge=1, le=65535)
@@ -74,7 +80,7 @@ class MailboxCreate(BaseModel):
     imap_user: str = Field(min_length=1, max_length=320)
     imap_password: str = Field(min_length=1, max_length=1000)
     imap_folder: str = Field(default="INBOX", min_length=1, max_length=255)
-    after_import: str = "seen"
+    after_import: str = Field(default="seen", json_schema_extra=AFTER_IMPORT_SCHEMA)
     smtp_host: str = Field(min_length=1, max_length=255)
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_tls: TlsMode = "starttls"

@@ -205,12 +205,15 @@ def routes(rt: Runtime) -> list[BaseRoute]:
         success={"description": "A new ticket"},
         other_responses={
             200: {
-                "description": "The same submission again (same Idempotency-Key and content)",
+                "description": "The same submission again (same Idempotency-Key and content), "
+                "or the thank-you page for a browser's form post",
                 "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}},
+                    "text/html": {"schema": {"type": "string"}},
                 },
             }
         },
+        html_errors=True,
         errors={400: "Unreadable body or spam trap", 413: "Too large",
                 415: "Unsupported content type", 429: "Too many submissions; see Retry-After"},
     )  # fmt: skip

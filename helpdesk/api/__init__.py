@@ -5,6 +5,7 @@ exactly what is served, components' endpoints (and the webhook and form posts) i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -73,9 +74,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 
 
 def routes(rt: Runtime) -> list[BaseRoute]:
-    """Starlette routes for the core API, mounted at /api/v1 by the app."""
-    result: list[BaseRoute] = list(endpoint_routes(rt, ENDPOINTS))
-    result.append(Route("/openapi.json", _serve_openapi, methods=["GET"], name="openapi"))
+    """Starlette routes for the core API, with absolute paths under /api/v1."""
+    # Absolute paths, not a Mount: a mount matches every method under its prefix, so a TRACE
+    # to a component's /api/v1/... route would end in the mount's 404 instead of its 405.
+    absolute = [replace(e, path=PREFIX + e.path) for e in ENDPOINTS]
+    result: list[BaseRoute] = list(endpoint_routes(rt, absolute))
+    result.append(Route(PREFIX + "/openapi.json", _serve_openapi, methods=["GET"], name="openapi"))
     return result
 
 

@@ -125,11 +125,13 @@ def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[d
     return params
 
 
-def _error(text: str) -> dict[str, Any]:
-    return {
-        "description": text,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+def _error(text: str, html: bool = False) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
     }
+    if html:
+        content["text/html"] = {"schema": {"type": "string"}}
+    return {"description": text, "content": content}
 
 
 def _operation(e: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +162,7 @@ def _operation(e: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
         "parameters": params,
         "responses": {
             str(e.status): success,
-            **{str(code): _error(text) for code, text in sorted(codes.items())},
+            **{str(code): _error(text, e.html_errors) for code, text in sorted(codes.items())},
             **{str(code): answer for code, answer in e.other_responses.items()},
         },
     }

@@ -19,6 +19,17 @@ class _Body(BaseModel):
 
 
 class Requester(_Body):
+    # One of the two is needed to reach the customer.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["email"], "properties": {"email": {"type": "string"}}},
+                {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+            ]
+        },
+    )
+
     email: EmailStr | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{5,30}$")] | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
