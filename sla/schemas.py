@@ -11,11 +11,21 @@ from datetime import date
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
+from pydantic.config import JsonDict
 
 from helpdesk.domain import Priority, Status
+from helpdesk.endpoints import BodyId
 from sla._config import parse_hhmm
-from sla.holiday_presets import country_holidays
+from sla.holiday_presets import country_holidays, supported_countries
 from sla.targets import Metric
 
 _HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -25,8 +35,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_COUNTRIES: list[JsonValue] = [*supported_countries()]
+_ZONES: list[JsonValue] = [*sorted(available_timezones())]
 _DAYS = ("0", "1", "2", "3", "4", "5", "6")
-_OPEN_SOME_DAY = {
+_OPEN_SOME_DAY: JsonDict = {
     # At least one day with at least one interval: stated so the API document says it too.
     "anyOf": [
         {"required": ["weekly"], "properties": {"weekly": {
@@ -43,7 +55,7 @@ class CalendarIn(_Strict):
     tz: str = Field(
         min_length=1,
         max_length=64,
-        json_schema_extra={"enum": sorted(available_timezones())},
+        json_schema_extra={"enum": list(_ZONES)},
         description="An IANA time zone, e.g. Europe/Istanbul",
     )
     # weekday "0" (Monday) .. "6" -> [["09:00", "18:00"], ...]; an end at or before its start
@@ -52,7 +64,10 @@ class CalendarIn(_Strict):
         Literal["0", "1", "2", "3", "4", "5", "6"],
         list[tuple[Annotated[str, Field(pattern=_HHMM)], Annotated[str, Field(pattern=_HHMM)]]],
     ]
-    holiday_country: str | None = Field(default=None, min_length=2, max_length=8)
+    holiday_country: (
+        Annotated[str, Field(min_length=2, max_length=8, json_schema_extra={"enum": _COUNTRIES})]
+        | None
+    ) = None
     holiday_subdiv: str | None = Field(default=None, max_length=16)
     custom_holidays: list[date] = []
 
@@ -107,7 +122,7 @@ class PolicyIn(_Strict):
     position: int = Field(default=0, ge=0, le=1_000_000)
     active: bool = True
     priorities: list[Priority] = []
-    category_ids: list[int] = []
+    category_ids: list[BodyId] = []
     channels: list[str] = []
     tiers: list[str] = []
     tags: list[str] = []
@@ -118,7 +133,7 @@ class PolicyIn(_Strict):
     warn_fraction: float | None = Field(default=0.75, gt=0, le=1)
     bots_fulfil: bool = False
     first_reply_from_handover: bool = False
-    calendar_id: int | None = None
+    calendar_id: BodyId | None = None
 
     @field_validator("targets")
     @classmethod
@@ -155,11 +170,37 @@ class PolicyIn(_Strict):
         }
 
 
+def _when(condition: JsonDict, then: JsonDict) -> JsonDict:
+    return {"if": condition, "then": then}
+
+
+def _is(name: str, *values: str) -> JsonDict:
+    return {"required": [name], "properties": {name: {"enum": list(values)}}}
+
+
+def _needs(name: str, kind: str) -> JsonDict:
+    return {"required": [name], "properties": {name: {"type": kind}}}
+
+
+# ActionIn._complete's rules, so the API document states them.
+_ACTION_RULES: JsonDict = {
+    "allOf": [
+        _when(_is("type", "notify", "reassign"), _needs("target", "string")),
+        _when(_is("target", "user"), _needs("user_id", "integer")),
+        _when(_is("target", "team"), _needs("team_id", "integer")),
+        _when(_is("type", "reassign"), {"properties": {"target": {"not": {"const": "assignee"}}}}),
+        _when(_is("type", "webhook"), _needs("url", "string")),
+    ]
+}
+
+
 class ActionIn(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ACTION_RULES)
+
     type: Literal["notify", "reassign", "raise_priority", "webhook"]
     target: Literal["user", "team", "supervisor", "assignee"] | None = None
-    user_id: int | None = None
-    team_id: int | None = None
+    user_id: BodyId | None = None
+    team_id: BodyId | None = None
     url: HttpUrl | None = None
     email: bool = True
 
@@ -187,7 +228,7 @@ class LevelIn(_Strict):
 
 class LadderIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    category_id: int | None = None
+    category_id: BodyId | None = None
     metrics: list[Metric] = []
     levels: list[LevelIn] = Field(min_length=1)
 

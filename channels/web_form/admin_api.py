@@ -9,7 +9,6 @@ DELETE /api/v1/forms/{slug}    remove (204)
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,12 +17,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from channels.web_form import queries, services
-from channels.web_form.definition import SLUG, FormDefinition, parse_definition
+from channels.web_form.definition import SLUG, FormDefinition
 from helpdesk.domain import Principal
 from helpdesk.endpoints import ADMINS, Endpoint
 from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.errors import NotFound, ValidationFailed
-from helpdesk.http import ok
+from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
 
 PREFIX = "/api/v1/forms"
@@ -34,12 +33,7 @@ def dump(definition: FormDefinition) -> dict[str, Any]:
 
 
 async def _definition(request: Request) -> FormDefinition:
-    raw = await request.body()
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ValidationFailed({"body": f"not valid JSON: {type(exc).__name__}"}) from None
-    return parse_definition(data)
+    return await parse_body(request, FormDefinition)
 
 
 class FormSummary(BaseModel):

@@ -52,11 +52,13 @@ class FormEndpoints:
             self.rt.settings.default_language,
         )
 
-    async def dispatch(self, request: Request) -> Response:
-        """The page (GET, HEAD) and the CORS preflight (OPTIONS)."""
+    async def options(self, request: Request) -> Response:
+        """The CORS preflight of a JSON post from another site."""
+        return self.preflight(request, await self.form(request.path_params["slug"]))
+
+    async def page(self, rt: Runtime, request: Request, who: None) -> Response:
+        """The form page (GET, HEAD)."""
         form = await self.form(request.path_params["slug"])
-        if request.method == "OPTIONS":
-            return self.preflight(request, form)
         if form is None:
             return self.not_found(request)
         return await self.render_form(request, form, self.language(request, form))
@@ -148,6 +150,7 @@ class Accepted(BaseModel):
     language: str
 
 
+_PAGE = {"type": "string"}
 _VALUE = {"anyOf": [{"type": "string", "maxLength": 100_000}, {"type": "null"}]}
 _JSON_POST: dict[str, Any] = {
     "type": "object",
@@ -191,6 +194,7 @@ _CSRF_OR_CORS = Auth(
 def routes(rt: Runtime) -> list[BaseRoute]:
     endpoints = FormEndpoints(rt)
     static = StaticFiles(directory=Path(__file__).parent / "static")
+    slugs = {"slug": {"type": "string", "pattern": SLUG.pattern}}
     post = Endpoint(
         "POST",
         "/forms/{slug}",
@@ -200,7 +204,7 @@ def routes(rt: Runtime) -> list[BaseRoute]:
         response=Accepted,
         status=201,
         auth=_CSRF_OR_CORS,
-        path_schemas={"slug": {"type": "string", "pattern": SLUG.pattern}},
+        path_schemas=slugs,
         body_schema=_JSON_POST,
         success={"description": "A new ticket"},
         other_responses={
@@ -217,10 +221,22 @@ def routes(rt: Runtime) -> list[BaseRoute]:
         errors={400: "Unreadable body or spam trap", 413: "Too large",
                 415: "Unsupported content type", 429: "Too many submissions; see Retry-After"},
     )  # fmt: skip
+    page = Endpoint(
+        "GET",
+        "/forms/{slug}",
+        endpoints.page,
+        "The form page (HTML, in the visitor's language)",
+        "getWebFormPage",
+        auth=PUBLIC,
+        path_schemas=slugs,
+        html_errors=True,
+        success={
+            "description": "The page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    )
     return [
         Mount(pages.STATIC_PATH, app=static, name="web_form_static"),
-        Route(
-            "/forms/{slug}", endpoints.dispatch, methods=["GET", "HEAD", "OPTIONS"], name="web_form"
-        ),
-        *endpoint_routes(rt, [post]),
+        Route("/forms/{slug}", endpoints.options, methods=["OPTIONS"], name="web_form_preflight"),
+        *endpoint_routes(rt, [page, post]),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from helpdesk.domain import Priority, Status
 from helpdesk.endpoints import BodyId, QueryId, QueryInt, QueryTime
@@ -30,7 +30,18 @@ class Requester(_Body):
         },
     )
 
-    email: EmailStr | None = None
+    # One address, stated as a pattern the document can carry (no display name, no list).
+    email: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True,
+                max_length=320,
+                pattern=r'^[^@\s<>",;]+@[^@\s<>",;]+\.[^@\s<>",;.]+$',
+            ),
+        ]
+        | None
+    ) = None
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{5,30}$")] | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
 

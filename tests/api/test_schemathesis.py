@@ -29,6 +29,7 @@ from tests.core.factory import email_in
 
 MAX_SECONDS = int(os.environ.get("HELPDESK_SCHEMATHESIS_SECONDS", "60"))
 SEED = 20261206
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 async def _seed(rt: Runtime) -> str:
@@ -88,7 +89,8 @@ async def test_schemathesis_finds_nothing(runtime: Runtime, tmp_path: Path) -> N
     st = Path(sys.executable).parent / "st"
     try:
         process = await asyncio.create_subprocess_exec(
-            str(st), "run", f"{base}/api/v1/openapi.json", "--url", base,
+            str(st), "--config-file", str(CONFIG), "run", f"{base}/api/v1/openapi.json",
+            "--url", base,
             "--checks", "all", "--max-time", str(MAX_SECONDS), "--seed", str(SEED),
             "--workers", "1", "--header", f"Authorization: Bearer {token}",
             "--report", "junit", "--report-dir", str(tmp_path),
