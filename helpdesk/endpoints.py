@@ -24,7 +24,7 @@ from starlette.routing import Route
 from helpdesk.auth import principal, require_role
 from helpdesk.domain import Principal, Role
 from helpdesk.errors import NotFound, ValidationFailed
-from helpdesk.http import parse_body
+from helpdesk.http import parse_body, without_nul
 from helpdesk.runtime import Runtime
 
 # Ids are 32-bit on every database we run on (SQLite stores 64, PostgreSQL's INTEGER 32):
@@ -181,7 +181,7 @@ def _dispatch(
         who = await endpoint.auth.identify(rt, request)
         if endpoint.auth.uses_roles:
             require_role(who, *endpoint.roles)
-        _check_ids(endpoint, request)
+        _check_path(endpoint, request)
         if endpoint.query is not None:
             request.state.query = _parse_query(request, endpoint.query)
         return await endpoint.handler(rt, request, who)
@@ -189,16 +189,24 @@ def _dispatch(
     return handle
 
 
-def _check_ids(endpoint: Endpoint, request: Request) -> None:
-    for name, kind in _PARAM.findall(endpoint.path):
+def _check_path(endpoint: Endpoint, request: Request) -> None:
+    """Ids within 1..MAX_ID, names matching their declared pattern: anything else names
+    nothing, so it is a 404 before any query."""
+    for name, schema in endpoint.path_params():
         value = request.path_params.get(name)
-        if kind == "int" and not (isinstance(value, int) and 1 <= value <= MAX_ID):
-            raise NotFound(f"no such {name.removesuffix('_id')}: {value}")
+        if schema is ID_SCHEMA:
+            fits = isinstance(value, int) and 1 <= value <= MAX_ID
+        elif endpoint.html_errors:
+            fits = True  # a page answers an unknown name with its own 404 page
+        else:
+            fits = "pattern" not in schema or bool(re.search(schema["pattern"], str(value)))
+        if not fits:
+            raise NotFound(f"no such {name.removesuffix('_id')}: {str(value)[:80]}")
 
 
 def _parse_query(request: Request, model: type[M]) -> M:
     known = {f.alias or name for name, f in model.model_fields.items()}
-    data = {k: v for k, v in request.query_params.items() if k in known}
+    data = {k: without_nul(v) for k, v in request.query_params.items() if k in known}
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -88,13 +88,21 @@ def parse_json(raw: bytes, model: type[M]) -> M:
 
 
 def _integral(value: Any) -> Any:
+    """`value` with integral floats as ints and NUL characters as U+FFFD (PostgreSQL text
+    cannot hold NUL; the same rule as for ingested messages)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str):
+        return without_nul(value)
     if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
+        return {without_nul(k): _integral(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_integral(v) for v in value]
     return value
+
+
+def without_nul(text: str) -> str:
+    return text.replace("\x00", "\ufffd")
 
 
 def pydantic_fields(exc: ValidationError) -> dict[str, str]:

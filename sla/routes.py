@@ -148,9 +148,11 @@ async def acknowledge(rt: Runtime, request: Request, who: Principal) -> Response
     return ok({**result, "acknowledged": True})
 
 
-def _config(kind: str, table: Table, model: type[BaseModel], saver: Any) -> list[Endpoint]:
-    """List, create, read, replace and delete one kind of SLA configuration."""
-    one = kind.rstrip("s")
+def _config(
+    kind: str, one: str, table: Table, model: type[BaseModel], saver: Any
+) -> list[Endpoint]:
+    """List, create, read, replace and delete one kind (`one`, plural `kind`) of SLA
+    configuration."""
     title = one.capitalize()
 
     async def list_rows(rt: Runtime, request: Request, who: Principal) -> Response:
@@ -186,7 +188,7 @@ def _config(kind: str, table: Table, model: type[BaseModel], saver: Any) -> list
     path = f"{PREFIX}/{kind}"
     item = path + "/{row_id:int}"
     return [
-        Endpoint("GET", path, list_rows, f"List SLA {kind}", f"listSla{title}s",
+        Endpoint("GET", path, list_rows, f"List SLA {kind}", f"listSla{kind.capitalize()}",
                  response=ConfigRows, roles=MANAGERS),
         Endpoint("POST", path, save_row, f"Create an SLA {one}", f"createSla{title}",
                  body=model, response=ConfigRow, status=201, roles=MANAGERS),
@@ -213,9 +215,9 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{PREFIX}/escalations/{{escalation_id:int}}/ack", acknowledge,
              "Acknowledge an escalation: no further level fires for that breach",
              "acknowledgeEscalation", body=AckIn, response=Acknowledged, roles=READERS),
-    *_config("calendars", calendar_t, CalendarIn, admin.save_calendar),
-    *_config("policies", policy_t, PolicyIn, admin.save_policy),
-    *_config("ladders", ladder_t, LadderIn, admin.save_ladder),
+    *_config("calendars", "calendar", calendar_t, CalendarIn, admin.save_calendar),
+    *_config("policies", "policy", policy_t, PolicyIn, admin.save_policy),
+    *_config("ladders", "ladder", ladder_t, LadderIn, admin.save_ladder),
 ]  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     HttpUrl,
     JsonValue,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -37,6 +38,10 @@ class _Strict(BaseModel):
 
 _COUNTRIES: list[JsonValue] = [*supported_countries()]
 _ZONES: list[JsonValue] = [*sorted(available_timezones())]
+# Checked by CalendarIn._hours (one message for the whole week); stated here for the document.
+_Time = Annotated[str, WithJsonSchema({"type": "string", "pattern": _HHMM})]
+# Checked by PolicyIn._targets (one message for all targets); stated here for the document.
+_Seconds = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 366 * 86400})]
 _DAYS = ("0", "1", "2", "3", "4", "5", "6")
 _OPEN_SOME_DAY: JsonDict = {
     # At least one day with at least one interval: stated so the API document says it too.
@@ -62,7 +67,7 @@ class CalendarIn(_Strict):
     # runs past midnight.
     weekly: dict[
         Literal["0", "1", "2", "3", "4", "5", "6"],
-        list[tuple[Annotated[str, Field(pattern=_HHMM)], Annotated[str, Field(pattern=_HHMM)]]],
+        list[tuple[_Time, _Time]],
     ]
     holiday_country: (
         Annotated[str, Field(min_length=2, max_length=8, json_schema_extra={"enum": _COUNTRIES})]
@@ -127,7 +132,7 @@ class PolicyIn(_Strict):
     tiers: list[str] = []
     tags: list[str] = []
     # metric -> priority -> seconds
-    targets: dict[Metric, dict[Priority, Annotated[int, Field(ge=0, le=366 * 86400)]]]
+    targets: dict[Metric, dict[Priority, _Seconds]]
     business_hours: bool = True
     pause_statuses: dict[Metric, list[Status]] = {}
     warn_fraction: float | None = Field(default=0.75, gt=0, le=1)

@@ -27,7 +27,7 @@ from helpdesk.serving import uvicorn_options
 from tests.channels.web_form.forms import support_definition
 from tests.core.factory import email_in
 
-MAX_SECONDS = int(os.environ.get("HELPDESK_SCHEMATHESIS_SECONDS", "60"))
+MAX_SECONDS = int(os.environ.get("HELPDESK_SCHEMATHESIS_SECONDS", "50"))
 SEED = 20261206
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
