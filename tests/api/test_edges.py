@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from helpdesk import services
+from helpdesk import queries, services
 from helpdesk.runtime import Runtime
 from tests.api.conftest import Directory
 from tests.core.factory import email_in
@@ -166,3 +166,40 @@ async def test_patch_that_would_hide_the_ticket_from_the_caller_changes_nothing(
     # A supervisor sees everything: moving it is allowed and the answer says where it went.
     sue = await client.patch(url, json={"team_id": directory.tech}, headers=directory.auth("sue"))
     assert sue.status_code == 200 and sue.json()["team_id"] == directory.tech
+
+
+async def test_ladders_may_share_a_name_and_policies_may_not(
+    client: httpx.AsyncClient, directory: Directory, runtime: Runtime
+) -> None:
+    """Found by schemathesis: a third ladder named like two others was a 500."""
+    auth = directory.auth("sue")
+    ladder = {"name": "Escalate", "levels": [
+        {"offset": 0, "actions": [{"type": "notify", "target": "supervisor"}]}]}  # fmt: skip
+    async with runtime.stores() as store:
+        categories = [c["id"] for c in await queries.list_categories(store)]
+    for category_id in [None, *categories]:  # one ladder per category, each named alike
+        created = await client.post(
+            f"{API}/sla/ladders", json={**ladder, "category_id": category_id}, headers=auth
+        )
+        assert created.status_code == 201, created.text
+    policy = {"name": "Standard", "targets": {"first_reply": {"normal": 3600}}}
+    assert (await client.post(f"{API}/sla/policies", json=policy, headers=auth)).status_code == 201
+    again = await client.post(f"{API}/sla/policies", json=policy, headers=auth)
+    assert again.status_code == 409 and "taken" in again.json()["error"]
+
+
+async def test_nul_characters_are_stored_as_replacement_characters(
+    client: httpx.AsyncClient, directory: Directory, runtime: Runtime
+) -> None:
+    """Found by schemathesis on PostgreSQL, whose text cannot hold NUL: it was a 500."""
+    ticket_id, _ = await _ticket(runtime)
+    auth = directory.auth("sue")
+    note = await client.post(
+        f"{API}/tickets/{ticket_id}/notes", json={"text": "a\x00b"}, headers=auth
+    )
+    assert note.status_code == 201, note.text
+    detail = (await client.get(f"{API}/tickets/{ticket_id}", headers=auth)).json()
+    assert detail["messages"][-1]["text"] == "a\ufffdb"
+    search = await client.get(f"{API}/tickets", params={"q": "a\x00b"}, headers=auth)
+    assert search.status_code == 200
+    assert [t["id"] for t in search.json()["items"]] == [ticket_id]
