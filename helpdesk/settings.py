@@ -205,6 +205,8 @@ def _duration(name: str, value: str | None, default: timedelta) -> timedelta:
         return parse_duration(value)
     except ValueError as exc:
         raise ConfigError(f"HELPDESK_{name.upper()}: {exc}") from None
+
+
 def _proxies(value: str) -> str:
     """Comma-separated addresses or networks of trusted proxies, or `*` for any."""
     import ipaddress

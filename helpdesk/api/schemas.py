@@ -199,12 +199,26 @@ class AuditOut(BaseModel):
     data: dict[str, Any]
 
 
+class SurveyOut(BaseModel):
+    id: int
+    status: str
+    channel: str
+    sent_at: datetime | None
+    expires_at: datetime | None
+    rating: int | None
+    comment: str | None
+    rated_at: datetime | None
+    agent_id: int | None
+    team_id: int | None
+
+
 class TicketDetailOut(TicketOut):
     requester: PersonOut
     participants: list[PersonOut]
     messages: list[MessageOut]
     audit: list[AuditOut]
     merged_from: list[int]
+    surveys: list[SurveyOut]
 
 
 class TicketCreated(BaseModel):
