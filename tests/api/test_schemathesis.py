@@ -97,6 +97,7 @@ async def test_schemathesis_finds_nothing(runtime: Runtime, tmp_path: Path) -> N
             "--report", "junit", "--report-dir", str(tmp_path),
             "--output-truncate", "false",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            cwd=tmp_path,  # its cache of crashes goes there, not into the checkout
             env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"},
         )  # fmt: skip
         out, _ = await process.communicate()
