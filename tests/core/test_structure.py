@@ -37,12 +37,14 @@ async def test_migrations_create_exactly_the_tables_the_code_declares(db_url: st
     assert differences == []
 
 
-# Served routes the document leaves out: itself and the CSAT survey's HTML page and form post.
+# Served routes the document leaves out: itself, and HTML pages with their form posts.
 # (Static files are mounts; the web form's page is documented too, as text/html.)
 NOT_JSON = {
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/survey/{token}"),
     ("POST", "/survey/{token}"),
+    ("GET", "/faq/{token}"),  # the FAQ bot's "did this help?" page for mail, and its answer
+    ("POST", "/faq/{token}"),
 }
 
 
