@@ -107,4 +107,5 @@ async def test_schemathesis_finds_nothing(runtime: Runtime, tmp_path: Path) -> N
     report = out.decode(errors="replace")
     assert process.returncode == 0, report[-20000:]
     generated = re.search(r"(\d+) generated", report)
+    print(f"schemathesis: {generated.group(0) if generated else 'nothing generated'}")
     assert generated is not None and int(generated.group(1)) >= 500, report[-5000:]
