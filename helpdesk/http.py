@@ -105,6 +105,31 @@ def without_nul(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
+def query_int(
+    request: Request,
+    name: str,
+    errors: dict[str, str],
+    *,
+    low: int = 1,
+    high: int = 2**31 - 1,
+    out_of_range: str | None = None,
+) -> int | None:
+    """The integer query parameter `name`, or None when absent; a bad value is recorded in
+    `errors` (for one 422 naming every bad field) instead of raising at the first one.
+    (Declared endpoints validate their query at the edge first; see helpdesk.endpoints.)"""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        errors[name] = "must be an integer"
+        return None
+    if not low <= value <= high:
+        errors[name] = out_of_range or f"must be between {low} and {high}"
+    return value
+
+
 def pydantic_fields(exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for error in exc.errors():
