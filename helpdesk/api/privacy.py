@@ -8,8 +8,9 @@ import io
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -31,8 +32,14 @@ class EraseRequest(BaseModel):
 
 
 class WebhookCreate(BaseModel):
-    url: str = Field(max_length=2000)
-    events: list[str] = Field(min_length=1)
+    url: str = Field(
+        max_length=2000,
+        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\[\]\s]+([/?#]\S*)?$"},
+    )
+    # Checked by the service (one message naming the choices); stated here for the document.
+    events: list[
+        Annotated[str, WithJsonSchema({"type": "string", "enum": list(webhooks.EVENT_TYPES)})]
+    ] = Field(min_length=1)
     description: str = Field(default="", max_length=200)
 
 
@@ -166,6 +173,10 @@ async def list_webhooks(rt: Runtime, request: Request, who: Principal) -> Respon
 
 async def create_webhook(rt: Runtime, request: Request, who: Principal) -> Response:
     body = await parse_body(request, WebhookCreate)
+    try:
+        urlsplit(body.url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a URL at all
+        raise ValidationFailed({"url": "must be an http(s) URL"}) from None
     async with rt.stores() as store:
         created = await webhooks.create_subscription(
             store, SecretBox(rt.settings.secret_key), body.url, body.events, body.description
