@@ -10,9 +10,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute
 
 from helpdesk import api, health
+from helpdesk.api.schemas import HealthReport
+from helpdesk.endpoints import PUBLIC, Endpoint
+from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.errors import HelpdeskError
 from helpdesk.http import on_helpdesk_error, on_http_error, on_unexpected
 from helpdesk.ports import Clock
@@ -44,19 +47,24 @@ def create_app(
             if owned:
                 await rt.close()
 
-    async def healthz(request: Request) -> Response:
+    async def healthz(rt: Runtime, request: Request, who: None) -> Response:
         healthy, report = await health.check(rt)
         return JSONResponse(
             {"status": "ok" if healthy else "degraded", **report},
             status_code=200 if healthy else 503,
         )
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
-    # Components first: the /api/v1 mount would otherwise swallow their /api/v1/... routes.
+    report = {"application/json": {"schema": {"$ref": "#/components/schemas/HealthReport"}}}
+    health_endpoint = Endpoint(
+        "GET", "/healthz", healthz, "Health of the database, jobs and channels", "getHealth",
+        auth=PUBLIC, response=HealthReport,
+        other_responses={503: {"description": "Degraded: a part failed", "content": report}},
+    )  # fmt: skip
+    routes: list[BaseRoute] = list(endpoint_routes(rt, [health_endpoint]))
     for component in components():
         if component.routes is not None:
             routes.extend(component.routes(rt))
-    routes.append(Mount(api.PREFIX, routes=api.routes(rt)))
+    routes.extend(api.routes(rt))
     app = Starlette(
         routes=routes,
         exception_handlers={

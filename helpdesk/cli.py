@@ -146,6 +146,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from helpdesk.app import create_app
     from helpdesk.demo import ADMIN_EMAIL, ADMIN_PASSWORD, has_users, load_demo
+    from helpdesk.serving import uvicorn_options
 
     settings = settings.with_changes(
         host=args.host or settings.host, port=args.port or settings.port
@@ -184,7 +185,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # Open live-update streams (the inbox's server-sent events) never finish on their own, so
     # shutdown closes them after a few seconds instead of waiting for every browser to leave.
     config = uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, log_level="info",
+        create_app(settings), **uvicorn_options(settings), log_level="info",
         timeout_graceful_shutdown=5,
     )  # fmt: skip
     uvicorn.Server(config).run(sockets=[listener])

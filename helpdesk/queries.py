@@ -301,3 +301,11 @@ async def attachment(store: Store, attachment_id: int) -> dict[str, Any] | None:
         .first()
     )
     return None if row is None else dict(row)
+
+
+async def ticket_id_by_number(store: Store, number: int) -> int | None:
+    """The internal id of the ticket people know as `number`."""
+    found = (
+        await store.execute(select(ticket_t.c.id).where(ticket_t.c.number == number))
+    ).scalar_one_or_none()
+    return None if found is None else int(found)

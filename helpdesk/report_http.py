@@ -7,12 +7,14 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from starlette.requests import Request
 from starlette.responses import Response
 
+from helpdesk.endpoints import QueryTime
 from helpdesk.http import ok
 from helpdesk.runtime import Runtime
 
@@ -105,3 +107,41 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- what the endpoints declare (validated at the edge; the handlers above apply defaults) -------
+
+_ZONES: list[JsonValue] = [*sorted(available_timezones())]
+
+
+class PeriodQuery(BaseModel):
+    start: QueryTime | None = Field(
+        default=None, alias="from", description="Start (ISO 8601 with zone)"
+    )
+    end: QueryTime | None = Field(
+        default=None, alias="to", description="End, exclusive (ISO 8601 with zone; default now)"
+    )
+    format: Literal["json", "csv"] = Field(default="json", description="`csv` for a download")
+
+
+class ZonedPeriodQuery(PeriodQuery):
+    tz: str | None = Field(
+        default=None,
+        description="IANA zone whose local days are counted (default the installation's)",
+        json_schema_extra={"enum": _ZONES},
+    )
+
+
+class ReportAnswer(BaseModel):
+    """The rows of a report (their columns depend on the report and its grouping)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    items: list[dict[str, Any]]
+
+
+# JSON (ReportAnswer) or, with format=csv, the same rows as a CSV download.
+CSV_TOO: dict[str, Any] = {
+    "description": "The report",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+}

@@ -47,6 +47,8 @@ class Settings:
     acknowledge: bool = True
     # How long the FAQ bot waits for "did this help?" before handing the ticket to people.
     faq_timeout: timedelta = timedelta(hours=1)
+    # Proxies whose X-Forwarded-For/-Proto we believe ("" trusts none; "*" trusts any).
+    trusted_proxies: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,6 +110,7 @@ def load_settings(
         csat_expiry=_duration("csat_expiry", raw("csat_expiry"), timedelta(days=14)),
         acknowledge=_yes_no("acknowledge", raw("acknowledge"), True),
         faq_timeout=_duration("faq_timeout", raw("faq_timeout"), timedelta(hours=1)),
+        trusted_proxies=_proxies(raw("trusted_proxies") or ""),
     )
 
 
@@ -202,6 +205,24 @@ def _duration(name: str, value: str | None, default: timedelta) -> timedelta:
         return parse_duration(value)
     except ValueError as exc:
         raise ConfigError(f"HELPDESK_{name.upper()}: {exc}") from None
+
+
+def _proxies(value: str) -> str:
+    """Comma-separated addresses or networks of trusted proxies, or `*` for any."""
+    import ipaddress
+
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if items == ["*"]:
+        return "*"
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"HELPDESK_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                "(e.g. 10.0.0.1,192.168.0.0/16, or * for any)"
+            ) from None
+    return ",".join(items)
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

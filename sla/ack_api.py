@@ -102,31 +102,37 @@ async def reset_template(rt: Runtime, request: Request, who: Principal) -> Respo
     return Response(status_code=204)
 
 
+class Templates(BaseModel):
+    defaults: list[dict[str, Any]]
+    edited: list[dict[str, Any]]
+
+
+class TemplateOut(BaseModel):
+    kind: str
+    channel: str
+    language: str
+    subject: str
+    text: str
+
+
+_ITEM = PREFIX + "/{kind}/{channel}/{language}"
+# Kinds and languages are checked by _key (422 naming the part); the channel's form here.
+_KEY: dict[str, dict[str, Any]] = {
+    "kind": {"type": "string", "enum": list(ack_texts.KINDS)},
+    "channel": {"type": "string", "pattern": r"^[a-z0-9_*]{1,32}$"},
+    "language": {"type": "string", "enum": list(ack_texts.LANGUAGES)},
+}
 ENDPOINTS = (
-    Endpoint(
-        "GET",
-        PREFIX,
-        list_templates,
-        "Built-in and edited texts of automatic replies",
-        roles=ADMINS,
-    ),
-    Endpoint(
-        "PUT",
-        PREFIX + "/{kind}/{channel}/{language}",
-        put_template,
-        "Edit the text of an automatic reply for a channel (* for all) and language",
-        body=TemplateIn,
-        roles=ADMINS,
-    ),
-    Endpoint(
-        "DELETE",
-        PREFIX + "/{kind}/{channel}/{language}",
-        reset_template,
-        "Reset an automatic reply's text to the built-in default",
-        status=204,
-        roles=ADMINS,
-    ),
-)
+    Endpoint("GET", PREFIX, list_templates, "Built-in and edited texts of automatic replies",
+             "listAutoReplyTemplates", response=Templates, roles=ADMINS),
+    Endpoint("PUT", _ITEM, put_template,
+             "Edit the text of an automatic reply for a channel (* for all) and language",
+             "setAutoReplyTemplate", body=TemplateIn, response=TemplateOut, roles=ADMINS,
+             path_schemas=_KEY),
+    Endpoint("DELETE", _ITEM, reset_template,
+             "Reset an automatic reply's text to the built-in default", "resetAutoReplyTemplate",
+             status=204, roles=ADMINS, path_schemas=_KEY),
+)  # fmt: skip
 
 
 def routes(rt: Runtime) -> list[Route]:

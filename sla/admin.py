@@ -130,11 +130,12 @@ async def acknowledge(store: Store, escalation_id: int, who: Principal) -> dict[
 
 async def _save(store: Store, table: Table, values: dict[str, Any], row_id: int | None) -> int:
     now = store.now()
-    clash = (
-        await store.execute(select(table.c.id).where(table.c.name == values["name"]))
-    ).scalar_one_or_none()
-    if clash is not None and clash != row_id and table is not ladder_t:
-        raise ValidationFailed({"name": f"{values['name']!r} is taken"})
+    if table is not ladder_t:  # ladder names may repeat (one per category); the others not
+        same_name = select(table.c.id).where(table.c.name == values["name"])
+        if row_id is not None:
+            same_name = same_name.where(table.c.id != row_id)
+        if (await store.execute(same_name.limit(1))).first() is not None:
+            raise Conflict(f"name {values['name']!r} is taken")
     # Evaluations cache the configuration per version; this one commits with the change.
     await bump_version(store)
     if row_id is None:

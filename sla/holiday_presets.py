@@ -23,3 +23,8 @@ def country_holidays(country: str, years: Iterable[int], subdiv: str | None = No
     except NotImplementedError as exc:
         raise ValueError(f"no holiday preset for country {country!r}, subdiv {subdiv!r}") from exc
     return set(found.keys())
+
+
+def supported_countries() -> list[str]:
+    """Country codes with a holiday preset (ISO 3166-1 alpha-2)."""
+    return sorted(holidays_lib.list_supported_countries())

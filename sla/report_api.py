@@ -3,15 +3,26 @@ distributions (median, p90) per team, category, agent or channel."""
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from helpdesk.domain import Principal
-from helpdesk.endpoints import MANAGERS, Endpoint, Query
+from helpdesk.endpoints import MANAGERS, Endpoint
 from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.errors import ValidationFailed
-from helpdesk.report_http import answer, period, zone
+from helpdesk.report_http import (
+    CSV_TOO,
+    PeriodQuery,
+    ReportAnswer,
+    ZonedPeriodQuery,
+    answer,
+    period,
+    zone,
+)
 from helpdesk.runtime import Runtime
 from sla import reports
 from sla.reads import GROUPS
@@ -19,13 +30,17 @@ from sla.targets import Metric
 
 PREFIX = "/api/v1/sla/reports"
 _METRICS = [m.value for m in Metric]
-_PERIOD = (
-    Query("from", "Start (ISO 8601 with zone; default 30 days before `to`)",
-          {"type": "string", "format": "date-time"}),
-    Query("to", "End, exclusive (ISO 8601 with zone; default now)",
-          {"type": "string", "format": "date-time"}),
-    Query("format", "`csv` for a CSV download", {"enum": ["json", "csv"]}),
-)  # fmt: skip
+
+
+class TrendQuery(ZonedPeriodQuery):
+    metric: Metric | None = Field(default=None, description="Only this metric")
+
+
+class DistributionQuery(PeriodQuery):
+    metric: Metric = Field(description="first_reply, resolution, ...")
+    group_by: Literal[GROUPS] = Field(  # type: ignore[valid-type]
+        default="team", description="Group by"
+    )
 
 
 def _metric(request: Request, errors: dict[str, str], *, required: bool) -> str | None:
@@ -83,19 +98,16 @@ async def escalation_feed(rt: Runtime, request: Request, who: Principal) -> Resp
 ENDPOINTS = (
     Endpoint("GET", PREFIX + "/trend", trend,
              "SLA achievement per local day and metric (decided clocks: met or breached)",
-             query=(*_PERIOD,
-                    Query("tz", "IANA zone of the days", {"type": "string"}),
-                    Query("metric", "Only this metric", {"enum": _METRICS})),
+             "getSlaTrendReport", query=TrendQuery, response=ReportAnswer, success=CSV_TOO,
              roles=MANAGERS),
     Endpoint("GET", PREFIX + "/distribution", distribution,
              "Business time to fulfil a metric: count, median and p90 per group",
-             query=(*_PERIOD,
-                    Query("metric", "first_reply, resolution, ...", {"enum": _METRICS}),
-                    Query("group_by", "Group by", {"enum": list(GROUPS)})),
-             roles=MANAGERS),
+             "getSlaDistributionReport", query=DistributionQuery, response=ReportAnswer,
+             success=CSV_TOO, roles=MANAGERS),
     Endpoint("GET", PREFIX + "/escalations", escalation_feed,
              "Escalations fired in a period (default 7 days), with who acknowledged them",
-             query=_PERIOD, roles=MANAGERS),
+             "getSlaEscalationReport", query=PeriodQuery, response=ReportAnswer,
+             success=CSV_TOO, roles=MANAGERS),
 )  # fmt: skip
 
 

@@ -4,20 +4,21 @@ and see everything; agents read their teams' clocks and acknowledge escalations 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, select
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from helpdesk.auth import principal, require_role
-from helpdesk.domain import Principal, Role
-from helpdesk.errors import NotFound, ValidationFailed
-from helpdesk.http import ok, parse_body, query_int
+from helpdesk.domain import Principal
+from helpdesk.endpoints import MANAGERS, READERS, Endpoint, QueryId, QueryInt, QueryTime, query
+from helpdesk.endpoints import routes as endpoint_routes
+from helpdesk.errors import NotFound
+from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
 from sla import admin, reads
 from sla.handlers import reevaluate_later
@@ -26,56 +27,94 @@ from sla.tables import calendar_t, ladder_t, policy_t
 from sla.targets import Metric
 
 PREFIX = "/api/v1/sla"
-READERS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
-MANAGERS = (Role.SUPERVISOR, Role.ADMIN)
-Handler = Callable[[Runtime, Request, Principal], Awaitable[Response]]
-
-# name in the URL -> (table, input model, saver)
-_CONFIG: dict[str, tuple[Table, type[BaseModel], Any]] = {
-    "calendars": (calendar_t, CalendarIn, admin.save_calendar),
-    "policies": (policy_t, PolicyIn, admin.save_policy),
-    "ladders": (ladder_t, LadderIn, admin.save_ladder),
-}
+Handler = Callable[[Runtime, Request, Principal], Any]
 
 
-def _query_int(request: Request, name: str, errors: dict[str, str]) -> int | None:
-    return query_int(request, name, errors, out_of_range="must be a positive integer")
+# -- query parameters and answers ------------------------------------------------------------
 
 
-def _query_time(request: Request, name: str, errors: dict[str, str]) -> datetime | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        errors[name] = "required: an ISO 8601 date-time with a zone"
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "must be an ISO 8601 date-time with a zone"
-        return None
-    if value.tzinfo is None:
-        errors[name] = "needs a time zone (e.g. 2026-06-01T00:00:00+03:00)"
-        return None
-    return value
+class RiskQuery(BaseModel):
+    state: Literal["at_risk", "breached"] | None = Field(
+        default=None, description="Only clocks in this state (default: both)"
+    )
+    team_id: QueryId | None = None
+    category_id: QueryId | None = Field(default=None, description="This category and below")
+    assignee_id: QueryId | None = None
+    metric: Metric | None = None
+    limit: Annotated[int, Field(ge=1, le=500), QueryInt] = 100
+
+
+class AchievementQuery(BaseModel):
+    start: QueryTime = Field(alias="from", description="Period start, ISO 8601 with a zone")
+    end: QueryTime = Field(
+        alias="to", description="Period end (exclusive); at or before `from`: an empty period"
+    )
+    group_by: Literal[reads.GROUPS] = "team"  # type: ignore[valid-type]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class RiskItem(_Open):
+    ticket_id: int
+    number: int
+    metric: str
+    state: str
+    due_at: datetime | None
+
+
+class RiskList(BaseModel):
+    items: list[RiskItem]
+
+
+class TicketClocks(BaseModel):
+    ticket_id: int
+    clocks: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+
+
+class AchievementReport(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: datetime = Field(alias="from")
+    end: datetime = Field(alias="to")
+    group_by: str
+    items: list[dict[str, Any]]
+
+
+class Feed(BaseModel):
+    items: list[dict[str, Any]]
+
+
+class Acknowledged(_Open):
+    id: int
+    ticket_id: int
+    acknowledged: bool
+
+
+class ConfigRow(_Open):
+    id: int
+    name: str
+
+
+class ConfigRows(BaseModel):
+    items: list[ConfigRow]
+
+
+# -- handlers --------------------------------------------------------------------------------
 
 
 async def at_risk(rt: Runtime, request: Request, who: Principal) -> Response:
-    errors: dict[str, str] = {}
-    state = request.query_params.get("state") or None
-    if state not in (None, "at_risk", "breached"):
-        errors["state"] = "use at_risk or breached"
-    metric = request.query_params.get("metric") or None
-    if metric is not None and metric not in Metric.__members__.values():
-        errors["metric"] = f"use one of {', '.join(m.value for m in Metric)}"
+    q = query(request, RiskQuery)
     wanted = reads.RiskFilter(
-        state=state,
-        team_id=_query_int(request, "team_id", errors),
-        category_id=_query_int(request, "category_id", errors),
-        assignee_id=_query_int(request, "assignee_id", errors),
-        metric=metric,
-        limit=min(_query_int(request, "limit", errors) or 100, 500),
+        state=q.state,
+        team_id=q.team_id,
+        category_id=q.category_id,
+        assignee_id=q.assignee_id,
+        metric=q.metric.value if q.metric else None,
+        limit=q.limit,
     )
-    if errors:
-        raise ValidationFailed(errors)
     async with rt.stores() as store:
         items = await reads.tickets_at_risk(store, who, wanted, rt.clock.now())
     return ok({"items": items})
@@ -87,19 +126,14 @@ async def ticket_clocks(rt: Runtime, request: Request, who: Principal) -> Respon
 
 
 async def achievement(rt: Runtime, request: Request, who: Principal) -> Response:
-    errors: dict[str, str] = {}
-    start = _query_time(request, "from", errors)
-    end = _query_time(request, "to", errors)
-    group_by = request.query_params.get("group_by") or "team"
-    if group_by not in reads.GROUPS:
-        errors["group_by"] = f"use one of {', '.join(reads.GROUPS)}"
-    if start and end and end <= start:
-        errors["to"] = "must be after from"
-    if errors or start is None or end is None:
-        raise ValidationFailed(errors)
-    async with rt.stores() as store:
-        items = await reads.achievement(store, who, start=start, end=end, group_by=group_by)
-    return ok({"from": start, "to": end, "group_by": group_by, "items": items})
+    q = query(request, AchievementQuery)
+    items: list[dict[str, Any]] = []
+    if q.end > q.start:  # an empty period holds no clocks
+        async with rt.stores() as store:
+            items = await reads.achievement(
+                store, who, start=q.start, end=q.end, group_by=q.group_by
+            )
+    return ok({"from": q.start, "to": q.end, "group_by": q.group_by, "items": items})
 
 
 async def feed(rt: Runtime, request: Request, who: Principal) -> Response:
@@ -114,77 +148,79 @@ async def acknowledge(rt: Runtime, request: Request, who: Principal) -> Response
     return ok({**result, "acknowledged": True})
 
 
-def _config_kind(request: Request) -> tuple[str, Table, type[BaseModel], Any]:
-    kind = str(request.url.path).removeprefix(PREFIX + "/").split("/")[0]
-    table, model, saver = _CONFIG[kind]
-    return kind, table, model, saver
+def _config(
+    kind: str, one: str, table: Table, model: type[BaseModel], saver: Any
+) -> list[Endpoint]:
+    """List, create, read, replace and delete one kind (`one`, plural `kind`) of SLA
+    configuration."""
+    title = one.capitalize()
+
+    async def list_rows(rt: Runtime, request: Request, who: Principal) -> Response:
+        async with rt.stores() as store:
+            rows = await store.execute(select(table).order_by(table.c.id))
+            return ok({"items": [dict(r) for r in rows.mappings()]})
+
+    async def get_row(rt: Runtime, request: Request, who: Principal) -> Response:
+        row_id = request.path_params["row_id"]
+        async with rt.stores() as store:
+            row = (
+                (await store.execute(select(table).where(table.c.id == row_id))).mappings().first()
+            )
+        if row is None:
+            raise NotFound(f"no such {one}: {row_id}")
+        return ok(dict(row))
+
+    async def save_row(rt: Runtime, request: Request, who: Principal) -> Response:
+        data = await parse_body(request, model)
+        row_id = request.path_params.get("row_id")
+        async with rt.stores() as store:
+            saved = await saver(store, data, row_id)
+            row = (await store.execute(select(table).where(table.c.id == saved))).mappings().one()
+        await reevaluate_later(rt)
+        return ok(dict(row), status=201 if row_id is None else 200)
+
+    async def delete_row(rt: Runtime, request: Request, who: Principal) -> Response:
+        async with rt.stores() as store:
+            await admin.delete_row(store, table, request.path_params["row_id"])
+        await reevaluate_later(rt)
+        return Response(status_code=204)
+
+    path = f"{PREFIX}/{kind}"
+    item = path + "/{row_id:int}"
+    return [
+        Endpoint("GET", path, list_rows, f"List SLA {kind}", f"listSla{kind.capitalize()}",
+                 response=ConfigRows, roles=MANAGERS),
+        Endpoint("POST", path, save_row, f"Create an SLA {one}", f"createSla{title}",
+                 body=model, response=ConfigRow, status=201, roles=MANAGERS),
+        Endpoint("GET", item, get_row, f"One SLA {one}", f"getSla{title}",
+                 response=ConfigRow, roles=MANAGERS),
+        Endpoint("PUT", item, save_row, f"Replace an SLA {one}", f"replaceSla{title}",
+                 body=model, response=ConfigRow, roles=MANAGERS),
+        Endpoint("DELETE", item, delete_row, f"Delete an SLA {one}", f"deleteSla{title}",
+                 status=204, roles=MANAGERS),
+    ]  # fmt: skip
 
 
-async def list_config(rt: Runtime, request: Request, who: Principal) -> Response:
-    _, table, _, _ = _config_kind(request)
-    async with rt.stores() as store:
-        rows = await store.execute(select(table).order_by(table.c.id))
-        return ok({"items": [dict(r) for r in rows.mappings()]})
-
-
-async def get_config(rt: Runtime, request: Request, who: Principal) -> Response:
-    kind, table, _, _ = _config_kind(request)
-    row_id = request.path_params["row_id"]
-    async with rt.stores() as store:
-        row = (await store.execute(select(table).where(table.c.id == row_id))).mappings().first()
-    if row is None:
-        raise NotFound(f"no such {kind.rstrip('s')}: {row_id}")
-    return ok(dict(row))
-
-
-async def save_config(rt: Runtime, request: Request, who: Principal) -> Response:
-    _, table, model, saver = _config_kind(request)
-    data = await parse_body(request, model)
-    row_id = request.path_params.get("row_id")
-    async with rt.stores() as store:
-        saved = await saver(store, data, row_id)
-        row = (await store.execute(select(table).where(table.c.id == saved))).mappings().one()
-    await reevaluate_later(rt)
-    return ok(dict(row), status=201 if row_id is None else 200)
-
-
-async def delete_config(rt: Runtime, request: Request, who: Principal) -> Response:
-    _, table, _, _ = _config_kind(request)
-    async with rt.stores() as store:
-        await admin.delete_row(store, table, request.path_params["row_id"])
-    await reevaluate_later(rt)
-    return Response(status_code=204)
-
-
-_ENDPOINTS: list[tuple[str, str, Handler, tuple[Role, ...]]] = [
-    ("GET", "/tickets", at_risk, READERS),
-    ("GET", "/tickets/{ticket_id:int}/clocks", ticket_clocks, READERS),
-    ("GET", "/achievement", achievement, READERS),
-    ("GET", "/notifications", feed, READERS),
-    ("POST", "/escalations/{escalation_id:int}/ack", acknowledge, READERS),
-]
-for _kind in _CONFIG:
-    _ENDPOINTS += [
-        ("GET", f"/{_kind}", list_config, MANAGERS),
-        ("POST", f"/{_kind}", save_config, MANAGERS),
-        ("GET", f"/{_kind}/{{row_id:int}}", get_config, MANAGERS),
-        ("PUT", f"/{_kind}/{{row_id:int}}", save_config, MANAGERS),
-        ("DELETE", f"/{_kind}/{{row_id:int}}", delete_config, MANAGERS),
-    ]
-
-
-def _guarded(rt: Runtime, handler: Handler, roles: tuple[Role, ...]) -> Callable[..., Any]:
-    async def handle(request: Request) -> Response:
-        who = await principal(rt, request)
-        require_role(who, *roles)
-        return await handler(rt, request, who)
-
-    return handle
+ENDPOINTS: list[Endpoint] = [
+    Endpoint("GET", f"{PREFIX}/tickets", at_risk, "Clocks at risk or breached",
+             "listSlaTicketsAtRisk", query=RiskQuery, response=RiskList, roles=READERS),
+    Endpoint("GET", f"{PREFIX}/tickets/{{ticket_id:int}}/clocks", ticket_clocks,
+             "A ticket's clocks, their event logs and escalations", "getTicketClocks",
+             response=TicketClocks, roles=READERS),
+    Endpoint("GET", f"{PREFIX}/achievement", achievement, "Share of targets met per group",
+             "getSlaAchievement", query=AchievementQuery, response=AchievementReport,
+             roles=READERS),
+    Endpoint("GET", f"{PREFIX}/notifications", feed, "Your SLA notifications, newest first",
+             "listSlaNotifications", response=Feed, roles=READERS),
+    Endpoint("POST", f"{PREFIX}/escalations/{{escalation_id:int}}/ack", acknowledge,
+             "Acknowledge an escalation: no further level fires for that breach",
+             "acknowledgeEscalation", body=AckIn, response=Acknowledged, roles=READERS),
+    *_config("calendars", "calendar", calendar_t, CalendarIn, admin.save_calendar),
+    *_config("policies", "policy", policy_t, PolicyIn, admin.save_policy),
+    *_config("ladders", "ladder", ladder_t, LadderIn, admin.save_ladder),
+]  # fmt: skip
 
 
 def routes(rt: Runtime) -> list[BaseRoute]:
     """The SLA API's Starlette routes, with absolute paths under /api/v1/sla."""
-    return [
-        Route(PREFIX + path, _guarded(rt, handler, roles), methods=[method])
-        for method, path, handler, roles in _ENDPOINTS
-    ]
+    return list(endpoint_routes(rt, ENDPOINTS))

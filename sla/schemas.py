@@ -17,12 +17,14 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from helpdesk.domain import Priority, Status
 from helpdesk.durations import parse_duration
+from helpdesk.endpoints import BodyId
 from sla._config import parse_hhmm
 from sla.holiday_presets import country_holidays
 from sla.targets import Metric
@@ -74,7 +76,16 @@ def _weekdays(value: object) -> object:
 
 
 # Durations are text with a unit; a bare number is refused (30 could be s, min or h).
-Offset = Annotated[int, BeforeValidator(_signed_seconds)]
+# The API document states the written form; the validators above turn it into seconds.
+_DURATION_TEXT = r"^[0-9]+(\.[0-9]+)?[smhdw]([0-9]+(\.[0-9]+)?[smhdw])*$"
+_Duration = Annotated[
+    int, WithJsonSchema({"type": "string", "pattern": _DURATION_TEXT, "examples": ["4h"]})
+]
+Offset = Annotated[
+    int,
+    BeforeValidator(_signed_seconds),
+    WithJsonSchema({"type": "string", "pattern": r"^[-+]?[0-9]+[smhdw]$", "examples": ["30m"]}),
+]
 
 
 class _Strict(BaseModel):
@@ -147,18 +158,18 @@ class PolicyIn(_Strict):
     position: int | None = Field(default=None, ge=0, le=1_000_000)
     active: bool = True
     priorities: list[Priority] = []
-    category_ids: list[int] = []
+    category_ids: list[BodyId] = []
     channels: list[str] = []
     tiers: list[str] = []
     tags: list[str] = []
     # metric -> priority -> duration ("4h", "30m", "2d", "PT4H"), kept as seconds
-    targets: dict[Metric, dict[Priority, int]]
+    targets: dict[Metric, dict[Priority, _Duration]]
     business_hours: bool = True
     pause_statuses: dict[Metric, list[Status]] = {}
     warn_fraction: float | None = Field(default=0.75, gt=0, le=1)
     bots_fulfil: bool = False
     first_reply_from_handover: bool = False
-    calendar_id: int | None = None
+    calendar_id: BodyId | None = None
 
     @field_validator("targets", mode="before")
     @classmethod
@@ -222,8 +233,8 @@ class PolicyIn(_Strict):
 class ActionIn(_Strict):
     type: Literal["notify", "reassign", "raise_priority", "webhook"]
     target: Literal["user", "team", "supervisor", "assignee"] | None = None
-    user_id: int | None = None
-    team_id: int | None = None
+    user_id: BodyId | None = None
+    team_id: BodyId | None = None
     url: HttpUrl | None = None
     email: bool = True
 
@@ -252,7 +263,7 @@ class LevelIn(_Strict):
 
 class LadderIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    category_id: int | None = None
+    category_id: BodyId | None = None
     metrics: list[Metric] = []
     levels: list[LevelIn] = Field(min_length=1)
 

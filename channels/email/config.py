@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 
 TlsMode = Literal["implicit", "starttls", "none"]
 _ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+
+
+# The same rules as JSON Schema patterns, so the API document states them.
+ADDRESS_SCHEMA: JsonDict = {"pattern": r'^\s*[^@\s<>"+]+@[^@\s<>"]+\.[^@\s<>"]+\s*$'}
+AFTER_IMPORT_SCHEMA: JsonDict = {"pattern": r"^(seen|move:.*\S.*)$"}
+NAME_SCHEMA: JsonDict = {"pattern": _NAME.pattern}
 
 
 def _after_import(value: str) -> str:
@@ -26,28 +34,43 @@ def _address(value: str) -> str:
     return value
 
 
+def _no_null_defaults(schema: JsonDict) -> None:
+    """Leaving a field out keeps it: the document must not suggest sending null for it."""
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        for prop in properties.values():
+            if isinstance(prop, dict) and prop.get("default", 0) is None and "anyOf" not in prop:
+                del prop["default"]
+
+
 class MailboxPatch(BaseModel):
-    """A change to a mailbox; fields left out stay as they are. Passwords are write-only."""
+    """A change to a mailbox; fields left out stay as they are. Passwords are write-only.
 
-    model_config = ConfigDict(extra="forbid")
+    Only the SMTP login and the defaults can be cleared with null; the document says so."""
 
-    address: str | None = None
-    display_name: str | None = Field(default=None, max_length=200)
-    imap_host: str | None = Field(default=None, min_length=1, max_length=255)
-    imap_port: int | None = Field(default=None, ge=1, le=65535)
-    imap_tls: TlsMode | None = None
-    imap_user: str | None = Field(default=None, min_length=1, max_length=320)
-    imap_password: str | None = Field(default=None, min_length=1, max_length=1000)
-    imap_folder: str | None = Field(default=None, min_length=1, max_length=255)
-    after_import: str | None = None
-    smtp_host: str | None = Field(default=None, min_length=1, max_length=255)
-    smtp_port: int | None = Field(default=None, ge=1, le=65535)
-    smtp_tls: TlsMode | None = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_defaults)
+
+    address: Annotated[str, Field(json_schema_extra=ADDRESS_SCHEMA)] | SkipJsonSchema[None] = None
+    display_name: Annotated[str, Field(max_length=200)] | SkipJsonSchema[None] = None
+    imap_host: Annotated[str, Field(min_length=1, max_length=255)] | SkipJsonSchema[None] = None
+    imap_port: Annotated[int, Field(ge=1, le=65535)] | SkipJsonSchema[None] = None
+    imap_tls: TlsMode | SkipJsonSchema[None] = None
+    imap_user: Annotated[str, Field(min_length=1, max_length=320)] | SkipJsonSchema[None] = None
+    imap_password: Annotated[str, Field(min_length=1, max_length=1000)] | SkipJsonSchema[None] = (
+        None
+    )
+    imap_folder: Annotated[str, Field(min_length=1, max_length=255)] | SkipJsonSchema[None] = None
+    after_import: (
+        Annotated[str, Field(json_schema_extra=AFTER_IMPORT_SCHEMA)] | SkipJsonSchema[None]
+    ) = None
+    smtp_host: Annotated[str, Field(min_length=1, max_length=255)] | SkipJsonSchema[None] = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] | SkipJsonSchema[None] = None
+    smtp_tls: TlsMode | SkipJsonSchema[None] = None
     smtp_user: str | None = Field(default=None, max_length=320)
     smtp_password: str | None = Field(default=None, max_length=1000)
     default_category: str | None = Field(default=None, max_length=100)
     default_team: str | None = Field(default=None, max_length=200)
-    active: bool | None = None
+    active: bool | SkipJsonSchema[None] = None
 
     @field_validator("address")
     @classmethod
@@ -65,8 +88,8 @@ class MailboxCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    address: str
+    name: str = Field(json_schema_extra=NAME_SCHEMA)
+    address: str = Field(json_schema_extra=ADDRESS_SCHEMA)
     display_name: str = Field(default="", max_length=200)
     imap_host: str = Field(min_length=1, max_length=255)
     imap_port: int = Field(default=993, ge=1, le=65535)
@@ -74,7 +97,7 @@ class MailboxCreate(BaseModel):
     imap_user: str = Field(min_length=1, max_length=320)
     imap_password: str = Field(min_length=1, max_length=1000)
     imap_folder: str = Field(default="INBOX", min_length=1, max_length=255)
-    after_import: str = "seen"
+    after_import: str = Field(default="seen", json_schema_extra=AFTER_IMPORT_SCHEMA)
     smtp_host: str = Field(min_length=1, max_length=255)
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_tls: TlsMode = "starttls"

@@ -113,5 +113,6 @@ def json_error(
 
 
 def client_ip(request: Request) -> str:
-    # uvicorn's proxy_headers (on by default for trusted proxies) already resolved the address.
+    # The peer address, or what a trusted proxy said it was: uvicorn believes X-Forwarded-For
+    # only from HELPDESK_TRUSTED_PROXIES (helpdesk.serving), by default from nobody.
     return request.client.host if request.client else "unknown"

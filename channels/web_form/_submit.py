@@ -102,10 +102,14 @@ class Submission:
         size = human_size(rules.max_bytes, self.lang)
         self.refuse(413, self.t["too_large"].format(n=rules.max_files, size=size))
 
-    async def check_rate(self, by: str, value: str) -> None:
+    async def check_rate(self, by: str, value: str, *, per_form: bool = False) -> None:
         async with self.rt.stores() as store:
             wait = await queries.retry_after(
-                store, by=by, value=value, limit=self.form.definition.rate_limit
+                store,
+                by=by,
+                value=value,
+                limit=self.form.definition.rate_limit,
+                form_id=self.form.id if per_form else None,
             )
         if wait is not None:
             minutes = max(1, math.ceil(wait / 60))
@@ -203,7 +207,8 @@ class Submission:
         async with self.rt.stores() as store:
             earlier = await queries.find_submission(store, f"{self.form.slug}:{submission_id}")
         if earlier is None:  # a replay (reload, double click) is not another submission
-            await self.check_rate("client_ip", _http.client_ip(self.request))
+            # Per form: one office behind one address may use several forms of one site.
+            await self.check_rate("client_ip", _http.client_ip(self.request), per_form=True)
             await self.check_rate("email", accepted.email)
         try:
             async with self.rt.stores() as store:

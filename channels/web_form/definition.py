@@ -10,10 +10,18 @@ import json
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import pydantic_fields
@@ -28,7 +36,15 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 RESERVED = {"website", "csrf_token", "submission_id", "lang", "attachments", "form"}
 DEFAULT_TYPES = ["image/png", "image/jpeg", "application/pdf", "text/plain"]
 
-Localised = dict[str, str]
+# A plain string applies to every language (see _localised).
+Localised = Annotated[
+    dict[str, str],
+    WithJsonSchema({"anyOf": [
+        {"type": "string"},
+        {"type": "object", "propertyNames": {"enum": ["en", "tr", "*"]},
+         "additionalProperties": {"type": "string"}},
+    ]}),
+]  # fmt: skip
 Language = Literal["en", "tr"]
 
 
@@ -55,17 +71,43 @@ class Choice(BaseModel):
     _label = field_validator("label", mode="before")(_localised)
 
 
+def _named(*names: str) -> dict[str, Any]:
+    return {"required": ["name"], "properties": {"name": {"enum": list(names)}}}
+
+
+# _consistent's rules, stated for the API document.
+_FIELD_RULES: dict[str, Any] = {
+    "allOf": [
+        {"not": _named(*sorted(RESERVED))},
+        *(
+            {"if": _named(name), "then": {"properties": {"type": {"const": kind}}}}
+            for name, kind in STANDARD.items()
+        ),
+        *(
+            {"if": _named(name), "then": {"required": ["type"]}}
+            for name, kind in STANDARD.items()
+            if kind != "text"
+        ),
+        {
+            "if": {"required": ["type"], "properties": {"type": {"const": "select"},
+                                                       "name": {"not": {"const": "category"}}}},
+            "then": {"required": ["choices"], "properties": {"choices": {"minItems": 1}}},
+        },
+    ]
+}  # fmt: skip
+
+
 class FieldSpec(BaseModel):
     """One input on the form."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_FIELD_RULES)
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     type: FieldType = "text"
     label: Localised = Field(default_factory=dict)
     help: Localised = Field(default_factory=dict)
     required: bool = False
     max_length: int | None = Field(default=None, ge=1, le=50_000)
-    pattern: str | None = Field(default=None, max_length=500)
+    pattern: str | None = Field(default=None, max_length=500, json_schema_extra={"format": "regex"})
     choices: list[Choice] = Field(default_factory=list, max_length=200)
 
     _label = field_validator("label", "help", mode="before")(_localised)
@@ -115,10 +157,18 @@ class RateLimit(BaseModel):
     window_seconds: int = Field(default=600, ge=1, le=7 * 86400)
 
 
+def _has_field(name: str) -> dict[str, Any]:
+    field_named = {"required": ["name"], "properties": {"name": {"const": name}}}
+    return {"properties": {"fields": {"contains": field_named}}}
+
+
 class FormDefinition(BaseModel):
     """A whole form; see the package README for an example file."""
 
-    model_config = ConfigDict(extra="forbid")
+    # _consistent's rules that JSON Schema can state, for the API document.
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"allOf": [_has_field("email"), _has_field("message")]}
+    )
     slug: str = Field(pattern=SLUG.pattern)
     title: Localised
     intro: Localised = Field(default_factory=dict)
@@ -126,7 +176,7 @@ class FormDefinition(BaseModel):
     categories: list[str] = Field(default_factory=list, max_length=200)
     default_category: str | None = None
     default_team: str | None = Field(default=None, max_length=200)
-    languages: list[Language] = Field(default_factory=_all_languages)
+    languages: list[Language] = Field(default_factory=_all_languages, min_length=1)
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
     attachments: AttachmentRules = Field(default_factory=AttachmentRules)
     rate_limit: RateLimit = Field(default_factory=RateLimit)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import RowMapping
 from channels.web_form.definition import AttachmentRules, FormDefinition, RateLimit
 from channels.web_form.tables import web_form_submission_t, web_form_t
 from helpdesk.store import Store
-from helpdesk.tables import category_t, team_t
+from helpdesk.tables import category_t, message_t, team_t
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +104,20 @@ async def find_submission(store: Store, external_id: str) -> RowMapping | None:
     )
 
 
-async def retry_after(store: Store, *, by: str, value: str, limit: RateLimit) -> int | None:
+async def retry_after(
+    store: Store, *, by: str, value: str, limit: RateLimit, form_id: int | None = None
+) -> int | None:
     """Seconds until `value` (a client address or an email address, per `by`) may submit
-    again, or None while it is under `limit` accepted submissions in the window."""
+    again, or None while it is under `limit` accepted submissions in the window; counted on
+    form `form_id` only when given (each form has its own limit)."""
     column = web_form_submission_t.c[by]
     since = store.now() - timedelta(seconds=limit.window_seconds)
+    wanted = [column == value, web_form_submission_t.c.created_at > since]
+    if form_id is not None:
+        wanted.append(web_form_submission_t.c.form_id == form_id)
     recent = (
         select(web_form_submission_t.c.created_at)
-        .where(column == value, web_form_submission_t.c.created_at > since)
+        .where(*wanted)
         .order_by(web_form_submission_t.c.created_at.desc())
         .limit(limit.max)
         .subquery()
@@ -126,3 +132,15 @@ async def retry_after(store: Store, *, by: str, value: str, limit: RateLimit) ->
         return None
     free_at: datetime = oldest + timedelta(seconds=limit.window_seconds)
     return max(1, math.ceil((free_at - store.now()).total_seconds()))
+
+
+async def submitted_message(store: Store, channel: str, external_id: str) -> tuple[str, str] | None:
+    """(subject, text) of the message a submission created, to recognise a replay."""
+    row = (
+        await store.execute(
+            select(message_t.c.subject, message_t.c.text).where(
+                message_t.c.channel == channel, message_t.c.external_id == external_id
+            )
+        )
+    ).first()
+    return None if row is None else (row.subject, row.text)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -24,6 +26,8 @@ from channels.web_form._submit import Submission
 from channels.web_form.definition import SLUG
 from channels.web_form.i18n import negotiate, texts
 from channels.web_form.queries import Form
+from helpdesk.endpoints import PUBLIC, Auth, Endpoint
+from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.runtime import Runtime
 
 
@@ -48,19 +52,30 @@ class FormEndpoints:
             self.rt.settings.default_language,
         )
 
-    async def dispatch(self, request: Request) -> Response:
+    async def options(self, request: Request) -> Response:
+        """The CORS preflight of a JSON post from another site."""
+        return self.preflight(request, await self.form(request.path_params["slug"]))
+
+    async def page(self, rt: Runtime, request: Request, who: None) -> Response:
+        """The form page (GET, HEAD)."""
         form = await self.form(request.path_params["slug"])
-        if request.method == "OPTIONS":
-            return self.preflight(request, form)
         if form is None:
-            lang = self.language(request, None)
-            if request.method == "POST" and _is_json(request):
-                return _http.json_error(404, texts(lang)["not_found"], {})
-            headers = _http.page_headers(None, lang)
-            return pages.message_page("404", texts(lang)["not_found"], lang, 404, headers)
-        if request.method == "POST":
-            return await Submission(self, request, form).handle()
+            return self.not_found(request)
         return await self.render_form(request, form, self.language(request, form))
+
+    async def submit(self, rt: Runtime, request: Request, who: None) -> Response:
+        """A post, HTML or JSON; its CSRF token or Origin is checked by the Submission."""
+        form = await self.form(request.path_params["slug"])
+        if form is None:
+            return self.not_found(request)
+        return await Submission(self, request, form).handle()
+
+    def not_found(self, request: Request) -> Response:
+        lang = self.language(request, None)
+        if request.method == "POST" and _is_json(request):
+            return _http.json_error(404, texts(lang)["not_found"], {})
+        headers = _http.page_headers(None, lang)
+        return pages.message_page("404", texts(lang)["not_found"], lang, 404, headers)
 
     def preflight(self, request: Request, form: Form | None) -> Response:
         origin = (request.headers.get("origin") or "").lower()
@@ -129,15 +144,99 @@ def _is_json(request: Request) -> bool:
     )
 
 
+class Accepted(BaseModel):
+    ticket_number: int
+    submission_id: str
+    language: str
+
+
+_PAGE = {"type": "string"}
+_VALUE = {"anyOf": [{"type": "string", "maxLength": 100_000}, {"type": "null"}]}
+_JSON_POST: dict[str, Any] = {
+    "type": "object",
+    "description": "The form's own fields by name (see its definition), plus these.",
+    "properties": {
+        "email": {"type": "string"},
+        "message": {"type": "string"},
+        "submission_id": {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{8,128}$"},
+        "lang": {"type": "string"},
+        "attachments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "filename": {"type": "string"},
+                    "content_type": {"type": "string"},
+                    "content_base64": {"type": "string", "contentEncoding": "base64"},
+                },
+                "required": ["filename", "content_base64"],
+            },
+        },
+    },
+    "required": ["email", "message"],
+    "additionalProperties": _VALUE,
+}
+_CSRF_OR_CORS = Auth(
+    "",
+    None,
+    PUBLIC.identify,
+    description=(
+        "Public. The form page posts multipart with its CSRF token (answered with HTML pages); "
+        "this JSON post from another site is accepted only from the form's allowed origins (CORS). "
+        "Send an "
+        "`Idempotency-Key` header: the same key again returns the first ticket (200), the "
+        "same key with different content is refused (409). Rate limited per client address "
+        "and per email address for each form (429 with Retry-After)."
+    ),
+)
+
+
 def routes(rt: Runtime) -> list[BaseRoute]:
     endpoints = FormEndpoints(rt)
     static = StaticFiles(directory=Path(__file__).parent / "static")
+    slugs = {"slug": {"type": "string", "pattern": SLUG.pattern}}
+    post = Endpoint(
+        "POST",
+        "/forms/{slug}",
+        endpoints.submit,
+        "Submit a web form (the customer-facing post)",
+        "submitWebForm",
+        response=Accepted,
+        status=201,
+        auth=_CSRF_OR_CORS,
+        path_schemas=slugs,
+        body_schema=_JSON_POST,
+        success={"description": "A new ticket"},
+        other_responses={
+            200: {
+                "description": "The same submission again (same Idempotency-Key and content), "
+                "or the thank-you page for a browser's form post",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}},
+                    "text/html": {"schema": {"type": "string"}},
+                },
+            }
+        },
+        html_errors=True,
+        errors={400: "Unreadable body or spam trap", 413: "Too large",
+                415: "Unsupported content type", 429: "Too many submissions; see Retry-After"},
+    )  # fmt: skip
+    page = Endpoint(
+        "GET",
+        "/forms/{slug}",
+        endpoints.page,
+        "The form page (HTML, in the visitor's language)",
+        "getWebFormPage",
+        auth=PUBLIC,
+        path_schemas=slugs,
+        html_errors=True,
+        success={
+            "description": "The page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    )
     return [
         Mount(pages.STATIC_PATH, app=static, name="web_form_static"),
-        Route(
-            "/forms/{slug}",
-            endpoints.dispatch,
-            methods=["GET", "HEAD", "POST", "OPTIONS"],
-            name="web_form",
-        ),
+        Route("/forms/{slug}", endpoints.options, methods=["OPTIONS"], name="web_form_preflight"),
+        *endpoint_routes(rt, [page, post]),
     ]

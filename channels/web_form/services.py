@@ -115,13 +115,17 @@ async def submit(
     """Open a ticket for an accepted submission and queue the customer's confirmation.
 
     Idempotent on `submission_id`: the same id again returns the first ticket's number. An id
-    reused with another email address is a Conflict (it cannot be the same submission).
+    reused with another email address, subject or message is a Conflict (it cannot be the
+    same submission).
     `confirm=False` leaves the confirmation to the automatic acknowledgement.
     """
     external_id = f"{form.slug}:{submission_id}"
     earlier = await queries.find_submission(store, external_id)
     if earlier is not None:
-        if earlier["email"] != accepted.email:
+        # A retry repeats the same words; the same key with other words is another submission
+        # that must not be silently dropped in favour of the first.
+        first = await queries.submitted_message(store, CHANNEL, external_id)
+        if earlier["email"] != accepted.email or first != (accepted.subject, accepted.message):
             raise Conflict("this submission id was already used for another submission")
         return Submitted(int(earlier["ticket_number"]), new=False)
     words = texts(language)

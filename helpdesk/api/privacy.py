@@ -7,16 +7,17 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from helpdesk import privacy, privacy_queries
 from helpdesk.crypto import SecretBox
 from helpdesk.domain import Principal
-from helpdesk.endpoints import ADMINS, MANAGERS, Endpoint, Query
+from helpdesk.endpoints import ADMINS, MANAGERS, Endpoint, QueryId, QueryInt, QueryTime
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import ok, parse_body, query_int
 from helpdesk.runtime import Runtime
@@ -31,8 +32,14 @@ class EraseRequest(BaseModel):
 
 
 class WebhookCreate(BaseModel):
-    url: str = Field(max_length=2000)
-    events: list[str] = Field(min_length=1)
+    url: str = Field(
+        max_length=2000,
+        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\[\]\s]+([/?#]\S*)?$"},
+    )
+    # Checked by the service (one message naming the choices); stated here for the document.
+    events: list[
+        Annotated[str, WithJsonSchema({"type": "string", "enum": list(webhooks.EVENT_TYPES)})]
+    ] = Field(min_length=1)
     description: str = Field(default="", max_length=200)
 
 
@@ -166,6 +173,10 @@ async def list_webhooks(rt: Runtime, request: Request, who: Principal) -> Respon
 
 async def create_webhook(rt: Runtime, request: Request, who: Principal) -> Response:
     body = await parse_body(request, WebhookCreate)
+    try:
+        urlsplit(body.url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a URL at all
+        raise ValidationFailed({"url": "must be an http(s) URL"}) from None
     async with rt.stores() as store:
         created = await webhooks.create_subscription(
             store, SecretBox(rt.settings.secret_key), body.url, body.events, body.description
@@ -228,53 +239,82 @@ async def run_retention(rt: Runtime, request: Request, who: Principal) -> Respon
     return ok({"dry_run": report.dry_run, "tickets": report.tickets})
 
 
-_DATE = {"type": "string", "format": "date-time"}
-_INT: dict[str, Any] = {"type": "integer", "minimum": 1}
-ACCESS_QUERY = (
-    Query("user_id", "Staff member who looked", _INT),
-    Query("customer_id", "Customer looked at", _INT),
-    Query("ticket_id", "Ticket looked at", _INT),
-    Query(
-        "action", "ticket.view, attachment.read, customer.view, customer.export", {"type": "string"}
-    ),
-    Query("since", "From (inclusive), ISO 8601 with zone", _DATE),
-    Query("until", "Until (exclusive), ISO 8601 with zone", _DATE),
-    Query("limit", "Page size (1-500, default 100)", {"type": "integer", "maximum": 500}),
-    Query("after_id", "`next_after_id` of the previous page", {"type": "integer"}),
-)
+class AccessExportQuery(BaseModel):
+    user_id: QueryId | None = Field(default=None, description="Staff member who looked")
+    customer_id: QueryId | None = Field(default=None, description="Customer looked at")
+    ticket_id: QueryId | None = Field(default=None, description="Ticket looked at")
+    action: str | None = Field(
+        default=None,
+        max_length=100,
+        description="ticket.view, attachment.read, customer.view, customer.export",
+    )
+    since: QueryTime | None = Field(default=None, description="From (inclusive), with zone")
+    until: QueryTime | None = Field(default=None, description="Until (exclusive), with zone")
+
+
+class AccessQuery(AccessExportQuery):
+    limit: Annotated[int, Field(ge=1, le=500), QueryInt] = Field(
+        default=100, description="Page size"
+    )
+    after_id: QueryId | None = Field(
+        default=None, description="`next_after_id` of the previous page"
+    )
+
+
+class RetentionRunQuery(BaseModel):
+    dry_run: bool = Field(default=True, description="Only count (default true)")
+
+
+class DeliveriesQuery(BaseModel):
+    subscription_id: QueryId | None = Field(default=None, description="Subscription")
+    status: Literal["pending", "sending", "sent", "dead"] | None = None
+    limit: Annotated[int, Field(ge=1, le=500), QueryInt] = Field(
+        default=100, description="Page size"
+    )
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+_ZIP = {"description": "A zip", "content": {"application/zip": {"schema": {"type": "string"}}}}
+_CSV = {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+_CHANNEL = {"channel": {"type": "string", "pattern": r"^[a-z0-9_]{1,32}$"}}
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", f"{PREFIX}/customers/{{customer_id:int}}", get_customer,
-             "A customer with identities and tickets (logged)", roles=MANAGERS),
+             "A customer with identities and tickets (logged)", "getCustomer",
+             response=_Answer, roles=MANAGERS),
     Endpoint("GET", f"{PREFIX}/customers/{{customer_id:int}}/export", export_customer,
-             "Everything held about a customer, as a zip (logged)", roles=ADMINS),
+             "Everything held about a customer, as a zip (logged)", "exportCustomer",
+             success=_ZIP, roles=ADMINS),
     Endpoint("POST", f"{PREFIX}/customers/{{customer_id:int}}/erase", erase_customer,
              "Erase a customer's personal data for good; tickets and figures stay",
-             body=EraseRequest, roles=ADMINS),
+             "eraseCustomer", body=EraseRequest, response=_Answer, roles=ADMINS),
     Endpoint("GET", f"{PREFIX}/access-log", list_access, "Staff views of customer data",
-             query=ACCESS_QUERY, roles=ADMINS),
+             "listAccessLog", query=AccessQuery, response=_Answer, roles=ADMINS),
     Endpoint("GET", f"{PREFIX}/access-log/export", export_access, "The access log as CSV",
-             query=ACCESS_QUERY[:6], roles=ADMINS),
+             "exportAccessLog", query=AccessExportQuery, success=_CSV, roles=ADMINS),
     Endpoint("GET", f"{PREFIX}/retention/rules", list_retention, "Retention rules per channel",
-             roles=ADMINS),
+             "listRetentionRules", response=_Answer, roles=ADMINS),
     Endpoint("PUT", f"{PREFIX}/retention/rules/{{channel}}", put_retention,
-             "Set a channel's retention rule", body=RetentionRuleIn, roles=ADMINS),
+             "Set a channel's retention rule", "setRetentionRule", body=RetentionRuleIn,
+             response=_Answer, path_schemas=_CHANNEL, roles=ADMINS),
     Endpoint("POST", f"{PREFIX}/retention/run", run_retention,
              "Apply retention now (dry_run=true, the default, only counts)",
-             query=(Query("dry_run", "Only count (default true)", {"type": "boolean"}),),
-             roles=ADMINS),
-    Endpoint("GET", f"{PREFIX}/webhooks", list_webhooks, "Webhook subscriptions", roles=ADMINS),
+             "runRetention", query=RetentionRunQuery, response=_Answer, roles=ADMINS),
+    Endpoint("GET", f"{PREFIX}/webhooks", list_webhooks, "Webhook subscriptions",
+             "listWebhooks", response=_Answer, roles=ADMINS),
     Endpoint("POST", f"{PREFIX}/webhooks", create_webhook,
              "Subscribe a URL to event types; returns the signing secret once",
-             body=WebhookCreate, status=201, roles=ADMINS),
+             "createWebhook", body=WebhookCreate, response=_Answer, status=201, roles=ADMINS),
     Endpoint("DELETE", f"{PREFIX}/webhooks/{{subscription_id:int}}", delete_webhook,
-             "Deactivate a subscription", roles=ADMINS),
+             "Deactivate a subscription",
+             "deleteWebhook", response=_Answer, roles=ADMINS),
     Endpoint("GET", f"{PREFIX}/webhooks/deliveries", list_deliveries,
              "Deliveries with their attempt log (status=dead for dead letters)",
-             query=(Query("subscription_id", "Subscription", _INT),
-                    Query("status", "pending, sending, sent or dead", {"type": "string"}),
-                    Query("limit", "Page size (1-500)", {"type": "integer"})),
-             roles=ADMINS),
+             "listWebhookDeliveries", query=DeliveriesQuery, response=_Answer, roles=ADMINS),
     Endpoint("POST", f"{PREFIX}/webhooks/deliveries/{{delivery_id:int}}/replay", replay_delivery,
-             "Deliver again with the same event id", status=202, roles=ADMINS),
+             "Deliver again with the same event id", "replayWebhookDelivery",
+             response=_Answer, status=202, roles=ADMINS),
 )  # fmt: skip

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
 from helpdesk import reports
 from helpdesk.domain import Principal
 from helpdesk.errors import ValidationFailed
-from helpdesk.report_http import answer, period, zone
+from helpdesk.report_http import PeriodQuery, answer, period, zone
 from helpdesk.runtime import Runtime
+
+
+class CsatQuery(PeriodQuery):
+    group_by: Literal[tuple(reports.CSAT_GROUPS)] = Field(  # type: ignore[valid-type]
+        default="team", description="Group by"
+    )
 
 
 async def csat(rt: Runtime, request: Request, who: Principal) -> Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 import nh3
@@ -12,10 +11,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from helpdesk import queries, services, views
-from helpdesk.api.schemas import MergeRequest, NoteCreate, ReplyCreate, TicketCreate, TicketPatch
+from helpdesk.api.schemas import (
+    MergeRequest,
+    NoteCreate,
+    ReplyCreate,
+    TicketCreate,
+    TicketListQuery,
+    TicketPatch,
+)
 from helpdesk.domain import Principal, Role, Status
-from helpdesk.errors import NotFound, ValidationFailed
-from helpdesk.http import ok, parse_body, query_int
+from helpdesk.endpoints import query
+from helpdesk.errors import Forbidden, NotFound, ValidationFailed
+from helpdesk.http import ok, parse_body
 from helpdesk.inbound import Identity
 from helpdesk.privacy import note_access
 from helpdesk.runtime import Runtime
@@ -33,82 +40,48 @@ def _ticket_id(request: Request) -> int:
 
 
 async def list_tickets(rt: Runtime, request: Request, who: Principal) -> Response:
-    filters, limit, cursor = _list_params(request, who, rt.clock.now())
+    q = query(request, TicketListQuery)
+    filters = queries.TicketFilter(
+        status=tuple(Status(name) for name in q.status.split(",")) if q.status else (),
+        team_id=q.team_id,
+        assignee_id=who.user_id
+        if q.assignee_id == "me"
+        else (q.assignee_id if isinstance(q.assignee_id, int) else None),
+        unassigned=q.assignee_id == "none",
+        category_id=q.category_id,
+        priority=q.priority.value if q.priority else None,
+        text=(q.q or "").strip() or None,
+        updated_since=q.updated_since,
+        channel=q.channel,
+        sort=queries.Sort(q.sort) if q.sort else queries.Sort.UPDATED,
+    )
+    if q.view:  # a named view; the caller's own filters narrow it, their sort wins
+        filters = views.resolve(q.view, who, rt.clock.now(), filters)
+        if q.sort:
+            filters = replace(filters, sort=queries.Sort(q.sort))
+    if q.cursor is not None:
+        queries.check_cursor(q.cursor)  # a bad cursor is the caller's error: 422 before querying
     async with rt.stores.read() as store:  # a read never waits behind writers
-        page = await queries.list_tickets(store, who, filters, limit=limit, cursor=cursor)
+        page = await queries.list_tickets(store, who, filters, limit=q.limit, cursor=q.cursor)
     return ok({"items": page.items, "next_cursor": page.next_cursor})
 
 
-def _list_params(
-    request: Request, who: Principal, now: datetime
-) -> tuple[queries.TicketFilter, int, str | None]:
-    q = request.query_params
-    errors: dict[str, str] = {}
-    statuses: list[Status] = []
-    for name in filter(None, (q.get("status") or "").split(",")):
-        try:
-            statuses.append(Status(name.strip()))
-        except ValueError:
-            errors["status"] = f"unknown status {name!r}; use {', '.join(s.value for s in Status)}"
-
-    def integer(name: str, low: int = 1, high: int = 2**31) -> int | None:
-        return query_int(request, name, errors, low=low, high=high)
-
-    assignee = q.get("assignee_id")
-    unassigned = assignee == "none"
-    assignee_id = who.user_id if assignee == "me" else None
-    if assignee not in (None, "", "me", "none"):
-        assignee_id = integer("assignee_id")
-    priority = q.get("priority") or None
-    if priority is not None and priority not in ("low", "normal", "high", "urgent"):
-        errors["priority"] = "must be low, normal, high or urgent"
-    since = None
-    if q.get("updated_since"):
-        try:
-            since = datetime.fromisoformat(q["updated_since"])
-        except ValueError:
-            errors["updated_since"] = "must be an ISO 8601 date-time"
-        else:
-            if since.tzinfo is None:
-                errors["updated_since"] = "must include a time zone, e.g. 2026-11-22T10:00:00Z"
-    limit = integer("limit", 1, queries.MAX_PAGE) or 50
-    sort = queries.Sort.UPDATED
-    if q.get("sort"):
-        try:
-            sort = queries.Sort(q["sort"])
-        except ValueError:
-            errors["sort"] = "must be updated or due"
-    filters = queries.TicketFilter(
-        sort=sort,
-        channel=(q.get("channel") or "").strip()[:32] or None,
-        status=tuple(statuses),
-        team_id=integer("team_id"),
-        assignee_id=assignee_id,
-        unassigned=unassigned,
-        category_id=integer("category_id"),
-        priority=priority,
-        text=(q.get("q") or "").strip()[:200] or None,
-        updated_since=since,
-    )
-    if q.get("view") and not errors:
-        try:
-            filters = views.resolve(q["view"], who, now, filters)
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-        else:
-            if q.get("sort"):
-                filters = replace(filters, sort=sort)
-    if errors:
-        raise ValidationFailed(errors)
-    cursor = q.get("cursor") or None
-    if cursor is not None:
-        queries.check_cursor(cursor)  # a bad cursor is the caller's error: 422 before querying
-    return filters, limit, cursor
-
-
 async def get_ticket(rt: Runtime, request: Request, who: Principal) -> Response:
+    return await _detail(rt, who, _ticket_id(request))
+
+
+async def get_ticket_by_number(rt: Runtime, request: Request, who: Principal) -> Response:
+    number: int = request.path_params["number"]
     async with rt.stores() as store:
-        detail = await queries.ticket_detail(store, who, _ticket_id(request))
+        ticket_id = await queries.ticket_id_by_number(store, number)
+    if ticket_id is None:
+        raise NotFound(f"no ticket number {number}")
+    return await _detail(rt, who, ticket_id)
+
+
+async def _detail(rt: Runtime, who: Principal, ticket_id: int) -> Response:
+    async with rt.stores() as store:
+        detail = await queries.ticket_detail(store, who, ticket_id)
     await note_access(
         rt,
         who.user_id,
@@ -171,8 +144,14 @@ async def patch_ticket(rt: Runtime, request: Request, who: Principal) -> Respons
     async with rt.stores() as store:
         await queries.ticket_access(store, who, ticket_id)
         await services.update_ticket(store, ticket_id, actor_of(who), changes)
-    async with rt.stores() as store:
-        row = await queries.ticket_access(store, who, ticket_id)
+        # Decided before the commit: a change that takes the ticket out of the caller's sight
+        # (another team, another assignee) raises Forbidden here and rolls back whole.
+        try:
+            row = await queries.ticket_access(store, who, ticket_id)
+        except Forbidden:
+            raise Forbidden(
+                "this change would move the ticket out of your teams; nothing was changed"
+            ) from None
     return ok(dict(row))
 
 

@@ -4,14 +4,17 @@ tickets API like any user; their messages and changes are recorded as the bot's.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from helpdesk import queries
 from helpdesk.domain import Actor, Principal, Role
-from helpdesk.endpoints import ADMINS, MANAGERS, Endpoint
+from helpdesk.endpoints import ADMINS, MANAGERS, BodyId, Endpoint
 from helpdesk.endpoints import routes as declared
 from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
@@ -25,7 +28,7 @@ class HandoverIn(BaseModel):
 
 
 class BotFirstIn(BaseModel):
-    bot_id: int | None = None  # None: the channel's tickets start with people again
+    bot_id: BodyId | None = None  # None: the channel's tickets start with people again
     faq: bool = False  # the built-in FAQ bot answers first, as this bot user
 
 
@@ -93,54 +96,52 @@ async def put_bot_first(rt: Runtime, request: Request, who: Principal) -> Respon
     return ok({"channel": channel, "bot_id": body.bot_id, "faq": body.faq})
 
 
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ArticleOut(_Open):
+    id: int
+
+
+class Items(BaseModel):
+    items: list[dict[str, Any]]
+
+
+class HandedOver(BaseModel):
+    id: int
+    handed_over_at: datetime | None
+
+
+class BotFirstOut(BaseModel):
+    channel: str
+    bot_id: int | None
+    faq: bool
+
+
 ARTICLES = "/api/v1/kb/articles"
+_ARTICLE = ARTICLES + "/{article_id:int}"
+_CHANNEL = {"channel": {"type": "string", "pattern": r"^[a-z0-9_]{1,32}$"}}
 ENDPOINTS = (
-    Endpoint("GET", ARTICLES, list_articles, "Knowledge-base articles", roles=MANAGERS),
-    Endpoint(
-        "POST",
-        ARTICLES,
-        create_article,
-        "Add a knowledge-base article the FAQ bot answers from",
-        body=ArticleIn,
-        status=201,
-        roles=MANAGERS,
-    ),
-    Endpoint(
-        "PUT",
-        ARTICLES + "/{article_id:int}",
-        put_article,
-        "Replace a knowledge-base article",
-        body=ArticleIn,
-        roles=MANAGERS,
-    ),
-    Endpoint(
-        "DELETE",
-        ARTICLES + "/{article_id:int}",
-        delete_article,
-        "Delete a knowledge-base article",
-        status=204,
-        roles=MANAGERS,
-    ),
-    Endpoint(
-        "POST",
-        "/api/v1/tickets/{ticket_id:int}/handover",
-        hand_over,
-        "Hand a bot's ticket over to people (it enters the human queues)",
-        body=HandoverIn,
-        roles=HANDOVER_ROLES,
-    ),
-    Endpoint(
-        "GET", "/api/v1/bot-first", list_bot_first, "Channels that start with a bot", roles=ADMINS
-    ),
-    Endpoint(
-        "PUT",
-        "/api/v1/bot-first/{channel}",
-        put_bot_first,
-        "Start a channel's new tickets with a bot user (bot_id null: with people)",
-        body=BotFirstIn,
-        roles=ADMINS,
-    ),
-)
+    Endpoint("GET", ARTICLES, list_articles, "Knowledge-base articles", "listKbArticles",
+             response=Items, roles=MANAGERS),
+    Endpoint("POST", ARTICLES, create_article,
+             "Add a knowledge-base article the FAQ bot answers from", "createKbArticle",
+             body=ArticleIn, response=ArticleOut, status=201, roles=MANAGERS),
+    Endpoint("PUT", _ARTICLE, put_article, "Replace a knowledge-base article",
+             "replaceKbArticle", body=ArticleIn, response=ArticleOut, roles=MANAGERS),
+    Endpoint("DELETE", _ARTICLE, delete_article, "Delete a knowledge-base article",
+             "deleteKbArticle", status=204, roles=MANAGERS),
+    Endpoint("POST", "/api/v1/tickets/{ticket_id:int}/handover", hand_over,
+             "Hand a bot's ticket over to people (it enters the human queues)",
+             "handOverTicket", body=HandoverIn, response=HandedOver, roles=HANDOVER_ROLES),
+    Endpoint("GET", "/api/v1/bot-first", list_bot_first, "Channels that start with a bot",
+             "listBotFirstChannels", response=Items, roles=ADMINS),
+    Endpoint("PUT", "/api/v1/bot-first/{channel}", put_bot_first,
+             "Start a channel's new tickets with a bot user (bot_id null: with people)",
+             "setBotFirstChannel", body=BotFirstIn, response=BotFirstOut, roles=ADMINS,
+             path_schemas=_CHANNEL),
+)  # fmt: skip
 
 
 def routes(rt: Runtime) -> list[Route]:

@@ -57,6 +57,7 @@ def test_postgres_urls_get_the_async_driver(tmp_path: Path) -> None:
         ("LOG_LEVEL", "LOUD", "HELPDESK_LOG_LEVEL"),
         ("CSAT_DELAY", "30", "HELPDESK_CSAT_DELAY: '30' is not a duration"),
         ("CSAT_EXPIRY", "soon", "HELPDESK_CSAT_EXPIRY"),
+        ("TRUSTED_PROXIES", "10.0.0.1,proxy.local", "HELPDESK_TRUSTED_PROXIES"),
     ],
 )
 def test_a_bad_value_names_its_setting(tmp_path: Path, name: str, value: str, message: str) -> None:

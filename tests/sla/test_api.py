@@ -169,6 +169,7 @@ async def test_at_risk_clocks_achievement_and_acknowledgement(
     await desk.reply()
     period = "from=2026-06-01T00:00:00%2B03:00&to=2026-06-08T00:00:00%2B03:00"
     report = await client.get(f"{base}/achievement?{period}&group_by=agent", headers=auth["sue"])
+    assert report.status_code == 200, report.text
     rows = {r["metric"]: r for r in report.json()["items"]}
     assert rows["first_reply"] == {
         "metric": "first_reply", "agent": desk.alice, "total": 1, "met": 0, "breached": 1,

@@ -65,6 +65,21 @@ async def test_bad_input_gets_a_clear_4xx(chat: Chat) -> None:
     assert await chat.tickets() == []
 
 
+async def test_update_ids_beyond_64_bits_or_negative_are_422_not_500(chat: Chat) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    url = "/channels/telegram/support/webhook"
+    for update_id in (2**63, 10**30, -1):
+        update = {**text_message_update(4242, "x"), "update_id": update_id}
+        response = await chat.http.post(url, json=update, headers=headers)
+        assert response.status_code == 422, response.text
+        assert "update_id" in response.json()["fields"]
+    largest = {**text_message_update(4242, "still fine"), "update_id": 2**63 - 1}
+    assert (await chat.http.post(url, json=largest, headers=headers)).status_code == 200
+    await chat.settle()
+    [ticket] = await chat.tickets()
+    assert ticket["subject"] == "still fine"
+
+
 async def test_the_same_update_twice_is_one_message(chat: Chat) -> None:
     update = {"update_id": 777, **text_message_update(4242, "once", message_id=9)}
     first = await chat.send(update)

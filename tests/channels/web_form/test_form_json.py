@@ -67,6 +67,22 @@ async def test_json_post_from_allowed_origin_opens_a_ticket(
     assert (await counts(runtime))["tickets"] == 1
 
 
+async def test_an_idempotency_key_reused_for_other_words_is_409_not_dropped(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    key = {"Idempotency-Key": "order-AB-12345-2"}
+    first = await client.post("/forms/support", json=payload(), headers=key)
+    assert first.status_code == 201, first.text
+    other = await client.post(
+        "/forms/support", json=payload(message="A different problem entirely"), headers=key
+    )
+    assert other.status_code == 409
+    assert "already used" in other.json()["error"]
+    stored = await ticket_by_number(runtime, first.json()["ticket_number"])
+    assert stored["message"]["text"] == valid_fields()["message"]  # one message: the first
+    assert (await counts(runtime))["tickets"] == 1
+
+
 async def test_json_post_from_another_origin_is_refused(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
