@@ -43,9 +43,10 @@ def components() -> list[Component]:
     from helpdesk.inbox.component import COMPONENT as inbox
     from helpdesk.privacy_component import COMPONENT as privacy
     from helpdesk.surveys.component import COMPONENT as surveys
+    from routing.component import COMPONENT as routing
     from sla.component import COMPONENT as sla
 
-    return [email, chat, web_form, sla, surveys, bots, privacy, inbox]
+    return [email, chat, web_form, sla, surveys, bots, privacy, inbox, routing]
 
 
 def assemble(

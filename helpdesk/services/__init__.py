@@ -41,6 +41,8 @@ from helpdesk.services.tickets import (
     TicketChanges,
     create_ticket,
     merge_tickets,
+    record_decision,
+    set_message_language,
     update_ticket,
 )
 from helpdesk.services.totp import (
@@ -85,12 +87,14 @@ __all__ = [
     "merge_tickets",
     "notify",
     "quarantine",
+    "record_decision",
     "render_macro",
     "reply",
     "resolve_customer",
     "resolve_quarantine",
     "revoke_token",
     "session_for",
+    "set_message_language",
     "sign_in",
     "sign_out",
     "sign_out_everywhere",
