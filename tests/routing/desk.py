@@ -15,8 +15,6 @@ from helpdesk.runtime import Runtime
 from helpdesk.tables import audit_t, message_t, ticket_t
 from routing import store as routing_store
 from routing.config import RoutingConfig
-from routing.training import train_and_install
-from tests.routing.samples import labelled
 
 
 @dataclass
@@ -64,7 +62,7 @@ class Desk:
             return [(meta or {}).get("language") for (meta,) in rows]
 
 
-async def make_desk(rt: Runtime, clock: FixedClock, *, model: bool = False) -> Desk:
+async def make_desk(rt: Runtime, clock: FixedClock) -> Desk:
     async with rt.stores() as store:
         teams = {
             name: await services.create_team(store, name)
@@ -104,7 +102,4 @@ async def make_desk(rt: Runtime, clock: FixedClock, *, model: bool = False) -> D
                 store, "hardware", "Hardware", default_team_id=teams["Tech"]
             ),
         }
-    if model:
-        texts, labels = labelled()
-        train_and_install(rt.settings.data_dir, texts, labels, source="csv:test", now=clock.now())
     return Desk(rt, teams, users, categories)

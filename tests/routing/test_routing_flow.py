@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest_asyncio
 from sqlalchemy import select
 
 from helpdesk import services
@@ -15,12 +14,7 @@ from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
 from routing.tables import routing_example_t
 from tests.core.factory import email_in
-from tests.routing.desk import Desk, make_desk
-
-
-@pytest_asyncio.fixture
-async def desk(runtime: Runtime, clock: FixedClock) -> Desk:
-    return await make_desk(runtime, clock, model=True)
+from tests.routing.desk import Desk
 
 
 async def _ingest(rt: Runtime, **fields: Any) -> int:
