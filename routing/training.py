@@ -59,6 +59,8 @@ def train_and_install(
     now: datetime,
 ) -> model_store.ModelInfo:
     """Cross-validate (for the metadata), train on everything, install atomically."""
+    if len(set(labels)) < 2:
+        raise TooLittleData(f"need examples of at least two categories (have {len(texts)})")
     folds = min(_META_FOLDS, min(Counter(labels).values()))
     scores: Scores | None = cross_validate(texts, labels, folds) if folds >= 2 else None
     classifier, seconds = train(texts, labels)
