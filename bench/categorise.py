@@ -37,9 +37,7 @@ DEFAULT = Path(__file__).resolve().parents[2] / "shared/corpora/tickets_banking7
 
 
 def baseline() -> Pipeline:
-    return Pipeline(
-        [("features", TfidfVectorizer()), ("model", LogisticRegression(max_iter=1000))]
-    )
+    return Pipeline([("features", TfidfVectorizer()), ("model", LogisticRegression(max_iter=1000))])
 
 
 def ours() -> Pipeline:
