@@ -29,7 +29,7 @@ from helpdesk.tables import user_t
 from routing import dry_run, store
 from routing.classifier import TooLittleData
 from routing.config import RoutingConfig
-from routing.handlers import router_of
+from routing.handlers import RECONCILE_JOB
 from routing.training import BadCsv, evaluate_files, read_csv, train_and_install
 
 
@@ -117,7 +117,7 @@ async def _agent(rt: Runtime, args: argparse.Namespace) -> int:
             )
         except ValueError as exc:
             raise ValidationFailed({"availability": str(exc)}) from None
-    assigned = await router_of(rt).reconcile(rt)
+    assigned = await rt.run_job(RECONCILE_JOB)
     print(f"{args.email}: saved; {assigned} waiting tickets assigned")
     return 0
 
@@ -132,7 +132,7 @@ async def _dry_run(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 async def _reconcile(rt: Runtime, args: argparse.Namespace) -> int:
-    assigned = await router_of(rt).reconcile(rt)
+    assigned = await rt.run_job(RECONCILE_JOB)
     print(f"{assigned} waiting tickets assigned")
     return 0
 

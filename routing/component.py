@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import routing.tables  # noqa: F401  (registers the routing tables on SQLModel.metadata)
-from helpdesk.runtime import Component, Runtime
+from helpdesk.runtime import Component, Parts, Runtime
 from routing import handlers
 
 
-def _install(rt: Runtime) -> None:
-    """Subscribe routing to ticket events; register its periodic pass."""
-    handlers.install(rt)
+def _parts(rt: Runtime) -> Parts:
+    """Routing's event subscribers, its periodic pass and its job."""
+    return handlers.parts(handlers.Router(rt))
 
 
 def _routes(rt: Runtime) -> list[Any]:
@@ -27,4 +27,4 @@ def _cli(subparsers: Any) -> None:
     add_commands(subparsers)
 
 
-COMPONENT = Component(name="routing", install=_install, routes=_routes, cli=_cli)
+COMPONENT = Component(name="routing", parts=_parts, routes=_routes, cli=_cli)

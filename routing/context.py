@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from helpdesk.domain import Direction, Role
+from helpdesk.domain import AuditKind, Direction, Role
 from helpdesk.store import Store
 from helpdesk.tables import (
     audit_t,
@@ -236,7 +236,7 @@ async def rule_firings(store: Store, ticket_id: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     rows = await store.execute(
         select(audit_t.c.data).where(
-            audit_t.c.ticket_id == ticket_id, audit_t.c.kind == "rule_fired"
+            audit_t.c.ticket_id == ticket_id, audit_t.c.kind == AuditKind.RULE_FIRED.value
         )
     )
     for (data,) in rows:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from helpdesk import services
-from helpdesk.domain import Priority, Status
+from helpdesk.domain import AuditKind, Priority, Status
 from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services import Actor, TicketChanges
 from helpdesk.store import Store
@@ -95,7 +95,9 @@ class Routing:
             threshold=self.config.threshold,
         )
         if decision.value is None:
-            await services.record_decision(self.store, view.id, SYSTEM, "triage", decision.reason)
+            await services.record_decision(
+                self.store, view.id, SYSTEM, AuditKind.TRIAGE, decision.reason
+            )
             return
         await services.update_ticket(
             self.store,
@@ -123,7 +125,9 @@ class Routing:
                     reason=team.reason,
                 )
             elif view.row["category_id"] is not None:
-                await services.record_decision(self.store, view.id, SYSTEM, "triage", team.reason)
+                await services.record_decision(
+                    self.store, view.id, SYSTEM, AuditKind.TRIAGE, team.reason
+                )
         priority = decide.choose_priority(
             view.row["priority"],
             category.name if category else None,
@@ -180,7 +184,7 @@ class Routing:
                 self.store,
                 ticket_id,
                 SYSTEM,
-                "assignment_waiting",
+                AuditKind.ASSIGNMENT_WAITING,
                 f"waiting: nobody in {team} is online with capacity",
             )
             return False
@@ -264,7 +268,7 @@ class Routing:
                 self.store,
                 ticket_id,
                 SYSTEM,
-                "rule_fired",
+                AuditKind.RULE_FIRED,
                 f"rule '{firing.rule}' fired on {trigger}",
                 rule=firing.rule,
             )
@@ -281,7 +285,7 @@ class Routing:
                     self.store,
                     ticket_id,
                     SYSTEM,
-                    "rule_failed",
+                    AuditKind.RULE_FAILED,
                     f"rule '{firing.rule}' could not {action.kind}: {exc}",
                     rule=firing.rule,
                 )

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from helpdesk import events
 from helpdesk.domain import AuthorKind, Direction
-from helpdesk.runtime import Periodic, Runtime
+from helpdesk.runtime import Job, Parts, Periodic, Runtime, Subscriber
 from helpdesk.tables import audit_t, category_t, message_t, ticket_t
 from routing import assign, context, model_store
 from routing import store as routing_store
@@ -23,6 +23,7 @@ from routing.training import train_from_tickets
 
 log = logging.getLogger(__name__)
 
+RECONCILE_JOB = "routing_reconcile"
 RECONCILE_EVERY = timedelta(seconds=30)
 RETRAIN_EVERY = timedelta(days=1)
 # The rules that already fired in the event chain being dispatched (loop protection): the
@@ -207,20 +208,15 @@ async def _teams_of_assignee(store: object, ticket_id: int) -> list[int]:
     return sorted(teams)
 
 
-def install(rt: Runtime) -> Router:
-    """Subscribe routing to ticket events and register its periodic pass."""
-    router = Router(rt)
-    rt.bus.subscribe(events.TicketCreated, router.on_created)
-    rt.bus.subscribe(events.MessageAdded, router.on_message)
-    rt.bus.subscribe(events.StatusChanged, router.on_status)
-    rt.bus.subscribe(events.TicketUpdated, router.on_updated)
-    rt.jobs["routing_reconcile"] = router.reconcile
-    rt.periodic.append(Periodic("routing_reconcile", RECONCILE_EVERY))
-    return router
-
-
-def router_of(rt: Runtime) -> Router:
-    """The router installed on `rt` (its periodic job is a bound method of it)."""
-    router = getattr(rt.jobs["routing_reconcile"], "__self__", None)
-    assert isinstance(router, Router)
-    return router
+def parts(router: Router) -> Parts:
+    """Routing's subscribers, its periodic pass and its job."""
+    return Parts(
+        jobs=[Job(RECONCILE_JOB, router.reconcile)],
+        periodic=[Periodic(RECONCILE_JOB, RECONCILE_EVERY)],
+        subscribers=[
+            Subscriber(events.TicketCreated, router.on_created),
+            Subscriber(events.MessageAdded, router.on_message),
+            Subscriber(events.StatusChanged, router.on_status),
+            Subscriber(events.TicketUpdated, router.on_updated),
+        ],
+    )

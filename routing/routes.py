@@ -19,7 +19,7 @@ from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
 from routing import dry_run, store
 from routing.config import RoutingConfig
-from routing.handlers import router_of
+from routing.handlers import RECONCILE_JOB
 from routing.rules import Rule
 
 PREFIX = "/api/v1/routing"
@@ -73,7 +73,7 @@ async def put_availability(rt: Runtime, request: Request, who: Principal) -> Res
         raise ValidationFailed({"availability": "bots take no tickets"})
     async with rt.stores() as unit:
         await store.set_agent(unit, who.user_id, availability=body.availability)
-    assigned = await router_of(rt).reconcile(rt) if body.availability == "online" else 0
+    assigned = await rt.run_job(RECONCILE_JOB) if body.availability == "online" else 0
     return ok({"availability": body.availability, "assigned": assigned})
 
 

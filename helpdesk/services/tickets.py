@@ -203,7 +203,7 @@ async def _change_status(
 
 
 async def record_decision(
-    store: Store, ticket_id: int, actor: Actor, kind: str, reason: str, **data: Any
+    store: Store, ticket_id: int, actor: Actor, kind: AuditKind, reason: str, **data: Any
 ) -> None:
     """Write an automatic decision that changed no field on the timeline ("triage: classifier
     unsure", "no agent has capacity: waiting"), so a person can see why nothing happened."""

@@ -158,7 +158,7 @@ async def test_waiting_tickets_are_assigned_by_priority_then_age_when_capacity_f
 
 async def test_an_agent_coming_online_takes_waiting_work(desk: Desk) -> None:
     from routing import store as routing_store
-    from routing.handlers import router_of
+    from routing.handlers import RECONCILE_JOB
 
     await desk.configure(teams=[{"team": "Billing", "strategy": "round_robin", "capacity": 5}])
     async with desk.rt.stores() as store:
@@ -168,7 +168,7 @@ async def test_an_agent_coming_online_takes_waiting_work(desk: Desk) -> None:
     assert (await desk.ticket(ticket_id))["assignee_id"] is None
     async with desk.rt.stores() as store:
         await routing_store.set_agent(store, desk.users["ayse"], availability="online")
-    assert await router_of(desk.rt).reconcile(desk.rt) == 1
+    assert await desk.rt.run_job(RECONCILE_JOB) == 1
     assert (await desk.ticket(ticket_id))["assignee_id"] == desk.users["ayse"]
     assert (await desk.reasons(ticket_id))[-1] == "assigned to Ayşe: round robin, 0 of 5"
 
