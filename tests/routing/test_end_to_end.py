@@ -4,6 +4,7 @@ a message the classifier is unsure about waits in triage."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 
@@ -34,7 +35,9 @@ TEAMS = [
 
 @pytest_asyncio.fixture
 async def routed(desk: Desk) -> Desk:
-    await desk.configure(teams=TEAMS, threshold=0.6)
+    # Our synthetic training set is small and clean, so its calibrated confidences are sharp:
+    # clear texts score above 0.99, vague ones well below 0.9.
+    await desk.configure(teams=TEAMS, threshold=0.9)
     return desk
 
 
@@ -115,8 +118,8 @@ async def test_email_is_categorised_by_the_classifier_and_assigned_round_robin(
     assert ticket["language"] == "tr"
     reasons = await routed.reasons(first)
     assert reasons[0] == "language tr detected from the message"
-    assert reasons[1].startswith("category Delivery by classifier, confidence 0.")
-    assert float(reasons[1].rsplit(" ", 1)[1]) >= 0.6
+    assert re.fullmatch(r"category Delivery by classifier, confidence [01]\.\d\d", reasons[1])
+    assert float(reasons[1].rsplit(" ", 1)[1]) >= 0.9
     assert reasons[2:] == [
         "team Logistics by category Delivery",
         "priority high by category Delivery",
@@ -149,7 +152,7 @@ async def test_telegram_message_is_routed_with_the_bots_team(
     assert ticket["assignee_id"] == routed.users["tom"]
     # The chat app's language stands (no detection entry); the rest is routing's.
     reasons = await routed.reasons(ticket["id"])
-    assert reasons[0].startswith("category Login by classifier, confidence 0.")
+    assert re.fullmatch(r"category Login by classifier, confidence [01]\.\d\d", reasons[0])
     assert reasons[1:] == [
         "team Tech: default of telegram 'support'",
         "assigned to Tom: least loaded, 0 of 5",
@@ -162,4 +165,4 @@ async def test_an_unclear_message_waits_in_triage(routed: Desk) -> None:
     assert (ticket["category_id"], ticket["team_id"], ticket["assignee_id"]) == (None, None, None)
     [(_kind, reason)] = [t for t in await routed.timeline(ticket_id) if t[0] == "triage"]
     assert reason.startswith("triage: classifier unsure (best guess ")
-    assert reason.endswith(" < 0.60)")
+    assert reason.endswith(" < 0.90)")

@@ -3,6 +3,7 @@ its reason on the timeline; SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -55,7 +56,7 @@ async def test_classifier_decides_when_no_rule_matches(desk: Desk) -> None:
     assert ticket["team_id"] == desk.teams["Logistics"]
     assert ticket["priority"] == "high"
     reasons = await desk.reasons(ticket_id)
-    assert reasons[1].startswith("category Delivery by classifier, confidence 0.")
+    assert re.fullmatch(r"category Delivery by classifier, confidence [01]\.\d\d", reasons[1])
     assert reasons[2:] == [
         "team Logistics by category Delivery",
         "priority high by category Delivery",
@@ -107,8 +108,8 @@ async def test_language_of_a_reply_is_recorded_on_its_message(desk: Desk) -> Non
 
 
 async def test_agent_recategorisation_becomes_training_data(desk: Desk) -> None:
-    await desk.configure(threshold=0.99)
-    ticket_id = await _ingest(desk.rt, subject="Help", text="the screen is all green")
+    await desk.configure(threshold=0.9)
+    ticket_id = await _ingest(desk.rt, subject="Help", text="what is the meaning of this")
     async with desk.rt.stores() as store:
         await services.update_ticket(
             store,
@@ -119,7 +120,7 @@ async def test_agent_recategorisation_becomes_training_data(desk: Desk) -> None:
     async with desk.rt.stores() as store:
         rows = list(await store.execute(select(routing_example_t)))
     assert [(r.ticket_id, r.category, r.source) for r in rows] == [(ticket_id, "hardware", "agent")]
-    assert "the screen is all green" in rows[0].text
+    assert "what is the meaning of this" in rows[0].text
 
 
 async def test_waiting_tickets_are_assigned_by_priority_then_age_when_capacity_frees(
