@@ -19,7 +19,7 @@ from routing import language
 from routing.rules import Rule
 from routing.text import normalise
 
-DEFAULT_LANGUAGES = ["en", "tr", "de", "fr", "es", "ru", "ar"]
+DEFAULT_LANGUAGES = ["en", "tr"]
 
 
 class KeywordRule(BaseModel):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from routing.classifier import Classifier
+from routing.classifier import Prediction
 from routing.config import KeywordRule
 from routing.text import normalise
 
@@ -45,21 +45,22 @@ def categorise(
     *,
     names: Mapping[str, str],
     keyword_rules: Sequence[KeywordRule],
-    classifier: Classifier | None,
+    prediction: Prediction | None,
     threshold: float,
 ) -> Decision:
     """The channel's category first (a customer's choice on a form, a mailbox's default),
-    then keyword rules in order, then the classifier when it is confident enough; otherwise
-    no category: the ticket waits in triage. `names` maps known slugs to display names."""
+    then keyword rules in order, then the classifier's `prediction` (None: no classifier is
+    trained) when it is confident enough; otherwise no category: the ticket waits in triage.
+    `names` maps known slugs to display names."""
     if hints.category and hints.category in names:
         return Decision(hints.category, f"category {names[hints.category]} from {_via(hints)}")
     folded = normalise(text)
     for rule in keyword_rules:
         if rule.category in names and rule.matches(folded):
             return Decision(rule.category, f"category {names[rule.category]} by rule '{rule.name}'")
-    if classifier is None:
+    if prediction is None:
         return Decision(None, "triage: no keyword rule matched and no classifier is trained")
-    guess = classifier.predict(text)
+    guess = prediction
     if guess.label not in names:
         return Decision(
             None, f"triage: classifier chose '{guess.label}', which is no longer a category"

@@ -52,7 +52,7 @@ async def dry_run(
 ) -> list[TicketPreview]:
     """For each of the last `last` tickets that a rule would touch: which rules fire, which
     fields change from what to what, and which notes would be added."""
-    routing = await Routing.open(store, None)
+    routing = await Routing.open(store)
     previews: list[TicketPreview] = []
     for ticket_id, number in await _recent(store, last):
         before = await routing.facts(ticket_id)
@@ -80,7 +80,7 @@ async def run(
     store: Store, rules: Sequence[Rule], *, last: int, trigger: Trigger = "created"
 ) -> None:
     """Apply the rule set for real to the same tickets a dry-run looks at."""
-    routing = await Routing.open(store, None)
+    routing = await Routing.open(store)
     for ticket_id, _number in await _recent(store, last):
         await routing.run_rules(ticket_id, trigger, frozenset(), rules=rules)
 

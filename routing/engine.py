@@ -12,13 +12,22 @@ from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services import Actor, TicketChanges
 from helpdesk.store import Store
 from helpdesk.tables import user_t
-from routing import assign, context, decide, language
+from routing import assign, context, decide
 from routing import store as routing_store
-from routing.classifier import Classifier
+from routing.classifier import Prediction
 from routing.config import RoutingConfig
 from routing.rules import Action, FactValue, Firing, Outcome, Rule, Trigger, evaluate
 
 SYSTEM = Actor.system()
+
+
+@dataclass(frozen=True, slots=True)
+class Insight:
+    """What the text says, worked out before the unit of work opens: language detection and
+    classification are CPU work that must hold neither the event loop nor a database lock."""
+
+    language: str | None = None
+    prediction: Prediction | None = None  # None: no classifier is trained
 
 
 @dataclass
@@ -28,28 +37,24 @@ class Routing:
     store: Store
     config: RoutingConfig
     found: context.Directory
-    classifier: Classifier | None
 
     @classmethod
-    async def open(cls, store: Store, classifier: Classifier | None) -> Routing:
-        return cls(
-            store,
-            await routing_store.load_config(store),
-            await context.directory(store),
-            classifier,
-        )
+    async def open(cls, store: Store) -> Routing:
+        return cls(store, await routing_store.load_config(store), await context.directory(store))
 
-    async def route_new(self, ticket_id: int, chain: frozenset[str]) -> frozenset[str]:
+    async def route_new(
+        self, ticket_id: int, chain: frozenset[str], insight: Insight
+    ) -> frozenset[str]:
         """Decide everything for a newly opened ticket; returns the rules that fired."""
         view = await context.ticket_view(self.store, ticket_id, for_update=True)
         if view is None or view.row["merged_into_id"] is not None:
             return chain
         if view.row["status"] == Status.CLOSED.value:
             return chain
-        await self._language(view)
+        await self._language(view, insight.language)
         view = await self._reload(ticket_id)
         if view.row["category_id"] is None:
-            await self._categorise(view)
+            await self._categorise(view, insight.prediction)
             view = await self._reload(ticket_id)
         await self._team_and_priority(view)
         chain = await self.run_rules(ticket_id, "created", chain)
@@ -65,17 +70,11 @@ class Routing:
             raise NotFound(f"ticket {ticket_id} disappeared")
         return view
 
-    async def detect_message_language(self, message_id: int, text: str) -> str | None:
-        found = language.detect(text, tuple(self.config.languages))
-        if found is not None:
-            await services.set_message_language(self.store, message_id, found)
-        return found
-
-    async def _language(self, view: context.TicketView) -> None:
-        if view.message_id is None:
+    async def _language(self, view: context.TicketView, found: str | None) -> None:
+        if view.message_id is None or found is None:
             return
-        found = await self.detect_message_language(view.message_id, view.text)
-        if found is None or view.row["language"] is not None:
+        await services.set_message_language(self.store, view.message_id, found)
+        if view.row["language"] is not None:
             return  # a language the customer chose (a form's, a chat app's) stands
         await services.update_ticket(
             self.store,
@@ -85,13 +84,13 @@ class Routing:
             reason=f"language {found} detected from the message",
         )
 
-    async def _categorise(self, view: context.TicketView) -> None:
+    async def _categorise(self, view: context.TicketView, prediction: Prediction | None) -> None:
         decision = decide.categorise(
             view.text,
             view.hints,
             names=self.found.names,
             keyword_rules=self.config.keyword_rules,
-            classifier=self.classifier,
+            prediction=prediction,
             threshold=self.config.threshold,
         )
         if decision.value is None:

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from helpdesk import events
+from helpdesk import events, services
 from helpdesk.domain import AuthorKind, Direction
 from helpdesk.runtime import Job, Parts, Periodic, Runtime, Subscriber
 from helpdesk.tables import audit_t, category_t, message_t, ticket_t
-from routing import assign, context, model_store
+from routing import assign, context, language, model_store
 from routing import store as routing_store
-from routing.engine import Routing
+from routing.engine import Insight, Routing
 from routing.rules import Trigger
 from routing.training import train_from_tickets
 
@@ -36,19 +36,32 @@ class Router:
         self.rt = rt
         self.models = model_store.ModelCache(rt.settings.data_dir)
 
-    async def _run(self, ticket_id: int, trigger: Trigger | None) -> None:
+    async def _run(self, ticket_id: int, trigger: Trigger) -> None:
         chain = _CHAIN.get() or frozenset()
+        insight = await self._insight(ticket_id) if trigger == "created" else Insight()
         token = _CHAIN.set(chain)
         try:
             async with self.rt.stores() as store:
-                routing = await Routing.open(store, self.models.get())
+                routing = await Routing.open(store)
                 if trigger == "created":
-                    chain = await routing.route_new(ticket_id, chain)
-                elif trigger is not None:
+                    chain = await routing.route_new(ticket_id, chain, insight)
+                else:
                     chain = await routing.run_rules(ticket_id, trigger, chain)
                 _CHAIN.set(chain)
         finally:
             _CHAIN.reset(token)
+
+    async def _insight(self, ticket_id: int) -> Insight:
+        """Language and category guess for a new ticket, worked out on a thread."""
+        async with self.rt.stores() as store:
+            config = await routing_store.load_config(store)
+            view = await context.ticket_view(store, ticket_id)
+        if view is None:
+            return Insight()
+        found = await asyncio.to_thread(language.detect, view.text, tuple(config.languages))
+        classifier = await asyncio.to_thread(self.models.get)
+        prediction = await asyncio.to_thread(classifier.predict, view.text) if classifier else None
+        return Insight(found, prediction)
 
     async def on_created(self, event: events.TicketCreated) -> None:
         await self._run(event.ticket_id, "created")
@@ -61,10 +74,10 @@ class Router:
         ):
             return
         async with self.rt.stores() as store:
-            routing = await Routing.open(store, None)
+            config = await routing_store.load_config(store)
             row = (
                 await store.execute(
-                    select(message_t.c.text, message_t.c.full_text, message_t.c.ticket_id).where(
+                    select(message_t.c.text, message_t.c.full_text).where(
                         message_t.c.id == event.message_id
                     )
                 )
@@ -77,9 +90,14 @@ class Router:
                     )
                 )
             ).scalar()
-            if row is None or first == event.message_id:
-                return  # the first message is handled with the new ticket
-            await routing.detect_message_language(event.message_id, row.text or row.full_text)
+        if row is None or first == event.message_id:
+            return  # the first message is handled with the new ticket
+        found = await asyncio.to_thread(
+            language.detect, row.text or row.full_text, tuple(config.languages)
+        )
+        if found is not None:
+            async with self.rt.stores() as store:
+                await services.set_message_language(store, event.message_id, found)
         if _CHAIN.get() is None:
             await self._run(event.ticket_id, "customer_replied")
 
@@ -102,7 +120,7 @@ class Router:
     async def _assign_again(self, ticket_id: int) -> None:
         """A reopened ticket without an assignee goes back to its team's queue."""
         async with self.rt.stores() as store:
-            routing = await Routing.open(store, None)
+            routing = await Routing.open(store)
             view = await context.ticket_view(store, ticket_id)
             if view and view.row["assignee_id"] is None and view.row["team_id"] is not None:
                 await routing.assign(ticket_id, int(view.row["team_id"]))
@@ -115,7 +133,7 @@ class Router:
 
     async def drain(self, team_id: int) -> int:
         async with self.rt.stores() as store:
-            routing = await Routing.open(store, None)
+            routing = await Routing.open(store)
             return await routing.drain(team_id)
 
     async def _remember_category(self, ticket_id: int) -> None:
@@ -144,7 +162,7 @@ class Router:
     async def reconcile(self, rt: Runtime) -> int:
         """Periodic: assign waiting tickets of every auto-assigning team; retrain when due."""
         async with self.rt.stores() as store:
-            routing = await Routing.open(store, None)
+            routing = await Routing.open(store)
             team_ids = [
                 team_id
                 for name, team_id in routing.found.teams.items()

@@ -140,7 +140,7 @@ async def test_simultaneous_assignments_from_two_workers_respect_capacity(
 
     async def assign(rt: Runtime, ticket_id: int) -> bool:
         async with rt.stores() as store:
-            routing = await Routing.open(store, None)
+            routing = await Routing.open(store)
             return await routing.assign(ticket_id, desk.teams["Billing"])
 
     results = await asyncio.gather(
