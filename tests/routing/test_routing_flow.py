@@ -188,3 +188,36 @@ async def test_manual_assignment_is_never_overridden(desk: Desk) -> None:
             store, ticket_id, Actor.user(other), TicketChanges(priority="high")
         )
     assert (await desk.ticket(ticket_id))["assignee_id"] == other
+
+
+async def test_the_periodic_pass_trains_on_agents_categorisations(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    from routing import model_store
+    from routing.handlers import RECONCILE_JOB
+    from tests.routing.desk import make_desk
+
+    desk = await make_desk(runtime, clock)  # no classifier installed yet
+    texts = {
+        "refunds": ["refund my order please", "I want my money back", "iade istiyorum"],
+        "login": ["cannot log in", "forgot my password", "şifremi unuttum"],
+    }
+    agent = Actor.user(desk.users["tom"])
+    for category, samples in texts.items():
+        for text in samples:
+            ticket_id = await _ingest(desk.rt, subject="Help", text=text)
+            async with desk.rt.stores() as store:
+                await services.update_ticket(
+                    store, ticket_id, agent, TicketChanges(category_id=desk.categories[category])
+                )
+    assert model_store.load_info(runtime.settings.data_dir) is None
+    await desk.rt.run_job(RECONCILE_JOB)
+    info = model_store.load_info(runtime.settings.data_dir)
+    assert info is not None
+    assert (info.source, info.n, info.categories) == ("tickets", 6, 2)
+    assert info.trained_at == clock.now().isoformat()
+    # The next ticket is judged by what the agents taught it (six examples make it unsure,
+    # so with the default threshold it waits in triage, naming its best guess).
+    ticket_id = await _ingest(desk.rt, subject="Password", text="I forgot my password again")
+    reasons = await desk.reasons(ticket_id)
+    assert any("Login" in r and "classifier" in r for r in reasons), reasons
