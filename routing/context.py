@@ -254,6 +254,8 @@ async def waiting(store: Store, team_id: int) -> list[Waiting]:
         ticket_t.c.assignee_id.is_(None),
         ticket_t.c.merged_into_id.is_(None),
         ticket_t.c.status.in_(LOAD_STATUSES),
+        # A bot's ticket joins the queue when the bot hands it over.
+        (ticket_t.c.bot_id.is_(None) | ticket_t.c.handed_over_at.is_not(None)),
     )
     if store.dialect == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)

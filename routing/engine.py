@@ -172,6 +172,7 @@ class Routing:
             or view.row["assignee_id"] is not None
             or view.row["team_id"] != team_id
             or view.row["status"] not in assign.LOAD_STATUSES
+            or _with_bot(view.row)
         ):
             return False
         agents = await context.team_agents(self.store, team_id, setup.capacity)
@@ -324,6 +325,11 @@ class Routing:
             await services.add_note(self.store, ticket_id, SYSTEM, f"{value}\n\n({why})")
             return
         await services.update_ticket(self.store, ticket_id, SYSTEM, changes, reason=reason)
+
+
+def _with_bot(row: dict[str, object]) -> bool:
+    """A bot's ticket stays out of human queues until the bot hands it over."""
+    return row.get("bot_id") is not None and row.get("handed_over_at") is None
 
 
 async def _user_by_email(store: Store, email: str) -> int:

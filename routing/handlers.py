@@ -114,7 +114,7 @@ class Router:
             await self._remember_category(event.ticket_id)
         if _CHAIN.get() is None:
             await self._run(event.ticket_id, "updated")
-        if "assignee_id" in event.fields or "team_id" in event.fields:
+        if {"assignee_id", "team_id", "handed_over_at"} & set(event.fields):
             await self._drain_team_of(event.ticket_id)
 
     async def _assign_again(self, ticket_id: int) -> None:
