@@ -221,3 +221,20 @@ async def test_the_periodic_pass_trains_on_agents_categorisations(
     ticket_id = await _ingest(desk.rt, subject="Password", text="I forgot my password again")
     reasons = await desk.reasons(ticket_id)
     assert any("Login" in r and "classifier" in r for r in reasons), reasons
+
+
+async def test_a_bots_ticket_is_assigned_only_after_the_handover(desk: Desk) -> None:
+    from helpdesk.domain import Role
+    from helpdesk.services import bots
+
+    await desk.configure(teams=[{"team": "Billing", "strategy": "least_loaded"}])
+    async with desk.rt.stores() as store:
+        bot = await services.create_user(store, email="faq@help.test", name="FAQ", role=Role.BOT)
+        await bots.set_bot_first(store, "email", bot)
+    ticket_id = await _ingest(desk.rt, text="refund please", category="refunds")
+    ticket = await desk.ticket(ticket_id)
+    assert ticket["team_id"] == desk.teams["Billing"]  # categorised and routed meanwhile
+    assert ticket["assignee_id"] is None  # but no person yet: the bot is on it
+    async with desk.rt.stores() as store:
+        await bots.hand_over(store, ticket_id, Actor.user(bot, bot=True), "could not help")
+    assert (await desk.ticket(ticket_id))["assignee_id"] == desk.users["ayse"]
