@@ -246,9 +246,7 @@ async def rule_firings(store: Store, ticket_id: int) -> dict[str, int]:
 
 
 async def waiting(store: Store, team_id: int) -> list[Waiting]:
-    """The team's unassigned tickets whose clocks run: the assignment queue. On PostgreSQL a
-    ticket another transaction holds (being routed right now) is skipped, not waited for:
-    its own routing assigns it, and waiting could deadlock against that routing."""
+    """The team's unassigned tickets whose clocks run: the assignment queue."""
     stmt = select(ticket_t.c.id, ticket_t.c.priority, ticket_t.c.created_at).where(
         ticket_t.c.team_id == team_id,
         ticket_t.c.assignee_id.is_(None),
@@ -257,7 +255,5 @@ async def waiting(store: Store, team_id: int) -> list[Waiting]:
         # A bot's ticket joins the queue when the bot hands it over.
         (ticket_t.c.bot_id.is_(None) | ticket_t.c.handed_over_at.is_not(None)),
     )
-    if store.dialect == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
     rows = await store.execute(stmt)
     return [Waiting(int(r.id), r.priority, r.created_at) for r in rows]

@@ -57,12 +57,16 @@ class Routing:
             await self._categorise(view, insight.prediction)
             view = await self._reload(ticket_id)
         await self._team_and_priority(view)
-        chain = await self.run_rules(ticket_id, "created", chain)
-        view = await self._reload(ticket_id)
-        if view.row["assignee_id"] is None and view.row["team_id"] is not None:
-            previous = await self._previous_assignee(view)
-            await self.assign(ticket_id, int(view.row["team_id"]), previous=previous)
-        return chain
+        # The assignee is chosen in a unit of work of its own (`assign_new`), after this one
+        # commits: assignment locks the team before the ticket, and holding the ticket here
+        # while waiting for the team could deadlock against a queue being drained.
+        return await self.run_rules(ticket_id, "created", chain)
+
+    async def assign_new(self, ticket_id: int) -> bool:
+        view = await context.ticket_view(self.store, ticket_id)
+        if view is None or view.row["assignee_id"] is not None or view.row["team_id"] is None:
+            return False
+        return await self.assign(ticket_id, int(view.row["team_id"]))
 
     async def _reload(self, ticket_id: int) -> context.TicketView:
         view = await context.ticket_view(self.store, ticket_id)
@@ -176,6 +180,8 @@ class Routing:
         ):
             return False
         agents = await context.team_agents(self.store, team_id, setup.capacity)
+        if previous is None:
+            previous = await self._previous_assignee(view)
         choice = assign.choose(agents, setup.strategy, previous)
         if choice is None:
             if not note_waiting:

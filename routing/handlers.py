@@ -48,6 +48,9 @@ class Router:
                 else:
                     chain = await routing.run_rules(ticket_id, trigger, chain)
                 _CHAIN.set(chain)
+            if trigger == "created":
+                async with self.rt.stores() as store:
+                    await (await Routing.open(store)).assign_new(ticket_id)
         finally:
             _CHAIN.reset(token)
 
