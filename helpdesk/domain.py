@@ -109,6 +109,13 @@ class AuditKind(StrEnum):
     AUTO_REPLY_WITHHELD = "auto_reply_withheld"  # throttled or not allowed, with the reason
     BOT_STARTED = "bot_started"  # the ticket starts with a bot, out of human queues
     HANDED_OVER = "handed_over"  # the bot handed the ticket to people
+    # Routing's decisions: a changed field records its own kind with the reason; these record
+    # decisions that changed no field.
+    LANGUAGE_CHANGED = "language_changed"
+    TRIAGE = "triage"
+    ASSIGNMENT_WAITING = "assignment_waiting"
+    RULE_FIRED = "rule_fired"
+    RULE_FAILED = "rule_failed"
 
 
 class SurveyStatus(StrEnum):
@@ -126,6 +133,7 @@ FIELD_AUDIT_KINDS: dict[str, AuditKind] = {
     "team_id": AuditKind.TEAM_CHANGED,
     "assignee_id": AuditKind.ASSIGNEE_CHANGED,
     "tags": AuditKind.TAGS_CHANGED,
+    "language": AuditKind.LANGUAGE_CHANGED,
 }
 
 

@@ -88,6 +88,7 @@ class InboundMessage:
     ticket_token: str | None = None
     ticket_number: int | None = None  # a "[#1042]" subject tag, honoured only for participants
     category: str | None = None  # category slug the channel asks for (a form's choice)
+    team: str | None = None  # name of the team the mailbox / form / bot suggests
     priority: str | None = None
     source: str | None = None  # which mailbox / bot / form it came through
     start_new: bool = False  # the customer asked for a new conversation ("/new")

@@ -26,6 +26,12 @@ async def team_id_by_name(store: Store, name: str) -> int | None:
     return None if team_id is None else int(team_id)
 
 
+async def team_name(store: Store, team_id: int) -> str | None:
+    found = await store.execute(select(team_t.c.name).where(team_t.c.id == team_id))
+    name = found.scalar_one_or_none()
+    return None if name is None else str(name)
+
+
 async def known_category_slugs(store: Store, slugs: Iterable[str]) -> set[str]:
     """Which of `slugs` name an existing category."""
     wanted = set(slugs)

@@ -44,9 +44,10 @@ def components() -> list[Component]:
     from helpdesk.privacy_component import COMPONENT as privacy
     from helpdesk.supervisor.component import COMPONENT as supervisor
     from helpdesk.surveys.component import COMPONENT as surveys
+    from routing.component import COMPONENT as routing
     from sla.component import COMPONENT as sla
 
-    return [email, chat, web_form, sla, surveys, bots, privacy, inbox, supervisor]
+    return [email, chat, web_form, sla, surveys, bots, privacy, inbox, supervisor, routing]
 
 
 def assemble(

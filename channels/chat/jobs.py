@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,6 @@ from channels.chat.inbound import Action, Context, decide
 from helpdesk import lookups, services
 from helpdesk.crypto import SecretBox
 from helpdesk.runtime import Runtime
-from helpdesk.services import Actor, TicketChanges
 
 log = logging.getLogger(__name__)
 
@@ -162,26 +161,17 @@ async def _apply(store: Any, config: BotConfig, action: Action) -> int | None:
 
 async def _ingest(store: Any, config: BotConfig, action: Action) -> int | None:
     assert action.message is not None and action.chat_id is not None
-    message = action.message
-    if config.default_category and message.category is None:
-        from dataclasses import replace
-
-        message = replace(message, category=config.default_category)
+    message = replace(
+        action.message,
+        category=action.message.category or config.default_category,
+        team=await lookups.team_name(store, config.default_team_id)
+        if config.default_team_id is not None
+        else None,
+    )
     result = await services.ingest(store, message, raw=None)
     if result.ticket_id is None:
         return None
     await chat.point_ticket_chat(store, result.ticket_id, config.id, action.chat_id)
-    if (
-        result.opened_ticket
-        and config.default_team_id is not None
-        and await lookups.ticket_team(store, result.ticket_id) is None
-    ):
-        await services.update_ticket(
-            store,
-            result.ticket_id,
-            Actor.system(),
-            TicketChanges(team_id=config.default_team_id),
-        )
     return result.ticket_id
 
 

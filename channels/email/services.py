@@ -15,10 +15,10 @@ from channels.email.config import MailboxConfig, MailboxCreate, MailboxPatch
 from channels.email.inbound import ParseError, parse_message
 from channels.email.queries import mailbox_row
 from channels.email.tables import checkpoint_t, mailbox_t, throttle_t
-from helpdesk import lookups, services
+from helpdesk import services
 from helpdesk.crypto import SecretBox
 from helpdesk.errors import ValidationFailed
-from helpdesk.services import Actor, Store, TicketChanges
+from helpdesk.services import Store
 
 log = logging.getLogger(__name__)
 
@@ -159,30 +159,20 @@ async def import_message(
         log.info("mailbox %s: dropped %s from our own address", mailbox.name, message.external_id)
         return Imported("loop")
     message = dataclasses.replace(
-        message, source=mailbox.name, category=message.category or mailbox.default_category
+        message,
+        source=mailbox.name,
+        category=message.category or mailbox.default_category,
+        team=mailbox.default_team,
     )
     try:
         async with store.savepoint():
             result = await services.ingest(store, message, raw=raw)
-            if result.opened_ticket and result.ticket_id and mailbox.default_team:
-                await _default_team(store, result.ticket_id, mailbox.default_team)
     except Exception as exc:  # per-message boundary: keep the bytes, move on
         log.exception("mailbox %s: could not ingest %s", mailbox.name, message.external_id)
         return await _quarantine(store, mailbox, f"ingest failed: {type(exc).__name__}: {exc}", raw)
     if result.quarantine_id is not None:
         return Imported("quarantined", quarantine_id=result.quarantine_id)
     return Imported("ticket" if result.new else "duplicate", result.ticket_id, result.message_id)
-
-
-async def _default_team(store: Store, ticket_id: int, team_name: str) -> None:
-    team_id = await lookups.team_id_by_name(store, team_name)
-    if team_id is None:
-        log.warning("default team %r of a mailbox does not exist", team_name)
-        return
-    if await lookups.ticket_team(store, ticket_id) is None:  # the category picked no team
-        await services.update_ticket(
-            store, ticket_id, Actor.system(), TicketChanges(team_id=team_id)
-        )
 
 
 async def _quarantine(store: Store, mailbox: MailboxConfig, reason: str, raw: bytes) -> Imported:

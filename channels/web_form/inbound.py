@@ -36,6 +36,7 @@ def to_inbound(
         received_at=received_at,
         language=language,
         category=accepted.category,
+        team=form.definition.default_team,
         source=form.slug,
         extra=accepted.extra,
     )

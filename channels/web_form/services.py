@@ -20,7 +20,7 @@ from channels.web_form.tables import web_form_submission_t, web_form_t
 from channels.web_form.validation import Accepted
 from helpdesk import lookups
 from helpdesk.errors import Conflict, Inconsistent, NotFound, ValidationFailed
-from helpdesk.services import Actor, Store, TicketChanges, ingest, update_ticket
+from helpdesk.services import Store, ingest
 from helpdesk.services.outbox import queue_notification
 
 
@@ -141,8 +141,6 @@ async def submit(
     if result.ticket_id is None or result.ticket_number is None:
         raise Inconsistent(f"ingest did not place web-form submission {external_id}")
     number = result.ticket_number
-    if result.opened_ticket and form.default_team_id is not None:
-        await _default_team(store, result.ticket_id, form.default_team_id)
     if result.new:
         await store.execute(
             insert(web_form_submission_t).values(
@@ -171,8 +169,3 @@ async def submit(
             extra={"form": form.slug, "language": language},
         )
     return Submitted(number, new=result.new)
-
-
-async def _default_team(store: Store, ticket_id: int, team_id: int) -> None:
-    if await lookups.ticket_team(store, ticket_id) is None:
-        await update_ticket(store, ticket_id, Actor.system(), TicketChanges(team_id=team_id))

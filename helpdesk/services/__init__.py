@@ -42,6 +42,8 @@ from helpdesk.services.tickets import (
     TicketChanges,
     create_ticket,
     merge_tickets,
+    record_decision,
+    set_message_language,
     update_ticket,
 )
 from helpdesk.services.totp import (
@@ -86,12 +88,14 @@ __all__ = [
     "merge_tickets",
     "notify",
     "quarantine",
+    "record_decision",
     "render_macro",
     "reply",
     "resolve_customer",
     "resolve_quarantine",
     "revoke_token",
     "session_for",
+    "set_message_language",
     "set_sla_next_due",
     "sign_in",
     "sign_out",

@@ -30,6 +30,9 @@ async def store_inbound_message(
         meta["to"] = [i.address for i in message.recipients]
     if message.cc:
         meta["cc"] = [i.address for i in message.cc]
+    hints = _hints(message)
+    if hints:
+        meta["hints"] = hints
     message_id = (
         await store.execute(
             _INSERT_MESSAGE,
@@ -62,6 +65,17 @@ async def store_inbound_message(
     if message.attachments:
         await store_attachments(store, message_id, message.attachments)
     return int(message_id)
+
+
+def _hints(message: InboundMessage) -> dict[str, str]:
+    """The channel's routing suggestions, kept for routing (which decides after commit)."""
+    found = {
+        "category": message.category,
+        "team": message.team,
+        "priority": message.priority,
+        "language": message.language,
+    }
+    return {k: v for k, v in found.items() if v}
 
 
 def as_bytes(message: InboundMessage) -> bytes:

@@ -30,7 +30,6 @@ from helpdesk.services.bounces import ingest_bounce
 from helpdesk.services.quarantine import quarantine
 from helpdesk.store import Store
 from helpdesk.tables import (
-    category_t,
     message_t,
     thread_key_t,
     ticket_t,
@@ -197,7 +196,9 @@ async def _open_ticket(
     store: Store, message: InboundMessage, customer_id: int, follow_up_of: int | None
 ) -> RowMapping:
     now = store.now()
-    category_id, team_id, priority = await _category_defaults(store, message)
+    # Category, team and a category's default priority are routing's decisions, made after
+    # commit from the hints stored on the message; an explicit priority is the caller's.
+    priority = message.priority if message.priority in Priority.__members__.values() else None
     number = await next_number(store, "ticket")
     subject = message.subject.strip() or _subject_from_text(message.text or message.full_text)
     values = {
@@ -205,9 +206,9 @@ async def _open_ticket(
         "token": new_ticket_token(),
         "subject": subject[:998],
         "status": Status.NEW.value,
-        "priority": priority,
-        "category_id": category_id,
-        "team_id": team_id,
+        "priority": priority or Priority.NORMAL.value,
+        "category_id": None,
+        "team_id": None,
         "requester_id": customer_id,
         "channel": message.channel,
         "source": message.source,
@@ -239,24 +240,6 @@ async def _open_ticket(
         )
     )
     return {**values, "id": ticket_id, "merged_into_id": None}  # type: ignore[return-value]
-
-
-async def _category_defaults(
-    store: Store, message: InboundMessage
-) -> tuple[int | None, int | None, str]:
-    priority = message.priority if message.priority in Priority.__members__.values() else None
-    if message.category is None:
-        return None, None, priority or Priority.NORMAL.value
-    row = (
-        await store.execute(
-            select(
-                category_t.c.id, category_t.c.default_team_id, category_t.c.default_priority
-            ).where(category_t.c.slug == message.category)
-        )
-    ).first()
-    if row is None:
-        return None, None, priority or Priority.NORMAL.value
-    return row.id, row.default_team_id, priority or row.default_priority or Priority.NORMAL.value
 
 
 async def _join_existing(

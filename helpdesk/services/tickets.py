@@ -25,7 +25,15 @@ from helpdesk.services import customers, notifications
 from helpdesk.services._common import audit, ticket_row, touch
 from helpdesk.services.ingest import ingest
 from helpdesk.store import Store
-from helpdesk.tables import category_t, participant_t, team_member_t, team_t, thread_key_t, user_t
+from helpdesk.tables import (
+    category_t,
+    message_t,
+    participant_t,
+    team_member_t,
+    team_t,
+    thread_key_t,
+    user_t,
+)
 
 
 class _Unset(Enum):
@@ -45,6 +53,7 @@ class TicketChanges:
     team_id: int | _Unset | None = UNSET
     assignee_id: int | _Unset | None = UNSET
     tags: Sequence[str] | _Unset = UNSET
+    language: str | _Unset | None = UNSET
 
 
 async def create_ticket(
@@ -84,8 +93,19 @@ async def create_ticket(
     return result
 
 
-async def update_ticket(store: Store, ticket_id: int, actor: Actor, changes: TicketChanges) -> None:
-    """Apply `changes` with the domain's transition rules; each change is an audit event."""
+async def update_ticket(
+    store: Store,
+    ticket_id: int,
+    actor: Actor,
+    changes: TicketChanges,
+    *,
+    reason: str | None = None,
+) -> None:
+    """Apply `changes` with the domain's transition rules; each change is an audit event.
+
+    `reason` (why an automatic decision was made: "category Billing by classifier,
+    confidence 0.93") is kept on each audit event so the timeline can show it.
+    """
     ticket = await ticket_row(store, ticket_id, for_update=True)
     if ticket["merged_into_id"] is not None:
         raise Conflict(f"ticket #{ticket['number']} was merged and can no longer change")
@@ -130,9 +150,14 @@ async def update_ticket(store: Store, ticket_id: int, actor: Actor, changes: Tic
             values["tags"] = tags
             changed.append("tags")
 
+    if changes.language is not UNSET and changes.language != ticket["language"]:
+        values["language"] = changes.language
+        changed.append("language")
+
     if not values:
         return
     await touch(store, ticket_id, **values)
+    why = {"reason": reason} if reason else {}
     for name in changed:
         await audit(
             store,
@@ -141,6 +166,7 @@ async def update_ticket(store: Store, ticket_id: int, actor: Actor, changes: Tic
             FIELD_AUDIT_KINDS[name],
             old=_plain(ticket[name]),
             new=_plain(values[name]),
+            **why,
         )
     if "assignee_id" in changed and values["assignee_id"] is not None:
         await notifications.notify(
@@ -174,6 +200,29 @@ async def _change_status(
         values["solved_at"] = None
     await audit(store, ticket["id"], actor, AuditKind.STATUS_CHANGED, old=old.value, new=new.value)
     store.record(events.StatusChanged(ticket_id=ticket["id"], at=now, old=old, new=new))
+
+
+async def record_decision(
+    store: Store, ticket_id: int, actor: Actor, kind: AuditKind, reason: str, **data: Any
+) -> None:
+    """Write an automatic decision that changed no field on the timeline ("triage: classifier
+    unsure", "no agent has capacity: waiting"), so a person can see why nothing happened."""
+    await ticket_row(store, ticket_id)
+    await audit(store, ticket_id, actor, kind, reason=reason, **data)
+
+
+async def set_message_language(store: Store, message_id: int, language: str | None) -> None:
+    """Record the language a message was written in (detected from its text)."""
+    row = (
+        await store.execute(select(message_t.c.meta).where(message_t.c.id == message_id))
+    ).first()
+    if row is None:
+        return
+    meta = dict(row.meta or {})
+    if meta.get("language") == language:
+        return
+    meta["language"] = language
+    await store.execute(update(message_t).where(message_t.c.id == message_id).values(meta=meta))
 
 
 def _require_open(ticket: Any) -> None:

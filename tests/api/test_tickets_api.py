@@ -196,7 +196,15 @@ async def test_create_ticket_is_idempotent_per_key(
     detail = (await client.get(f"{API}/tickets/{first.json()['id']}", headers=headers)).json()
     assert detail["channel"] == "phone"
     assert detail["team_id"] == directory.billing
-    assert [a["kind"] for a in detail["audit"]] == ["ticket_created", "logged_by_agent"]
+    # Routing decides after the ticket is logged, each decision on the timeline.
+    assert [a["kind"] for a in detail["audit"]] == [
+        "ticket_created",
+        "logged_by_agent",
+        "language_changed",
+        "category_changed",
+        "team_changed",
+        "priority_changed",
+    ]
     bad = await client.post(
         f"{API}/tickets",
         json={**body, "requester": {"email": "not-an-address"}},
@@ -227,7 +235,14 @@ async def test_patch_changes_fields_and_audits_each(
     assert body["tags"] == ["refund", "vip-customer"]
     detail = (await client.get(f"{API}/tickets/{ticket_id}", headers=auth)).json()
     kinds = [a["kind"] for a in detail["audit"]]
-    assert kinds[1:] == ["status_changed", "priority_changed", "assignee_changed", "tags_changed"]
+    routed = ["language_changed", "category_changed", "team_changed", "priority_changed"]
+    assert kinds[1:] == [
+        *routed,
+        "status_changed",
+        "priority_changed",
+        "assignee_changed",
+        "tags_changed",
+    ]
 
 
 async def test_patch_rejects_impossible_changes(

@@ -111,7 +111,7 @@ async def seed(rt: Runtime, *, agent_id: int | None = None, csat: bool = False) 
                 {
                     "name": "everyone",
                     "business_hours": False,
-                    "targets": {"first_reply": {"normal": 3600}, "resolution": {"normal": 86400}},
+                    "targets": {"first_reply": {"normal": "1h"}, "resolution": {"normal": "1d"}},
                 }
             ),
         )

@@ -1,0 +1,131 @@
+"""How good and how fast is the ticket categoriser? Run on demand:
+
+    .venv/bin/python bench/categorise.py [TRAIN.csv] [--folds 5] [--alternatives]
+
+On labelled data (default: the shared Banking77 training split, 10k queries, 77 intents) it
+prints, for our classifier (word 1-2-gram + char 2-5-gram TF-IDF, calibrated linear SVM) and
+for a baseline measured in the same run (word-unigram TF-IDF + logistic regression):
+accuracy and macro-F1 by stratified K-fold cross-validation, training time on all examples,
+and per-ticket classification latency (median, p99) one text at a time, as a server
+classifies. `--alternatives` also scores other linear models on our features.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+# Run as a plain script from any directory, whether or not the project is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from routing.classifier import _features, build_pipeline, score
+from routing.training import read_csv
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared/corpora/tickets_banking77/train.csv"
+
+
+def baseline() -> Pipeline:
+    return Pipeline([("features", TfidfVectorizer()), ("model", LogisticRegression(max_iter=1000))])
+
+
+def ours() -> Pipeline:
+    return build_pipeline()
+
+
+ALTERNATIVES: dict[str, Callable[[], Pipeline]] = {
+    "ours: word+char, logistic regression (C=20)": lambda: Pipeline(
+        [("features", _features()), ("model", LogisticRegression(C=20, max_iter=2000))]
+    ),
+    "ours: word+char, SGD modified-huber, calibrated": lambda: Pipeline(
+        [
+            ("features", _features()),
+            (
+                "model",
+                CalibratedClassifierCV(
+                    SGDClassifier(loss="modified_huber", alpha=2e-5, random_state=0), cv=3
+                ),
+            ),
+        ]
+    ),
+}
+
+
+def cross_validated(
+    make: Callable[[], Pipeline], texts: Sequence[str], labels: Sequence[str], folds: int
+) -> tuple[float, float]:
+    x = np.array(list(texts), dtype=object)
+    y = np.array(list(labels), dtype=object)
+    truth: list[str] = []
+    predicted: list[str] = []
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
+        model = make().fit(list(x[train]), list(y[train]))
+        truth.extend(y[test])
+        predicted.extend(model.predict(list(x[test])))
+    s = score(truth, predicted)
+    return s.accuracy, s.macro_f1
+
+
+def timed_training(make: Callable[[], Pipeline], texts: list[str], labels: list[str]) -> Any:
+    start = time.perf_counter()
+    model = make().fit(texts, labels)
+    return model, time.perf_counter() - start
+
+
+def latencies(model: Any, texts: Sequence[str]) -> tuple[float, float]:
+    """Milliseconds per single-ticket predict_proba, median and p99."""
+    samples = []
+    for text in texts:
+        start = time.perf_counter()
+        model.predict_proba([text])
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("csv", nargs="?", default=str(DEFAULT))
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--alternatives", action="store_true")
+    args = parser.parse_args()
+    texts, labels = read_csv(Path(args.csv), "text", "category")
+    print(f"{len(texts)} examples, {len(set(labels))} categories, {args.folds}-fold CV")
+    sample = texts[:: max(1, len(texts) // 1000)][:1000]
+    results: dict[str, tuple[float, float, float, float, float]] = {}
+    contenders = {"baseline: word unigrams, logistic regression": baseline, "ours": ours}
+    if args.alternatives:
+        contenders.update(ALTERNATIVES)
+    for name, make in contenders.items():
+        accuracy, macro_f1 = cross_validated(make, texts, labels, args.folds)
+        model, seconds = timed_training(make, texts, labels)
+        median, p99 = latencies(model, sample)
+        results[name] = (accuracy, macro_f1, seconds, median, p99)
+        print(
+            f"{name}:\n  accuracy={accuracy:.4f} macro_f1={macro_f1:.4f} "
+            f"training={seconds:.1f}s on {len(texts)} "
+            f"latency median={median:.2f}ms p99={p99:.2f}ms",
+            flush=True,
+        )
+    base = results["baseline: word unigrams, logistic regression"]
+    for name, (accuracy, macro_f1, seconds, median, p99) in results.items():
+        print(
+            f"{name}: accuracy x{accuracy / base[0]:.3f}, macro-F1 x{macro_f1 / base[1]:.3f}, "
+            f"training x{seconds / base[2]:.2f}, latency median x{median / base[3]:.2f}, "
+            f"p99 x{p99 / base[4]:.2f} (vs baseline)"
+        )
+
+
+if __name__ == "__main__":
+    main()

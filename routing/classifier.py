@@ -1,0 +1,167 @@
+"""The text classifier: word and character n-gram TF-IDF features into a linear SVM whose
+scores are calibrated into probabilities, so a confidence threshold means what it says.
+
+Why this model: support tickets are short, noisy texts in several languages; word n-grams
+carry the intent ("refund", "card not arrived") and character n-grams survive typos,
+inflection and agglutination (Turkish "kartım", "kartımı", "kartımın" share "kart"). A linear
+SVM on such sparse features is the standard strong, fast baseline for short-text
+classification: it trains in seconds and classifies in well under a millisecond. Temperature
+scaling, fitted on out-of-fold scores, turns its margins into probabilities with one
+parameter: it keeps the SVM's ranking (so its accuracy) and costs one softmax at prediction,
+where per-class sigmoid calibration cost ~30x more per ticket (77 calibrators for Banking77).
+Measured alternatives (logistic regression, SGD) were slower to train or less accurate:
+`bench/categorise.py --alternatives`.
+
+Pure: nothing here touches the database; `routing.model_store` saves and loads models.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from routing.text import normalise
+
+# Calibration splits each class this many ways; a class needs at least this many examples.
+_CALIBRATION_FOLDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    label: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    accuracy: float
+    macro_f1: float
+    n: int
+
+    def line(self) -> str:
+        return f"accuracy={self.accuracy:.4f} macro_f1={self.macro_f1:.4f} n={self.n}"
+
+
+class TooLittleData(ValueError):
+    """Not enough labelled examples to train (or cross-validate) a classifier."""
+
+
+def _features() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    preprocessor=normalise,
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    sublinear_tf=True,
+                    min_df=2,
+                ),
+            ),
+        ]
+    )
+
+
+def build_pipeline(folds: int = _CALIBRATION_FOLDS) -> Pipeline:
+    """An untrained classifier: features and a calibrated linear SVM."""
+    svm = LinearSVC(C=0.5)
+    model: Any = (
+        CalibratedClassifierCV(svm, cv=folds, method="temperature", ensemble=False)
+        if folds > 1
+        else svm
+    )
+    return Pipeline([("features", _features()), ("model", model)])
+
+
+@dataclass
+class Classifier:
+    """A trained pipeline. `predict` returns the most probable category and its probability."""
+
+    pipeline: Pipeline
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(c) for c in self.pipeline.classes_]
+
+    def predict(self, text: str) -> Prediction:
+        probabilities = self.pipeline.predict_proba([text])[0]
+        best = int(np.argmax(probabilities))
+        return Prediction(self.labels[best], float(probabilities[best]))
+
+    def predict_many(self, texts: Sequence[str]) -> list[str]:
+        return [str(label) for label in self.pipeline.predict(list(texts))]
+
+
+def _calibration_folds(labels: Sequence[str]) -> int:
+    smallest = min(Counter(labels).values())
+    return min(_CALIBRATION_FOLDS, smallest)
+
+
+def train(texts: Sequence[str], labels: Sequence[str]) -> tuple[Classifier, float]:
+    """Train on all examples; returns the classifier and the seconds it took."""
+    _check(texts, labels, need=2)
+    start = time.perf_counter()
+    pipeline = build_pipeline(_calibration_folds(labels))
+    pipeline.fit(list(texts), list(labels))
+    return Classifier(pipeline), time.perf_counter() - start
+
+
+def score(truth: Sequence[str], predicted: Sequence[str]) -> Scores:
+    return Scores(
+        accuracy=float(accuracy_score(truth, predicted)),
+        macro_f1=float(f1_score(truth, predicted, average="macro", zero_division=0)),
+        n=len(truth),
+    )
+
+
+def evaluate(
+    train_texts: Sequence[str],
+    train_labels: Sequence[str],
+    test_texts: Sequence[str],
+    test_labels: Sequence[str],
+) -> Scores:
+    """Train on one set, score on another."""
+    classifier, _ = train(train_texts, train_labels)
+    return score(list(test_labels), classifier.predict_many(test_texts))
+
+
+def cross_validate(texts: Sequence[str], labels: Sequence[str], folds: int) -> Scores:
+    """Stratified K-fold: every example is scored once by a model that never saw it."""
+    _check(texts, labels, need=folds)
+    x = np.array(list(texts), dtype=object)
+    y = np.array(list(labels), dtype=object)
+    truth: list[str] = []
+    predicted: list[str] = []
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    for train_index, test_index in splitter.split(x, y):
+        classifier, _ = train(list(x[train_index]), list(y[train_index]))
+        truth.extend(str(v) for v in y[test_index])
+        predicted.extend(classifier.predict_many(list(x[test_index])))
+    return score(truth, predicted)
+
+
+def _check(texts: Sequence[str], labels: Sequence[str], *, need: int) -> None:
+    if len(texts) != len(labels):
+        raise TooLittleData("texts and labels differ in length")
+    counts = Counter(labels)
+    if len(counts) < 2:
+        raise TooLittleData("need examples of at least two categories")
+    thin = sorted(label for label, n in counts.items() if n < need)
+    if thin:
+        raise TooLittleData(f"need at least {need} examples per category; too few: {thin[:5]}")

@@ -1,0 +1,80 @@
+"""The installed classifier: a model file and its metadata JSON in the data directory.
+
+The model is written to a temporary file and renamed into place, so a worker loading it
+never sees half a file; metadata says when it was trained, on what, and how well it did.
+The file is a pickle (joblib) written by us into our own data directory: never load one
+from elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+
+from routing.classifier import Classifier
+
+MODEL_FILE = "classifier.joblib"
+META_FILE = "classifier.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    trained_at: str  # ISO 8601 UTC
+    source: str  # "tickets" or "csv:<file name>"
+    n: int
+    categories: int
+    cv_folds: int
+    cv_accuracy: float | None
+    cv_macro_f1: float | None
+    training_seconds: float
+    sklearn_version: str = sklearn.__version__
+
+
+def model_dir(data_dir: Path) -> Path:
+    return data_dir / "routing"
+
+
+def save(data_dir: Path, classifier: Classifier, info: ModelInfo) -> None:
+    folder = model_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp_model = folder / f".{MODEL_FILE}.{os.getpid()}"
+    tmp_meta = folder / f".{META_FILE}.{os.getpid()}"
+    joblib.dump(classifier.pipeline, tmp_model)
+    tmp_meta.write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
+    tmp_model.replace(folder / MODEL_FILE)
+    tmp_meta.replace(folder / META_FILE)
+
+
+def load_info(data_dir: Path) -> ModelInfo | None:
+    path = model_dir(data_dir) / META_FILE
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return ModelInfo(**data)
+
+
+@dataclass
+class ModelCache:
+    """Loads the installed model once and again only when its file changes (a retrain)."""
+
+    data_dir: Path
+    _mtime: float | None = None
+    _classifier: Classifier | None = None
+
+    def get(self) -> Classifier | None:
+        path = model_dir(self.data_dir) / MODEL_FILE
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            self._mtime, self._classifier = None, None
+            return None
+        if mtime != self._mtime:
+            self._classifier = Classifier(joblib.load(path))
+            self._mtime = mtime
+        return self._classifier
