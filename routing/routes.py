@@ -78,12 +78,20 @@ async def put_availability(rt: Runtime, request: Request, who: Principal) -> Res
 
 
 ENDPOINTS = [
-    Endpoint("GET", f"{PREFIX}/config", get_config, "The routing configuration", roles=MANAGERS),
+    Endpoint(
+        "GET",
+        f"{PREFIX}/config",
+        get_config,
+        "The routing configuration",
+        "getRoutingConfig",
+        roles=MANAGERS,
+    ),
     Endpoint(
         "PUT",
         f"{PREFIX}/config",
         put_config,
         "Replace the routing configuration",
+        "putRoutingConfig",
         body=RoutingConfig,
         roles=MANAGERS,
     ),
@@ -92,6 +100,7 @@ ENDPOINTS = [
         f"{PREFIX}/dry-run",
         post_dry_run,
         "What a rule set would change on recent tickets",
+        "dryRunRoutingRules",
         body=DryRunIn,
         roles=MANAGERS,
     ),
@@ -100,6 +109,7 @@ ENDPOINTS = [
         f"{PREFIX}/availability",
         put_availability,
         "Set your own availability (online, away, offline)",
+        "putMyAvailability",
         body=AvailabilityIn,
         roles=(Role.AGENT, Role.SUPERVISOR, Role.ADMIN),
     ),
@@ -107,4 +117,4 @@ ENDPOINTS = [
 
 
 def routes(rt: Runtime) -> list[Route]:
-    return endpoint_routes(rt, ENDPOINTS)
+    return list(endpoint_routes(rt, ENDPOINTS))
