@@ -4,7 +4,7 @@ their own availability."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -28,6 +28,25 @@ PREFIX = "/api/v1/routing"
 class DryRunIn(BaseModel):
     rules: list[Rule] = Field(max_length=500)
     last: int = Field(default=50, ge=1, le=10_000)
+
+
+class PreviewOut(BaseModel):
+    ticket_id: int
+    number: int
+    rules: list[str]
+    changes: dict[str, dict[str, Any]]
+    notes: list[str]
+
+
+class DryRunOut(BaseModel):
+    """What the rules would have changed on each ticket, without changing anything."""
+
+    tickets: list[PreviewOut]
+
+
+class AvailabilityOut(BaseModel):
+    availability: str
+    assigned: int
 
 
 class AvailabilityIn(BaseModel):
@@ -84,6 +103,7 @@ ENDPOINTS = [
         get_config,
         "The routing configuration",
         "getRoutingConfig",
+        response=RoutingConfig,
         roles=MANAGERS,
     ),
     Endpoint(
@@ -93,6 +113,7 @@ ENDPOINTS = [
         "Replace the routing configuration",
         "putRoutingConfig",
         body=RoutingConfig,
+        response=RoutingConfig,
         roles=MANAGERS,
     ),
     Endpoint(
@@ -102,6 +123,7 @@ ENDPOINTS = [
         "What a rule set would change on recent tickets",
         "dryRunRoutingRules",
         body=DryRunIn,
+        response=DryRunOut,
         roles=MANAGERS,
     ),
     Endpoint(
@@ -111,6 +133,7 @@ ENDPOINTS = [
         "Set your own availability (online, away, offline)",
         "putMyAvailability",
         body=AvailabilityIn,
+        response=AvailabilityOut,
         roles=(Role.AGENT, Role.SUPERVISOR, Role.ADMIN),
     ),
 ]

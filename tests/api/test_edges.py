@@ -182,7 +182,7 @@ async def test_ladders_may_share_a_name_and_policies_may_not(
             f"{API}/sla/ladders", json={**ladder, "category_id": category_id}, headers=auth
         )
         assert created.status_code == 201, created.text
-    policy = {"name": "Standard", "targets": {"first_reply": {"normal": 3600}}}
+    policy = {"name": "Standard", "targets": {"first_reply": {"normal": "1h"}}}
     assert (await client.post(f"{API}/sla/policies", json=policy, headers=auth)).status_code == 201
     again = await client.post(f"{API}/sla/policies", json=policy, headers=auth)
     assert again.status_code == 409 and "taken" in again.json()["error"]
