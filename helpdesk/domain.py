@@ -100,6 +100,8 @@ class AuditKind(StrEnum):
     TAGS_CHANGED = "tags_changed"
     MERGED_INTO = "merged_into"
     MERGED_FROM = "merged_from"
+    SPLIT_INTO = "split_into"  # a message of this ticket moved to a new ticket
+    SPLIT_FROM = "split_from"  # this ticket was opened from a message split off another
     DELIVERY_FAILED = "delivery_failed"
     DELIVERY_NOT_SENT = "delivery_not_sent"  # the channel had no way to reach the customer
     DELIVERY_DELAYED = "delivery_delayed"

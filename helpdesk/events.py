@@ -49,6 +49,14 @@ class TicketMerged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MessageSplit(Event):
+    """A message of `ticket_id` moved to the new ticket `new_ticket_id`."""
+
+    message_id: int
+    new_ticket_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxQueued(Event):
     outbox_id: int
     deliver_at: datetime

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from helpdesk.store import Store
-from helpdesk.tables import category_t, team_t, ticket_t
+from helpdesk.tables import category_t, message_t, team_t, ticket_t
 
 
 async def team_exists(store: Store, team_id: int) -> bool:
@@ -46,3 +46,16 @@ async def ticket_team(store: Store, ticket_id: int) -> int | None:
     found = await store.execute(select(ticket_t.c.team_id).where(ticket_t.c.id == ticket_id))
     team_id = found.scalar_one_or_none()
     return None if team_id is None else int(team_id)
+
+
+async def ticket_id_by_number(store: Store, number: int) -> int | None:
+    found = await store.execute(select(ticket_t.c.id).where(ticket_t.c.number == number))
+    value = found.scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+async def message_ticket(store: Store, message_id: int) -> int | None:
+    """The ticket a message currently belongs to (it moves when it is split off)."""
+    found = await store.execute(select(message_t.c.ticket_id).where(message_t.c.id == message_id))
+    value = found.scalar_one_or_none()
+    return None if value is None else int(value)

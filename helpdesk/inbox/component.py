@@ -33,7 +33,7 @@ def _parts(rt: Runtime) -> Parts:
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.inbox import files, live, preferences, signin, ticket, views
+    from helpdesk.inbox import files, live, preferences, restructure, signin, ticket, views
     from helpdesk.inbox.web import Web
 
     web = Web(rt)
@@ -41,6 +41,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *signin.routes(web),
         *views.routes(web),
         *ticket.routes(web),
+        *restructure.routes(web),
         *files.routes(web),
         *preferences.routes(web),
         *live.routes(web, _hub(rt)),

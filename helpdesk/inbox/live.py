@@ -114,6 +114,8 @@ def subscribers(hub: Hub) -> list[Subscriber]:
         events.MessageAdded,
         events.StatusChanged,
         events.TicketUpdated,
+        events.TicketMerged,
+        events.MessageSplit,
         events.NotificationAdded,
     )
     return [Subscriber(kind, hub.on_event) for kind in kinds]

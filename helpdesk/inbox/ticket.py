@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from helpdesk import customer_queries, services
 from helpdesk import queries as core_queries
-from helpdesk import services
 from helpdesk.domain import Principal, Priority, Role, Status
 from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.inbox import queries, timeline
@@ -55,12 +55,22 @@ def routes(web: Web) -> list[Route]:
             detail = await core_queries.ticket_detail(store, who, ticket_id)
             macros = await queries.macros_for(store, who)
             raw = await queries.with_raw_source(store, [m["id"] for m in detail.messages])
+            profile = await customer_queries.customer_360(
+                store, who, detail.ticket["requester_id"], ticket_id
+            )
         for message in detail.messages:
             message["has_raw"] = message["id"] in raw
         entries = timeline.entries(
             detail, context["people"], context["team_names"], context["category_names"]
         )
         last_seen = max((m["id"] for m in detail.messages), default=0)
+        # The message that opened the ticket stays; later customer messages may be split off.
+        own_inbound = [
+            m["id"]
+            for m in detail.messages
+            if m["ticket_id"] == ticket_id and m["direction"] == "inbound"
+        ]
+        splittable = set(own_inbound[1:])
         composer = composer or {}
         macro_id = request.query_params.get("macro")
         if macro_id and macro_id.isdigit() and not composer:
@@ -77,6 +87,8 @@ def routes(web: Web) -> list[Route]:
         ]
         context.update(
             detail=detail,
+            profile=profile,
+            splittable=splittable,
             ticket=detail.ticket,
             entries=entries,
             last_seen=composer.get("last_seen", last_seen),

@@ -109,4 +109,8 @@ def describe(
         return f"{actor} merged this ticket into #{data.get('number')}"
     if kind == "merged_from":
         return f"{actor} merged #{data.get('number')} into this ticket"
+    if kind == "split_into":
+        return f"{actor} split a message off into #{data.get('number')}"
+    if kind == "split_from":
+        return f"{actor} opened this ticket from a message of #{data.get('number')}"
     return f"{actor}: {kind.replace('_', ' ')}"

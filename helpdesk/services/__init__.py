@@ -37,6 +37,7 @@ from helpdesk.services.sessions import (
     touch_session,
 )
 from helpdesk.services.sla_due import set_sla_next_due
+from helpdesk.services.split import SplitResult, split_message
 from helpdesk.services.tickets import (
     UNSET,
     TicketChanges,
@@ -62,6 +63,7 @@ __all__ = [
     "Posted",
     "SecondFactor",
     "SessionInfo",
+    "SplitResult",
     "Store",
     "TicketChanges",
     "WebSession",
@@ -100,6 +102,7 @@ __all__ = [
     "sign_in",
     "sign_out",
     "sign_out_everywhere",
+    "split_message",
     "start_totp",
     "totp_enabled",
     "touch_session",

@@ -49,6 +49,10 @@ def _event_type(event: events.Event) -> tuple[str, dict[str, Any]] | None:
         return "ticket.updated", {"fields": list(event.fields)}
     if isinstance(event, events.TicketMerged):
         return "ticket.updated", {"fields": ["merged_into"], "into": event.into_ticket_id}
+    if isinstance(event, events.MessageSplit):
+        return "ticket.updated", {
+            "fields": ["messages"], "message_id": event.message_id, "split_to": event.new_ticket_id,
+        }  # fmt: skip
     if isinstance(event, events.MessageAdded):
         return "message.added", {
             "message_id": event.message_id,
