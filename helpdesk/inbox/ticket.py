@@ -14,7 +14,7 @@ from helpdesk import customer_queries, services
 from helpdesk import queries as core_queries
 from helpdesk.domain import Principal, Priority, Role, Status
 from helpdesk.errors import NotFound, ValidationFailed
-from helpdesk.inbox import queries, timeline
+from helpdesk.inbox import queries, timeline, uploads
 from helpdesk.inbox.layout import list_params, shell
 from helpdesk.inbox.web import Viewer, Web, form_of, page
 from helpdesk.services import UNSET, Actor, TicketChanges
@@ -97,6 +97,8 @@ def routes(web: Web) -> list[Route]:
             assignable=sorted(assignable, key=lambda p: p["name"]),
             statuses=[s.value for s in Status],
             priorities=[p.value for p in Priority],
+            max_files=uploads.MAX_FILES,
+            max_file_size=uploads.megabytes(rt.settings.max_attachment_bytes),
         )
         return web.render(request, "ticket.html", context, status=status, viewer=viewer)
 
@@ -112,6 +114,7 @@ def routes(web: Web) -> list[Route]:
         last_seen = _int(form.get("last_seen"), "last_seen")
         requested = str(form.get("status") or "")
         macro_id = str(form.get("macro_id") or "")
+        files = await uploads.attachments_from(form, "files", rt.settings.max_attachment_bytes)
         who = viewer.who
         async with rt.stores() as store:
             await core_queries.ticket_access(store, who, ticket_id)
@@ -129,7 +132,9 @@ def routes(web: Web) -> list[Route]:
                 status = _status(requested) or (
                     Status(macro["set_status"]) if macro and macro["set_status"] else None
                 )
-                await services.reply(store, ticket_id, actor_of(who), text, status=status)
+                await services.reply(
+                    store, ticket_id, actor_of(who), text, status=status, attachments=files
+                )
                 if macro and macro["set_priority"]:
                     await services.update_ticket(
                         store, ticket_id, actor_of(who),
@@ -142,7 +147,7 @@ def routes(web: Web) -> list[Route]:
             viewer,
             ticket_id,
             composer={"text": text, "stale": stale, "status": requested, "macro": macro,
-                      "last_seen": max(stale)},
+                      "last_seen": max(stale), "unsent_files": [f.filename for f in files]},
             status=409,
         )  # fmt: skip
 

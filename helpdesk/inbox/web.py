@@ -41,6 +41,8 @@ COOKIE = "hd_session"
 LOGIN_CSRF_COOKIE = "hd_login_csrf"
 TEMPLATES = Path(__file__).parent / "templates"
 STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+# More file parts than any form takes is refused by the parser (400) before it spools them.
+MAX_UPLOAD_PARTS = 20
 # Our pages load only our own files; a sanitiser miss in a customer's HTML still cannot run
 # script, load a remote image (a tracking pixel) or post a form elsewhere.
 CSP = (
@@ -208,14 +210,19 @@ def page(web: Web, *roles: Role) -> Callable[[Handler], Callable[[Request], Awai
             viewer = await web.viewer(request)
             if viewer is None:
                 return login_redirect(request)
-            if request.method == "POST":
-                form = await request.form()
+            if request.method != "POST":
+                return await _run(request, viewer)
+            # Uploaded files are spooled to temporary files; close them whatever happens.
+            async with request.form(max_files=MAX_UPLOAD_PARTS) as form:
                 request.state.form = form
                 if not csrf_ok(viewer.csrf, form, request):
                     return web.error_page(
                         request, Forbidden("the form's security token is missing or stale"),
                         viewer,
                     )  # fmt: skip
+                return await _run(request, viewer)
+
+        async def _run(request: Request, viewer: Viewer) -> Response:
             try:
                 if viewer.who.role not in allowed:
                     raise Forbidden("your role does not give access to this page")
