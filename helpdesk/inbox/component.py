@@ -33,7 +33,16 @@ def _parts(rt: Runtime) -> Parts:
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.inbox import files, live, preferences, restructure, signin, ticket, views
+    from helpdesk.inbox import (
+        files,
+        live,
+        preferences,
+        presence,
+        restructure,
+        signin,
+        ticket,
+        views,
+    )  # fmt: skip
     from helpdesk.inbox.web import Web
 
     web = Web(rt)
@@ -45,6 +54,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *files.routes(web),
         *preferences.routes(web),
         *live.routes(web, _hub(rt)),
+        *presence.routes(web, _hub(rt)),
         Mount("/inbox/static", StaticFiles(directory=STATIC), name="inbox-static"),
     ]
 

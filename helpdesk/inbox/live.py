@@ -127,8 +127,10 @@ def routes(web: Web, hub: Hub) -> list[Route]:
         who = viewer.who
 
         async def body() -> AsyncIterator[str]:
-            yield "retry: 3000\n\n"
             async with hub.subscription() as queue:
+                # Subscribed before the first byte: once the browser sees the stream open,
+                # nothing published from then on is missed (presence replies rely on it).
+                yield "retry: 3000\n\n"
                 while True:
                     try:
                         item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
@@ -136,6 +138,16 @@ def routes(web: Web, hub: Hub) -> list[Route]:
                         yield ": keep-alive\n\n"
                         continue
                     if not visible(who, item):
+                        continue
+                    if item["type"] == "Presence":
+                        if item.get("who_id") == who.user_id:
+                            continue
+                        kind = "presence"
+                        data = json.dumps({
+                            "ticket_id": item["ticket_id"], "user_id": item.get("who_id"),
+                            "name": item.get("name"), "state": item.get("state"),
+                        })  # fmt: skip
+                        yield f"event: {kind}\ndata: {data}\n\n"
                         continue
                     kind = "notification" if item["type"] == "NotificationAdded" else "ticket"
                     data = json.dumps({"ticket_id": item["ticket_id"], "type": item["type"]})

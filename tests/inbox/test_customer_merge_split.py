@@ -257,3 +257,21 @@ async def test_a_later_customer_message_splits_into_a_new_ticket(
         "It is invoice 2026-05-17.", references=("<support-2@example.com>",),
     )  # fmt: skip
     assert follow == new_id
+
+
+async def test_presence_needs_the_token_access_and_a_known_state(
+    clients: ClientFactory, directory: Directory
+) -> None:
+    ticket = directory.tickets["support"]
+    url = f"/inbox/tickets/{ticket}/presence"
+    async with clients() as ayse, clients() as tom:
+        csrf = await sign_in(ayse, "ayse@example.test")
+        tom_csrf = await sign_in(tom, "tom@example.test")
+        assert (await ayse.post(url, data={"state": "viewing"})).status_code == 403
+        ok = await ayse.post(url, data={"state": "typing"}, headers={"X-CSRF-Token": csrf})
+        assert ok.status_code == 204
+        odd = await ayse.post(url, data={"state": "dancing"}, headers={"X-CSRF-Token": csrf})
+        assert odd.status_code == 422
+        # Tom's team does not own the ticket: he cannot announce himself on it.
+        other = await tom.post(url, data={"state": "viewing"}, headers={"X-CSRF-Token": tom_csrf})
+        assert other.status_code == 403

@@ -109,3 +109,31 @@ async def test_sidebar_attachments_split_and_merge(
         await check_page(page, "23-merged-ticket")
     finally:
         await context.close()
+
+
+async def test_two_agents_see_each_other_viewing_and_typing(
+    browser: Browser, desk: tuple[Runtime, Directory, str]
+) -> None:
+    _, directory, base_url = desk
+    ticket = directory.tickets["support"]
+    ayse_context, ayse = await _signed_in(browser, base_url, "ayse@example.test")
+    bea_context, bea = await _signed_in(browser, base_url, "bea@example.test")
+    try:
+        await ayse.goto(f"{base_url}/inbox/tickets/{ticket}")
+        await expect(ayse.get_by_role("status", name="Others on this ticket")).to_be_empty()
+        await bea.goto(f"{base_url}/inbox/tickets/{ticket}")
+        ayse_sees = ayse.get_by_role("status", name="Others on this ticket")
+        bea_sees = bea.get_by_role("status", name="Others on this ticket")
+        await expect(ayse_sees).to_have_text("Bea Agent is viewing")
+        # Bea arrived second and still learns that Ayşe was already there.
+        await expect(bea_sees).to_have_text("Ayşe Agent is viewing")
+
+        await bea.get_by_role("textbox", name="Reply").press_sequentially("We are on")
+        await expect(ayse_sees).to_have_text("Bea Agent is typing…")
+        await check_page(ayse, "24-presence-typing")
+
+        await bea.goto(f"{base_url}/inbox")
+        await expect(ayse_sees).to_be_empty()
+    finally:
+        for context in (ayse_context, bea_context):
+            await context.close()

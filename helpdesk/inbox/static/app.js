@@ -57,6 +57,47 @@
         if (note) note.textContent = "This ticket has new activity. Reload to see it.";
       }
     });
+    var presence = document.getElementById("presence");
+    var here = document.querySelector("main.ticket");
+    if (presence && here) {
+      var others = {};
+      var url = "/inbox/tickets/" + here.dataset.ticket + "/presence";
+      var announce = function (state) {
+        fetch(url, {
+          method: "POST", keepalive: true, credentials: "same-origin",
+          headers: { "X-CSRF-Token": body.dataset.csrf, "Content-Type": "application/x-www-form-urlencoded" },
+          body: "state=" + state
+        }).catch(function () {});
+      };
+      var show = function () {
+        var now = Date.now();
+        presence.textContent = Object.keys(others).filter(function (id) {
+          return others[id].until > now;
+        }).map(function (id) {
+          var o = others[id];
+          var typing = o.state === "typing" && o.typingUntil > now;
+          return (typing ? presence.dataset.typing : presence.dataset.viewing).replace("%(name)s", o.name);
+        }).join(" · ");
+      };
+      source.addEventListener("presence", function (e) {
+        var p = JSON.parse(e.data);
+        if (String(p.ticket_id) !== here.dataset.ticket) return;
+        var known = others[p.user_id] && others[p.user_id].until > Date.now();
+        if (p.state === "left") delete others[p.user_id];
+        else others[p.user_id] = { name: p.name, state: p.state, until: Date.now() + 70000, typingUntil: Date.now() + 8000 };
+        if (!known && p.state !== "left") announce("viewing");  // tell the newcomer we are here
+        show();
+      });
+      source.addEventListener("open", function () { announce("viewing"); });
+      setInterval(function () { announce("viewing"); }, 30000);
+      setInterval(show, 2000);
+      var lastTyping = 0;
+      var reply = document.getElementById("reply-text");
+      if (reply) reply.addEventListener("input", function () {
+        if (Date.now() - lastTyping > 3000) { lastTyping = Date.now(); announce("typing"); }
+      });
+      window.addEventListener("pagehide", function () { announce("left"); });
+    }
     source.addEventListener("notification", function () {
       refreshBadge();
       if (status) status.textContent = "New notification";
