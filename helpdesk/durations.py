@@ -16,6 +16,7 @@ _ISO = re.compile(
 )
 
 
+_LONGEST = 100 * 366 * 86400
 _HINT = "write a number with a unit, like 90s, 30m, 4h, 2d or 1h30m (or ISO 8601, like PT4H)"
 
 
@@ -35,13 +36,20 @@ def parse_duration(text: object) -> timedelta:
     iso = _ISO.match(value.upper())
     if iso and value.upper() not in ("P", "PT") and any(iso.groupdict().values()):
         parts = {k: int(v) for k, v in iso.groupdict().items() if v}
-        seconds = sum(parts[k] * _UNITS[k] for k in parts)
-        return timedelta(seconds=seconds)
+        return _delta(sum(parts[k] * _UNITS[k] for k in parts), text)
     compact = value.replace(" ", "")
     pieces = _SHORT.findall(compact)
     if not pieces or "".join(n + u for n, u in pieces).lower() != compact.lower():
         raise ValueError(f"{text!r} is not a duration: {_HINT}")
-    return timedelta(seconds=sum(float(n) * _UNITS[u.lower()] for n, u in pieces))
+    return _delta(sum(float(n) * _UNITS[u.lower()] for n, u in pieces), text)
+
+
+def _delta(seconds: float, text: str) -> timedelta:
+    # Nothing configured here is longer than a few years; a typo like "18942151472729h" must
+    # be a clear refusal, not an overflow deep inside datetime.
+    if seconds > _LONGEST:
+        raise ValueError(f"{text!r} is longer than 100 years")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:

@@ -49,7 +49,11 @@ def period(
 
 
 def zone(rt: Runtime, request: Request, errors: dict[str, str]) -> str:
-    tz = request.query_params.get("tz") or rt.settings.default_timezone
+    given = request.query_params.get("tz")
+    if given is not None and not given.strip():
+        errors["tz"] = "name a time zone such as Europe/Istanbul, or leave tz out"
+        return "UTC"
+    tz = given or rt.settings.default_timezone
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from helpdesk.domain import Priority, Status
 from routing.text import normalise
 
 Trigger = Literal["created", "updated", "customer_replied", "status_changed"]
@@ -91,6 +92,15 @@ class Condition(BaseModel):
         return _holds(self.op, facts.get(self.field), self.value)
 
 
+_ONE_VALUE = frozenset(
+    {"set_status", "set_priority", "set_category", "set_team", "assign", "add_note"}
+)
+_ALLOWED: dict[str, frozenset[str]] = {
+    "set_status": frozenset(s.value for s in Status),
+    "set_priority": frozenset(p.value for p in Priority),
+}
+
+
 class Action(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: ActionKind
@@ -103,6 +113,18 @@ class Action(BaseModel):
         if any(len(v) > 2000 for v in items):
             raise ValueError("an action value is at most 2000 characters")
         return value
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> Self:
+        # Checked here, where the rule is saved or dry-run, so a bad action is a 422 naming it
+        # instead of an error when the rule later fires on a ticket.
+        if self.kind in _ONE_VALUE:
+            if not isinstance(self.value, str) or not self.value.strip():
+                raise ValueError(f"{self.kind} takes one non-empty value")
+            allowed = _ALLOWED.get(self.kind)
+            if allowed is not None and self.value not in allowed:
+                raise ValueError(f"{self.kind} takes one of {', '.join(sorted(allowed))}")
+        return self
 
     def values(self) -> tuple[str, ...]:
         return tuple(self.value) if isinstance(self.value, list) else (self.value,)
