@@ -115,3 +115,12 @@ def rebuild_statements(dialect: str) -> list[TextClause]:
         # One segment instead of the many a bulk insert leaves: every query reads each.
         text("INSERT INTO ticket_fts(ticket_fts) VALUES ('optimize')"),
     ]
+
+
+async def purge_deleted(store: Store) -> None:
+    """Rewrite SQLite's full-text index as one segment, so the words of text that was deleted or
+    rewritten (an erased customer's) leave the database file instead of lingering in older
+    segments until a merge. It reads the whole index: for erasure and retention, not hot paths.
+    PostgreSQL keeps old row versions until VACUUM instead (see the README)."""
+    if store.dialect == "sqlite":
+        await store.execute(text("INSERT INTO ticket_fts(ticket_fts) VALUES('optimize')"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, or_, select, update
 
+from helpdesk import search
 from helpdesk.errors import Conflict, NotFound
 from helpdesk.ports import PersonalData, PersonalDataScope
 from helpdesk.privacy_tables import erasure_t
@@ -187,6 +188,7 @@ async def erase_customer(
         result.add(component.name, await component.erase(store, scope))
     gone = await store.execute(delete(identity_t).where(identity_t.c.customer_id == customer_id))
     result.add("identities", getattr(gone, "rowcount", 0) or 0)
+    await search.purge_deleted(store)
     await store.execute(
         update(customer_t)
         .where(customer_t.c.id == customer_id)

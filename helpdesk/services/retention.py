@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from helpdesk import search
 from helpdesk.domain import Status
 from helpdesk.errors import ValidationFailed
 from helpdesk.ports import PersonalData, PersonalDataScope
@@ -144,4 +145,5 @@ async def apply(
     )
     for component in components:
         result.add(component.name, await component.erase(store, scope))
+    await search.purge_deleted(store)
     return result
