@@ -71,6 +71,9 @@ def _weekdays(value: object) -> object:
         day = _weekday(key)
         if day in days:
             raise ValueError(f"{_WEEKDAYS[int(day)]} is given twice")
+        # Pairs as tuples: the API validates bodies strictly, where a list is not a tuple.
+        if isinstance(intervals, list):
+            intervals = [tuple(i) if isinstance(i, list) else i for i in intervals]
         days[day] = intervals
     return days
 
