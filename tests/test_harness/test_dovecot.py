@@ -59,7 +59,9 @@ def test_idle_wakes_up_on_delivery(mailbox: MailUser) -> None:
     finally:
         c.logout()
     assert (1, b"EXISTS") in responses
-    assert time.monotonic() - started < 3
+    # Pushed, not found by waiting out the 5 s check: the bound is the timeout itself, so a
+    # slow, loaded machine still passes and a server that does not push still fails.
+    assert time.monotonic() - started < 5
 
 
 def test_bad_password_raises_login_error_quickly(mailbox: MailUser) -> None:
