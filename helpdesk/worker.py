@@ -39,6 +39,7 @@ def components() -> list[Component]:
     from channels.chat.component import COMPONENT as chat
     from channels.email.component import COMPONENT as email
     from channels.web_form.component import COMPONENT as web_form
+    from helpdesk.admin.component import COMPONENT as admin
     from helpdesk.bots.component import COMPONENT as bots
     from helpdesk.inbox.component import COMPONENT as inbox
     from helpdesk.privacy_component import COMPONENT as privacy
@@ -47,7 +48,7 @@ def components() -> list[Component]:
     from routing.component import COMPONENT as routing
     from sla.component import COMPONENT as sla
 
-    return [email, chat, web_form, sla, surveys, bots, privacy, inbox, supervisor, routing]
+    return [email, chat, web_form, sla, surveys, bots, privacy, inbox, supervisor, admin, routing]
 
 
 def assemble(

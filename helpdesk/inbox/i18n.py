@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime, format_timedelta
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -26,15 +27,30 @@ def language_of(preferred: str | None) -> str:
     return base if base in LANGUAGES else "en"
 
 
+def catalogs(language: str) -> list[Path]:
+    """The language's .po files: `messages.po` for the inbox and one per other UI area (the
+    supervisor, the admin pages), so areas grow their text without editing one shared file."""
+    return sorted((LOCALES / language / "LC_MESSAGES").glob("*.po"))
+
+
 @cache
 def translations(language: str) -> gettext.NullTranslations:
-    po = LOCALES / language / "LC_MESSAGES" / "messages.po"
-    if language == "en" or not po.exists():
+    files = catalogs(language)
+    if language == "en" or not files:
         return gettext.NullTranslations()
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+    merged: Catalog | None = None
+    for po in files:
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id and message.id not in merged:
+                merged[message.id] = message
+    assert merged is not None
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, merged)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
 

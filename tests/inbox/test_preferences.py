@@ -13,12 +13,14 @@ from tests.inbox.support import Directory, csrf_in, sign_in
 def test_every_catalog_message_has_a_turkish_translation() -> None:
     from babel.messages.pofile import read_po
 
-    from helpdesk.inbox.i18n import LOCALES
+    from helpdesk.inbox.i18n import catalogs
 
-    with (LOCALES / "tr" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle)
-    untranslated = [m.id for m in catalog if m.id and not m.string]
-    assert untranslated == []
+    assert catalogs("tr"), "no Turkish catalog found"
+    for po in catalogs("tr"):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        untranslated = [m.id for m in catalog if m.id and not m.string]
+        assert untranslated == [], po.name
     assert translations("tr").gettext("Sign in") == "Giriş yap"
 
 

@@ -1,0 +1,27 @@
+"""How the admin pages plug into the web app: pages only (no jobs, no subscribers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from helpdesk.runtime import Component, Runtime
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _routes(rt: Runtime) -> list[Any]:
+    from helpdesk.admin import home
+    from helpdesk.admin.web import admin_web
+
+    web = admin_web(rt)
+    return [
+        *home.routes(web),
+        Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
+    ]
+
+
+COMPONENT = Component(name="admin", routes=_routes)
