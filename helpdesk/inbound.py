@@ -67,7 +67,9 @@ class InboundMessage:
     external_id: str  # unique within the channel: Message-ID, "<bot>:<update>", form submission id
     sender: Identity
     subject: str = ""
-    text: str = ""  # the visible new text: quoted history and signature removed
+    # The visible new text: quoted history, signature blocks and device footers removed; the
+    # sign-off (closing and name) stays.
+    text: str = ""
     full_text: str = ""  # the whole plain-text body
     html: str | None = None  # sanitised HTML, or None
     recipients: tuple[Identity, ...] = ()

@@ -105,17 +105,3 @@ MOBILE_SIGNATURE = re.compile(
 )
 DASH_NAME = re.compile(r"^-\w[\w .'-]{0,40}$")
 SLASH_NAME = re.compile(r"^/\w[\w .-]{0,30}$")
-CLOSING = re.compile(
-    r"^(regards|best regards|kind regards|warm regards|warmest regards|best wishes|cheers|"
-    r"sincerely|yours( truly| sincerely)?|mit freundlichen grüßen|mit freundlichen grüssen|mfg|"
-    r"viele grüße|liebe grüße|beste grüße|freundliche grüße|gruß|grüße|"
-    r"met vriendelijke groet(en)?|vriendelijke groet(en)?|groeten|"
-    r"mvh|med venlig hilsen|venlig hilsen|venliga hälsningar|hilsen|kh|vh|"
-    r"med vänliga? hälsningar?|vänliga hälsningar|hälsningar|"
-    r"pozdrawiam|z poważaniem|z powazaniem|pozdrowienia|"
-    r"saygılarımla|saygılar|iyi çalışmalar|"
-    r"cordialement|bien cordialement|bien à vous|salutations|"
-    r"atentamente|saludos( cordiales)?|un saludo|cordiali saluti|distinti saluti|"
-    r"atenciosamente|以上、?よろしくお願いいたします。?|よろしくお願いします。?)\s*[,.!]?$",
-    _I,
-)

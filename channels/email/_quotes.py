@@ -1,8 +1,9 @@
-"""The visible new text of a reply: quoted history, reply headers and signatures removed.
+"""The visible new text of a reply: quoted history, reply headers, signature blocks and device
+footers removed; the sign-off (closing and name, see _signoff) stays.
 
 Semantics follow github/email_reply_parser: quoted lines between new lines (inline answers)
 stay visible; what trails the last new line -- quoted blocks, the "On ... wrote:" line that
-introduces them, signatures -- is hidden, and so is a quote block heading the message (a
+introduces them, signature blocks -- is hidden, and so is a quote block heading the message (a
 bottom-posted reply). History that is not quoted with ">" (Outlook's header block,
 "-----Original Message-----", an attribution followed by plain text) cuts everything after
 it, unless the message is a forward: forwarded content is new content.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from channels.email import _footers
+from channels.email import _footers, _signoff
 from channels.email import _patterns as P
 from channels.email._attribution import SPAN as _SPAN
 from channels.email._attribution import bare_attribution as _bare_attribution
@@ -40,7 +41,7 @@ def visible_text(
         if cut is not None:
             lines = lines[:cut]
     lines = _strip_leading_quote(lines)
-    lines = _strip_trailing(lines, _name_parts(sender_name))
+    lines = _strip_trailing(lines, _signoff.name_parts(sender_name))
     visible = "\n".join(lines).strip("\n").rstrip()
     if visible.strip():
         return visible
@@ -247,10 +248,6 @@ def _drop_trailing_attribution(lines: list[str]) -> list[str]:
     return lines
 
 
-def _name_parts(sender_name: str) -> set[str]:
-    return {p.lower() for p in re.findall(r"\w{3,}", sender_name)}
-
-
 def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
     n = len(lines)
     for i in range(max(0, n - P.MAX_SIGNATURE_LINES), n):
@@ -268,19 +265,17 @@ def _drop_signature(lines: list[str], names: set[str]) -> list[str]:
             return lines[:i]
         if P.DASH_NAME.match(stripped) and n - i <= 3:
             return lines[:i]
-    # A closing phrase ("Regards,", "Mvh", "Pozdrawiam,") followed by a name and a few short lines.
-    for i in range(max(0, n - 7), n):
-        if P.CLOSING.match(lines[i].strip()) and _short_tail(lines[i + 1 :]):
-            return lines[:i]
+    # A closing ("Regards,", "Mvh", "Pozdrawiam,") and the name under it are the sender's and
+    # stay; the title, company and contacts a template puts below them go.
+    signed = _signoff.trim_after_signoff(lines, names)
+    if signed is not None:
+        return signed
     # The sender's own name near the end, then only short lines: a signature block.
     for i in range(max(1, n - 6), n):
         words = {w.lower() for w in re.findall(r"\w{3,}", lines[i])}
         signature = names and words & names and len(lines[i].strip()) <= 40
-        if signature and _short_tail(lines[i:], _NAMED_BLOCK_LINES):
-            if _is_thanks(lines[i - 1]):
-                return lines[: i - 1]
-            if not lines[i - 1].strip():
-                return lines[:i]
+        if signature and _short_tail(lines[i:], _NAMED_BLOCK_LINES) and not lines[i - 1].strip():
+            return lines[:i]
     if n >= 2 and P.SLASH_NAME.match(lines[-1].strip()) and not lines[-2].strip():
         return lines[:-1]
     return lines
@@ -299,10 +294,6 @@ def _signed_block(tail: list[str], names: set[str]) -> bool:
         and _short_tail(kept, P.MAX_SIGNATURE_LINES)
         and any({w.lower() for w in re.findall(r"\w{3,}", t)} & names for t in kept[:3])
     )
-
-
-def _is_thanks(line: str) -> bool:
-    return bool(re.fullmatch(r"\s*(thanks|thank you|many thanks|best)\s*,\s*", line, re.I))
 
 
 def _drop_quote_before_signoff(lines: list[str]) -> list[str]:

@@ -289,8 +289,8 @@ def test_device_footer_goes_and_stays_in_full_text(footer: str) -> None:
     ["Teşekkürler,\nAyşe", "Mit freundlichen Grüßen\nAyşe Yılmaz", "Pozdrawiam,\nAyşe", "谢谢"],
 )
 def test_a_sign_off_that_is_all_the_sender_wrote_stays(closing: str) -> None:
-    # Below other text a closing and name are the signature block (DESIGN section 8, and what
-    # the reply corpora expect); alone, they are the sender's whole message.
+    # A sign-off stays below other text too (test_signoff.py); alone, it is the whole message,
+    # and the device footer under it still goes.
     text, _ = parse(f"{closing}\n\nSent from my iPhone\n")
     assert text == closing
 
