@@ -25,19 +25,26 @@ _NAMED_BLOCK_LINES = 6  # a signature that starts with the sender's name: name, 
 
 
 def visible_text(
-    body: str, *, forward: bool = False, sent_as_forward: bool = False, sender_name: str = ""
+    body: str,
+    *,
+    forward: bool = False,
+    sent_as_forward: bool = False,
+    sent_as_reply: bool = False,
+    sender_name: str = "",
 ) -> str:
     """The new text of a plain-text body.
 
     `forward` (a message attached inline as a MIME part) keeps unquoted history: the sender
-    attached it as the content. `sent_as_forward` (the client marked the subject "Fwd:") makes
-    a forward marker in the body end the visible text: what is above it is the sender's note.
+    attached it as the content. A forward marker in the body ends the visible text -- what is
+    above it is the sender's note, the forwarded message stays in the full text -- when the
+    client marked the subject "Fwd:" (`sent_as_forward`), or when the subject is not a
+    reply's (`sent_as_reply`, "Re:") and the client's header block follows the marker.
     """
     text = _footers.strip_invisible(body.replace("\r\n", "\n").replace("\r", "\n"))
     original = [line.rstrip() for line in text.split("\n")[:MAX_LINES]]
     lines = _skip_leading_header_block(_mend_broken_quotes(original))
     if not forward:
-        cut = _history_start(lines, sent_as_forward)
+        cut = _history_start(lines, sent_as_forward, sent_as_reply)
         if cut is not None:
             lines = lines[:cut]
     lines = _strip_leading_quote(lines)
@@ -94,15 +101,22 @@ def _mend_broken_quotes(lines: list[str]) -> list[str]:
     return out
 
 
-def _history_start(lines: list[str], sent_as_forward: bool) -> int | None:
+def _history_start(lines: list[str], sent_as_forward: bool, sent_as_reply: bool) -> int | None:
     """Index of the first line of unquoted history, or None."""
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or _is_quoted(line):
             continue
-        if P.FORWARD_MARKER.match(stripped) and not sent_as_forward:
-            # A forwarded block inside a message not sent as a forward (a reply quoting one,
-            # a thread pasted in) is part of what the sender wants read.
+        if (
+            P.FORWARD_MARKER.match(stripped)
+            and not sent_as_forward
+            and (sent_as_reply or not _forward_header_follows(lines, i))
+        ):
+            # In a reply, an unquoted forward is one the sender pasted for us to read in
+            # place: a replying client puts its own history under an attribution or a header
+            # block, cut above any forward inside it. Without "Fwd:" in the subject, only the
+            # client's header block under the marker shows the line is a forward's, not one
+            # the sender typed.
             return None
         cut = _history_line(lines, i, stripped)
         if cut is not None:
@@ -129,6 +143,14 @@ def _history_line(lines: list[str], i: int, stripped: str) -> int | None:
         if following is None or not _is_quoted(lines[following]):
             return _back_over_rules(lines, i)
     return None
+
+
+def _forward_header_follows(lines: list[str], i: int) -> bool:
+    """A forwarded message's header block (with its sender) within 3 lines under line i."""
+    for j in range(i + 1, min(len(lines), i + 4)):
+        if P.HEADER_ANY.match(lines[j].strip()):
+            return _header_block(lines, j)
+    return False
 
 
 def _back_over_rules(lines: list[str], i: int) -> int:

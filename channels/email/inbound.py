@@ -31,6 +31,13 @@ _FORWARD_SUBJECT = re.compile(
     r"^\s*(fwd?|fw|wg|tr|rv|enc|doorst|vs|vb|i̇let|ilet|pd|trs|転送|转发|轉寄|пересл\.?)\s*[:：]",
     re.IGNORECASE,
 )
+# What clients put before a reply's subject ("Re:", "AW:", "YNT:", "SV:", "Odp:", "Ответ:",
+# "回复:"), after an optional list or ticket tag ("[Support] Re:").
+_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:\[[^\]]{0,80}\]\s*)?(re|aw|antw|antwort|sv|ynt|cvp|odp|r|rif|res|ref|réf|"
+    r"vá|отв|ответ|回复|答复|回覆|返信)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
+    re.IGNORECASE,
+)
 _KNOWN_FIELDS = frozenset(
     [
         "from",
@@ -124,6 +131,7 @@ def _parse(data: bytes, limits: Limits) -> InboundMessage:
         visible_source,
         forward=walked.forwarded,
         sent_as_forward=bool(_FORWARD_SUBJECT.match(subject)),
+        sent_as_reply=bool(_REPLY_SUBJECT.match(subject)),
         sender_name=_sender_name(msg, charset),
     )
     sanitized = _html.sanitize(html_source) if html_source.strip() else None

@@ -296,7 +296,8 @@ def test_a_sign_off_that_is_all_the_sender_wrote_stays(closing: str) -> None:
 
 
 def test_a_forward_block_inside_a_reply_stays_visible() -> None:
-    # Not sent as a forward (no "Fwd:"): the block is what the sender wants the agent to read.
+    # A reply ("Re:"), not a forward: the block is what the sender wants the agent to read
+    # where it is (test_forward_in_body.py has the subjects that fold it).
     text, _ = parse(f"Bakar mısınız?\n\n{FORWARD_MARKERS['gmail_en']}\n{FORWARDED}")
     assert "Adresinizde kimse bulunamadı." in text
 
