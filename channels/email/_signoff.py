@@ -20,7 +20,8 @@ _I = re.IGNORECASE
 # closing, so it counts only with the sender's own name under it (see `_thanks_then_name`).
 _CLOSINGS = (
     # en
-    r"regards|best regards|kind regards|warm regards|warmest regards|best wishes|cheers|"
+    r"regards|best regards|kind regards|warm regards|warmest regards|best wishes|cheers|best|"
+    r"all the best|take care|"
     r"sincerely|yours( truly| sincerely| faithfully)?|(?:thanks|many thanks) (?:and|&) regards|"
     # de
     r"mit freundlichen grüßen|mit freundlichen grüssen|mfg|viele grüße|viele grüsse|"
@@ -67,6 +68,7 @@ _NAME_MAX = 40
 _NAME_LINES = 2  # what a name takes: "Ayşe" then "Ayşe Yılmaz", or a couple on two lines
 _TAIL_LINES = 4  # short lines below a closing that are a signature, whatever they hold
 _CONTACT_BLOCK_LINES = 12  # a longer template block is a signature only if it has contacts
+_SEARCH_LINES = 16  # how far from the end a closing is looked for: a contact block, blanks
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "dos", "du", "la", "le"}
 
 
@@ -77,7 +79,8 @@ def split_signoff(text: str, sender_name: str = "") -> tuple[str, str]:
     tells where it starts, for a reader that wants the message without it -- a preview, a
     comparison with a library that labels replies without their closing. The sign-off is empty
     when the text does not end with one, or when it is all the text: a closing with nothing
-    above it is the whole message.
+    above it is the whole message. `sender_name` (the From header's display name) lets a
+    second name line and a "Thanks," closing count, as the parser counts them.
     """
     lines = text.rstrip().split("\n")
     names = name_parts(sender_name)
@@ -96,7 +99,7 @@ def trim_after_signoff(lines: list[str], names: set[str]) -> list[str] | None:
     """The lines up to the end of a sign-off near the end, with the signature block under it
     dropped; None when no sign-off ends the message."""
     n = len(lines)
-    for i in range(max(0, n - 7), n):
+    for i in range(max(0, n - _SEARCH_LINES), n):
         end = _signoff_end(lines, i, names)
         if end is None:
             continue

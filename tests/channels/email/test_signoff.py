@@ -100,6 +100,29 @@ def test_closing_and_name_stay(lang: str) -> None:
     assert split_signoff(text) == (message, f"{closing}\n{name}")
 
 
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Best,",
+        "Take care,",
+        "Selamlar,",
+        "Viele Grüße",
+        "Amicalement,",
+        "Un cordial saludo,",
+        "Saluti,",
+        "Groetjes,",
+        "Abraços,",
+        "Всего доброго,",
+        "Z wyrazami szacunku,",
+        "Hälsningar,",
+    ],
+)
+def test_other_common_closings_stay_and_the_company_under_them_goes(closing: str) -> None:
+    text = parse(f"Tamam, teşekkürler.\n\n{closing}\nDeniz\nÖrnek A.Ş.\n")
+    assert text == f"Tamam, teşekkürler.\n\n{closing}\nDeniz"
+    assert split_signoff(text) == ("Tamam, teşekkürler.", f"{closing}\nDeniz")
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_title_company_and_phone_under_the_name_go(lang: str) -> None:
     # What a template adds under the name is a signature block: the agent has it in the full
@@ -173,3 +196,14 @@ def test_split_signoff_leaves_a_text_that_is_only_a_sign_off_whole() -> None:
     # With nothing above it, the closing is the whole message, not a part to set aside.
     assert split_signoff("Saygılarımla,\nAyşe") == ("Saygılarımla,\nAyşe", "")
     assert split_signoff("No closing here.\nJust text.") == ("No closing here.\nJust text.", "")
+
+
+def test_a_long_template_block_with_contacts_under_the_name_goes() -> None:
+    # Longer than a few lines, a block under the name is a template only if it carries
+    # contacts and no sentence; then it goes like a short one.
+    body = "Ekteki faturayı kontrol eder misiniz?\n\nSaygılarımla,\nAyşe Yılmaz"
+    template = (
+        "Satın Alma Müdürü\nÖrnek Tekstil A.Ş.\nTel: +90 212 555 12 34\nGSM: +90 532 555 12 34\n"
+        "www.ornek.example\nAtatürk Cad. No: 12, 34000 İstanbul\n"
+    )
+    assert parse(f"{body}\n{template}") == body
