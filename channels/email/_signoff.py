@@ -37,7 +37,8 @@ _CLOSINGS = (
     r"pozdrawiam|pozdrawiam serdecznie|serdecznie pozdrawiam|z poważaniem|z powazaniem|"
     r"z wyrazami szacunku|pozdrowienia|"
     # tr
-    r"saygılarımla|saygılarımızla|saygılar|iyi çalışmalar|iyi günler|sevgiler|selamlar|"
+    # ("İyi günler", "Selamlar" open a message as often as they close one: not here.)
+    r"saygılarımla|saygılarımızla|saygılar|iyi çalışmalar|sevgiler|"
     # fr
     r"cordialement|bien cordialement|bien à vous|salutations|salutations distinguées|"
     r"amicalement|"
@@ -69,6 +70,7 @@ _NAME_LINES = 2  # what a name takes: "Ayşe" then "Ayşe Yılmaz", or a couple 
 _TAIL_LINES = 4  # short lines below a closing that are a signature, whatever they hold
 _CONTACT_BLOCK_LINES = 12  # a longer template block is a signature only if it has contacts
 _SEARCH_LINES = 16  # how far from the end a closing is looked for: a contact block, blanks
+_ABBREVIATIONS = {"corp", "gmbh", "ltda", "mbh", "prof"}  # longer than 3 letters
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "dos", "du", "la", "le"}
 
 
@@ -101,8 +103,8 @@ def trim_after_signoff(lines: list[str], names: set[str]) -> list[str] | None:
     n = len(lines)
     for i in range(max(0, n - _SEARCH_LINES), n):
         end = _signoff_end(lines, i, names)
-        if end is None:
-            continue
+        if end is None or not any(t.strip() for t in lines[:i]):
+            continue  # a closing phrase heading the message is its greeting
         rest = [t.strip() for t in lines[end:] if t.strip()]
         tail = [t.strip() for t in lines[i + 1 :] if t.strip()]
         if any(_POSTSCRIPT.match(t) for t in tail):
@@ -156,15 +158,27 @@ def _is_name(line: str) -> bool:
 
 
 def _short_block(tail: list[str]) -> bool:
-    return len(tail) <= _TAIL_LINES and all(len(t) <= 60 for t in tail)
+    """A few short lines, none a question or a sentence: a question or a sentence below the
+    closing is more of the message ("Saygılarımla,\nSiparişim nerede?")."""
+    return len(tail) <= _TAIL_LINES and all(len(t) <= 60 and not _sentence(t) for t in tail)
+
+
+def _sentence(line: str) -> bool:
+    """A question, or words ending in a full stop that is not an abbreviation's ("Acme Ltd.",
+    "Örnek A.Ş.", "Przykład Sp. z o.o.")."""
+    if line.endswith("?"):
+        return True
+    words = line.split()
+    if not line.endswith((".", "!")) or len(words) < 2:
+        return False
+    last = words[-1].rstrip(".!")
+    return "." not in last and len(last) > 3 and last.lower() not in _ABBREVIATIONS
 
 
 def _contact_block(rest: list[str]) -> bool:
     """Lines under the name that read as a template: short, no sentences, contacts among them."""
     return (
         len(rest) <= _CONTACT_BLOCK_LINES
-        and all(
-            len(t) <= 80 and not (t.endswith((".", "?", "!")) and len(t.split()) >= 6) for t in rest
-        )
+        and all(len(t) <= 80 and not _sentence(t) for t in rest)
         and any(_CONTACT.search(t) for t in rest)
     )

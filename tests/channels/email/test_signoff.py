@@ -105,7 +105,7 @@ def test_closing_and_name_stay(lang: str) -> None:
     [
         "Best,",
         "Take care,",
-        "Selamlar,",
+        "Sevgiler,",
         "Viele Grüße",
         "Amicalement,",
         "Un cordial saludo,",
@@ -207,3 +207,21 @@ def test_a_long_template_block_with_contacts_under_the_name_goes() -> None:
         "www.ornek.example\nAtatürk Cad. No: 12, 34000 İstanbul\n"
     )
     assert parse(f"{body}\n{template}") == body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A closing phrase at the top is a greeting: the message below it stays.
+        "İyi çalışmalar,\nSiparişim hâlâ gelmedi.\nNe zaman gelir?",
+        "Saludos,\nel pedido no llegó",
+        # Turkish opens with "Merhaba, iyi çalışmalar"; a question or a sentence under a
+        # closing is more of the message, not a signature.
+        "Merhaba,\n\nİyi çalışmalar,\nSiparişim gelmedi.\nNe zaman gelir?",
+        "Hallo,\nViele Grüße\nDie Lieferung fehlt noch.",
+        # Greetings in Turkish that also close a message are not taken for closings.
+        "Kargom nerede?\n\nSelamlar,\nKargo kodu ABC",
+    ],
+)
+def test_a_closing_phrase_above_more_of_the_message_keeps_it(body: str) -> None:
+    assert parse(body + "\n") == body
