@@ -99,7 +99,7 @@ def split_signoff(text: str, sender_name: str = "") -> tuple[str, str]:
 
 def trim_after_signoff(lines: list[str], names: set[str]) -> list[str] | None:
     """The lines up to the end of a sign-off near the end, with the signature block under it
-    dropped; None when no sign-off ends the message."""
+    dropped; None when there is no sign-off, or what follows it is more of the message."""
     n = len(lines)
     for i in range(max(0, n - _SEARCH_LINES), n):
         end = _signoff_end(lines, i, names)
