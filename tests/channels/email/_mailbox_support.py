@@ -64,20 +64,45 @@ async def add_mailbox(
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T | None]], timeout: float = 60.0, what: str = ""
+    probe: Callable[[], Awaitable[T | None]],
+    timeout: float = 60.0,
+    what: str = "",
+    explain: Callable[[], Awaitable[str]] | None = None,
 ) -> T:
     """Poll `probe` until it returns something truthy; fail with `what` after `timeout`.
 
     The bound only ends a wait for something that will not come; it is generous because a
-    loaded CI machine (two busy cores) can take seconds to run an IMAP round trip."""
+    loaded CI machine (two busy cores) can take seconds to run an IMAP round trip. `explain`
+    adds what the failure message should show (the mailbox's state, the server's log)."""
     deadline = time.monotonic() + timeout
     while True:
         value = await probe()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or probe}")
+            detail = f"\n{await explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or probe}{detail}")
         await asyncio.sleep(0.05)
+
+
+def explain_mailbox(
+    rt: Runtime, user: MailUser, name: str = "support"
+) -> Callable[[], Awaitable[str]]:
+    """What a timed-out wait on `user`'s mailbox should report: the poller's recorded state,
+    the server's view of the mail and the tail of its log."""
+
+    async def explain() -> str:
+        status = await mailbox_status(rt, name)
+        stored = await asyncio.to_thread(user.messages)
+        seen = [(m.uid, m.seen) for m in stored]
+        return (
+            f"mailbox row: status={status['status']!r} last_error={status['last_error']!r} "
+            f"at {status['last_error_at']!r}, last success {status['last_success_at']!r}\n"
+            f"server (uid, seen): {seen}\n"
+            f"dovecot log:\n{user.server.log_tail(40)}"
+        )
+
+    return explain
 
 
 async def rows(rt: Runtime, statement: Any) -> list[dict[str, Any]]:

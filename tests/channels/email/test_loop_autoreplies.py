@@ -18,6 +18,7 @@ from tests.channels.email._mailbox_support import (
     agent,
     email_rt,
     eventually,
+    explain_mailbox,
     mail,
     messages,
     tickets,
@@ -63,7 +64,11 @@ async def test_automatic_mail_reopens_nothing_and_gets_no_answer(
             body="Please help.",
         )
     )
-    ticket = (await eventually(lambda: tickets(rt), what="the ticket"))[0]
+    ticket = (
+        await eventually(
+            lambda: tickets(rt), what="the ticket", explain=explain_mailbox(rt, mailbox)
+        )
+    )[0]
     user_id, _ = await agent(rt)
     async with rt.stores() as store:
         await services.reply(
@@ -88,7 +93,11 @@ async def test_automatic_mail_reopens_nothing_and_gets_no_answer(
         found = [m for m in await messages(rt) if m["external_id"] == "<robot@customer.example>"]
         return found[0] if found else None
 
-    robot = await eventually(stored, what="the automatic mail stored on the ticket")
+    robot = await eventually(
+        stored,
+        what="the automatic mail stored on the ticket",
+        explain=explain_mailbox(rt, mailbox),
+    )
     assert robot["ticket_id"] == ticket["id"]
     assert robot["machine"] == "auto_reply"
     assert len(await tickets(rt)) == 1
@@ -148,7 +157,11 @@ async def test_reopen_control_a_person_reply_does_reopen(
             body="Please help.",
         )
     )
-    ticket = (await eventually(lambda: tickets(rt), what="the ticket"))[0]
+    ticket = (
+        await eventually(
+            lambda: tickets(rt), what="the ticket", explain=explain_mailbox(rt, mailbox)
+        )
+    )[0]
     async with rt.stores() as store:
         await services.update_ticket(
             store, ticket["id"], Actor.system(), TicketChanges(status=Status.SOLVED)
@@ -167,4 +180,8 @@ async def test_reopen_control_a_person_reply_does_reopen(
     async def reopened() -> bool:
         return bool((await tickets(rt))[0]["status"] == Status.OPEN.value)
 
-    await eventually(reopened, what="the ticket reopened by a person's reply")
+    await eventually(
+        reopened,
+        what="the ticket reopened by a person's reply",
+        explain=explain_mailbox(rt, mailbox),
+    )
