@@ -118,6 +118,23 @@ class AuditKind(StrEnum):
     ASSIGNMENT_WAITING = "assignment_waiting"
     RULE_FIRED = "rule_fired"
     RULE_FAILED = "rule_failed"
+    # Changes of configuration made by staff in the admin pages: no ticket, the actor a user.
+    TEAM_CREATED = "team_created"
+    TEAM_CHANGED_SETTINGS = "team_changed_settings"
+    TEAM_DELETED = "team_deleted"
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    USER_CREATED = "user_created"
+    USER_CHANGED = "user_changed"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+    MACRO_CREATED = "macro_created"
+    MACRO_CHANGED = "macro_changed"
+    MACRO_DELETED = "macro_deleted"
+    TEMPLATE_CHANGED = "template_changed"
+    TEMPLATE_RESET = "template_reset"
 
 
 class SurveyStatus(StrEnum):

@@ -221,12 +221,18 @@ class Attachment(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Every change to a ticket, in order, for its timeline."""
+    """Every change to a ticket, in order, for its timeline; and every change of configuration
+    made in the admin pages (no ticket), for the audit log."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_ticket_id", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_ticket_id", "ticket_id", "id"),
+        # The audit log's filters, newest first.
+        Index("ix_audit_actor_user_id", "actor_user_id", "id"),
+        Index("ix_audit_kind", "kind", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="ticket.id")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     at: datetime
     actor_kind: AuthorKind = Field(sa_type=String(20))
     actor_user_id: int | None = Field(default=None, foreign_key="user.id")

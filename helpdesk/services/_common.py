@@ -38,6 +38,23 @@ async def audit(
     )
 
 
+async def audit_config(store: Store, actor: Actor, kind: AuditKind, /, **data: Any) -> None:
+    """An audit entry for a change of configuration (a team, a user, a macro, a text): no
+    ticket; the audit log lists these next to the tickets' entries."""
+    await store.execute(
+        _INSERT_AUDIT,
+        {
+            "ticket_id": None,
+            "at": store.now(),
+            "actor_kind": actor.kind.value,
+            "actor_user_id": actor.user_id,
+            "actor_customer_id": None,
+            "kind": kind.value,
+            "data": data,
+        },
+    )
+
+
 async def ticket_row(store: Store, ticket_id: int, *, for_update: bool = False) -> RowMapping:
     stmt = select(ticket_t).where(ticket_t.c.id == ticket_id)
     if for_update and store.dialect == "postgresql":

@@ -1,0 +1,80 @@
+"""The audit log's read model: every audit entry (ticket changes and configuration changes),
+newest first, filtered by actor, kind, ticket and time, a page at a time by keyset on the
+entry's id (ids grow with time, so "before id N" is "older than entry N")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from helpdesk.store import Store
+from helpdesk.tables import audit_t, customer_t, ticket_t, user_t
+
+PAGE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor_id: int | None = None
+    kind: str | None = None
+    ticket_id: int | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    before: int | None = None  # the keyset: entries with a smaller id
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    entries: list[dict[str, Any]]
+    next_before: int | None  # the cursor of the next (older) page, None on the last page
+
+
+async def audit_page(store: Store, where: AuditFilter, limit: int = PAGE) -> AuditPage:
+    """One page of entries matching `where`, newest first."""
+    actor = user_t.alias("actor")
+    query = (
+        select(
+            audit_t.c.id,
+            audit_t.c.at,
+            audit_t.c.kind,
+            audit_t.c.actor_kind,
+            audit_t.c.actor_user_id,
+            actor.c.name.label("actor_name"),
+            customer_t.c.name.label("customer_name"),
+            audit_t.c.ticket_id,
+            ticket_t.c.number.label("ticket_number"),
+            audit_t.c.data,
+        )
+        .outerjoin(actor, actor.c.id == audit_t.c.actor_user_id)
+        .outerjoin(customer_t, customer_t.c.id == audit_t.c.actor_customer_id)
+        .outerjoin(ticket_t, ticket_t.c.id == audit_t.c.ticket_id)
+        .order_by(audit_t.c.id.desc())
+        .limit(limit + 1)
+    )
+    if where.actor_id is not None:
+        query = query.where(audit_t.c.actor_user_id == where.actor_id)
+    if where.kind:
+        query = query.where(audit_t.c.kind == where.kind)
+    if where.ticket_id is not None:
+        query = query.where(audit_t.c.ticket_id == where.ticket_id)
+    if where.since is not None:
+        query = query.where(audit_t.c.at >= where.since)
+    if where.until is not None:
+        query = query.where(audit_t.c.at < where.until)
+    if where.before is not None:
+        query = query.where(audit_t.c.id < where.before)
+    rows = [dict(r) for r in (await store.execute(query)).mappings()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(rows, int(rows[-1]["id"]) if more and rows else None)
+
+
+async def actors(store: Store) -> list[dict[str, Any]]:
+    """Every user by name: the choices of the actor filter (bots act too)."""
+    rows = await store.execute(
+        select(user_t.c.id, user_t.c.name, user_t.c.email).order_by(user_t.c.name, user_t.c.id)
+    )
+    return [dict(r) for r in rows.mappings()]
