@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpdesk.services.autoreplies import Template
 from helpdesk.services.surveys import Outgoing
-from helpdesk.surveys.texts import texts
+from helpdesk.surveys.texts import default, texts
 
 BUTTON_PREFIX = "csat"  # Telegram callback data: csat:<token>:<rating>
 
@@ -14,14 +15,21 @@ def link(base_url: str, token: str) -> str:
     return f"{base_url}/survey/{token}"
 
 
-def message(outgoing: Outgoing, base_url: str) -> tuple[str, str, dict[str, Any]]:
-    """(subject, text, extra) for the outbox entry that carries the survey."""
+def message(
+    outgoing: Outgoing, base_url: str, edited: Template | None = None
+) -> tuple[str, str, dict[str, Any]]:
+    """(subject, text, extra) for the outbox entry that carries the survey; `edited` is an
+    admin's text for the opening, else the built-in one."""
     t = texts(outgoing.language)
-    subject = t["subject"].format(number=outgoing.ticket_number)
+    opening = edited or default(outgoing.channel, outgoing.language or "en")
+    fill = {"number": outgoing.ticket_number, "subject": outgoing.subject}
+    subject = (opening.subject or default("email", outgoing.language or "en").subject).format(
+        **fill
+    )
     url = link(base_url, outgoing.token)
     extra: dict[str, Any] = {"language": outgoing.language or "en", "survey_id": outgoing.survey_id}
     if outgoing.channel == "telegram":
-        text = t["chat_question"].format(number=outgoing.ticket_number)
+        text = opening.text.format(**fill)
         extra["buttons"] = [
             [
                 {"text": f"{rating} ★", "data": f"{BUTTON_PREFIX}:{outgoing.token}:{rating}"}
@@ -32,7 +40,7 @@ def message(outgoing: Outgoing, base_url: str) -> tuple[str, str, dict[str, Any]
     choices = "\n".join(f"  {n} – {t[str(n)]}: {url}?rating={n}" for n in range(5, 0, -1))
     text = "\n\n".join(
         [
-            t["intro"].format(number=outgoing.ticket_number, subject=outgoing.subject),
+            opening.text.format(**fill),
             f"{t['rate_here']}\n{choices}",
             t["valid_until"].format(date=outgoing.expires_at.strftime("%Y-%m-%d")),
         ]

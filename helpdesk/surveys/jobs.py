@@ -14,10 +14,11 @@ from helpdesk.domain import Status
 from helpdesk.errors import Conflict, NotFound
 from helpdesk.inbound import Identity
 from helpdesk.runtime import Runtime
-from helpdesk.services import Store, surveys
+from helpdesk.services import Store, autoreplies, surveys
 from helpdesk.services.outbox import queue_notification
 from helpdesk.surveys import compose
-from helpdesk.surveys.texts import texts
+from helpdesk.surveys.texts import KIND as TEXT_KIND
+from helpdesk.surveys.texts import language_of, texts
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,10 @@ async def send(rt: Runtime, survey_id: int) -> str:
         outgoing = await _prepare(rt, store, survey_id)
         if outgoing is None:
             return "not sent"
-        subject, text, extra = compose.message(outgoing, rt.settings.base_url)
+        edited = await autoreplies.template(
+            store, TEXT_KIND, outgoing.channel, language_of(outgoing.language)
+        )
+        subject, text, extra = compose.message(outgoing, rt.settings.base_url, edited)
         await queue_notification(
             store,
             outgoing.ticket_id,

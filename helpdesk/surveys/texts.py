@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Final
 
+from helpdesk.services.autoreplies import Template
+
 LANGUAGES: Final = ("en", "tr")
+# The survey message's opening is an editable automatic-message text (admin pages): for mail
+# its subject and the sentence above the rating links, for chats the question above the
+# buttons. The links, buttons and validity line are always added after it.
+KIND: Final = "csat_survey"
+CHAT_CHANNELS: Final = frozenset({"telegram"})
+PLACEHOLDERS: Final = frozenset({"number", "subject"})
 
 TEXTS: Final[dict[str, dict[str, str]]] = {
     "en": {
@@ -81,3 +89,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
 
 def texts(language: str | None) -> dict[str, str]:
     return TEXTS[language if language in TEXTS else "en"]
+
+
+def language_of(tag: str | None) -> str:
+    """The catalog language for a tag such as `tr-TR` (English when we have none)."""
+    base = (tag or "").split("-")[0].split("_")[0].strip().lower()
+    return base if base in TEXTS else "en"
+
+
+def default(channel: str, language: str) -> Template:
+    """The built-in opening of the survey message for the channel in `language`."""
+    t = texts(language)
+    if channel in CHAT_CHANNELS:
+        return Template("", t["chat_question"])
+    return Template(t["subject"], t["intro"])

@@ -1,0 +1,77 @@
+"""Edited texts of automatic messages (acknowledgement, CSAT survey) from the admin pages:
+placeholders checked field by field, the change audited. The storage is `autoreplies`'
+template table; without an edited text a sender uses its built-in default."""
+
+from __future__ import annotations
+
+import string
+
+from helpdesk.domain import Actor, AuditKind
+from helpdesk.errors import NotFound, ValidationFailed
+from helpdesk.services import autoreplies
+from helpdesk.services._common import audit_config
+from helpdesk.store import Store
+
+MAX_SUBJECT = 998  # an email subject line's limit
+MAX_TEXT = 10_000
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{names}` a text uses; `ValueError` if its braces do not parse."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def check(subject: str, text: str, allowed: frozenset[str]) -> None:
+    """`ValidationFailed` naming each field that uses an unknown placeholder, has unbalanced
+    braces, or is empty or too long."""
+    errors: dict[str, str] = {}
+    if len(subject) > MAX_SUBJECT:
+        errors["subject"] = f"at most {MAX_SUBJECT} characters"
+    if not text.strip():
+        errors["text"] = "the message needs text"
+    elif len(text) > MAX_TEXT:
+        errors["text"] = f"at most {MAX_TEXT} characters"
+    for field, value in (("subject", subject), ("text", text)):
+        if field in errors:
+            continue
+        try:
+            unknown = placeholders(value) - allowed
+        except ValueError as exc:
+            errors[field] = f"not a valid template: {exc}"
+            continue
+        if unknown:
+            names = ", ".join("{" + n + "}" for n in sorted(unknown))
+            known = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
+            errors[field] = f"unknown placeholders {names}; use {known}"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def save(
+    store: Store,
+    actor: Actor,
+    *,
+    kind: str,
+    channel: str,
+    language: str,
+    subject: str,
+    text: str,
+    allowed: frozenset[str],
+) -> None:
+    """Store the edited text of `kind` for a channel (`*`: any) and language."""
+    check(subject, text, allowed)
+    await autoreplies.set_template(store, kind, channel, language, subject, text)
+    await audit_config(
+        store, actor, AuditKind.TEMPLATE_CHANGED, kind=kind, channel=channel, language=language
+    )
+
+
+async def reset(store: Store, actor: Actor, *, kind: str, channel: str, language: str) -> None:
+    """Drop the edited text, so the built-in default applies again (no-op if none)."""
+    try:
+        await autoreplies.reset_template(store, kind, channel, language)
+    except NotFound:
+        return
+    await audit_config(
+        store, actor, AuditKind.TEMPLATE_RESET, kind=kind, channel=channel, language=language
+    )
