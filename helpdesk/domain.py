@@ -128,8 +128,8 @@ class AuditKind(StrEnum):
     USER_CHANGED = "user_changed"
     USER_DEACTIVATED = "user_deactivated"
     USER_REACTIVATED = "user_reactivated"
-    TOKEN_CREATED = "token_created"
-    TOKEN_REVOKED = "token_revoked"
+    TOKEN_CREATED = "token_created"  # noqa: S105 - an audit kind, not a secret
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105 - an audit kind, not a secret
     MACRO_CREATED = "macro_created"
     MACRO_CHANGED = "macro_changed"
     MACRO_DELETED = "macro_deleted"

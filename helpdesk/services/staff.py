@@ -23,6 +23,7 @@ from helpdesk.store import Store
 from helpdesk.tables import api_token_t, team_member_t, team_t, user_t
 
 STAFF_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+SHORT_PASSWORD = "must be at least 8 characters"  # noqa: S105 - a message, not a password
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -201,7 +202,7 @@ async def add_user(
     name = _name(errors, name, "a person")
     staff_role = _role(errors, role)
     if password is not None and len(password) < 8:
-        errors["password"] = "must be at least 8 characters"
+        errors["password"] = SHORT_PASSWORD
     await _check_teams(store, errors, team_ids)
     if errors:
         raise ValidationFailed(errors)
