@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest_asyncio
 
-from helpdesk import services
+from helpdesk import audit_queries, services
 from helpdesk.domain import Role
 from helpdesk.runtime import Runtime
 from tests.inbox.conftest import clients, directory
@@ -21,3 +23,10 @@ async def admin(runtime: Runtime, directory: Directory) -> Directory:
             store, email=ADMIN_EMAIL, name="Ada Admin", role=Role.ADMIN, password=PASSWORD
         )
     return directory
+
+
+async def audit_entries(runtime: Runtime, kind: str) -> list[dict[str, Any]]:
+    """The audit log's entries of `kind`, newest first, read as the audit page reads them."""
+    async with runtime.stores.read() as store:
+        page = await audit_queries.audit_page(store, audit_queries.AuditFilter(kind=kind))
+    return page.entries
