@@ -14,13 +14,14 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import home, teams
+    from helpdesk.admin import home, teams, users
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
     return [
         *home.routes(web),
         *teams.routes(web),
+        *users.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
