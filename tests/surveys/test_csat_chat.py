@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpdesk.domain import Actor
+from helpdesk.services import message_texts
+from helpdesk.surveys import texts
 from tests.channels.chat.conftest import Chat, chat
 from tests.support.telegram_api import callback_query_update, text_message_update
 from tests.surveys.support import after_delay, solve, surveys
@@ -53,3 +56,18 @@ async def test_a_forged_button_records_nothing(chat: Chat) -> None:
     await chat.send(callback_query_update(82, "csat:1-aaaaaaaaaaaaaaaa:1", message=bot_message))
     [survey] = await surveys(chat.rt)
     assert survey["status"] == "sent" and survey["rating"] is None
+
+
+async def test_an_edited_survey_text_replaces_the_question_above_the_buttons(chat: Chat) -> None:
+    async with chat.rt.stores() as store:
+        await message_texts.save(
+            store, Actor.system(), kind=texts.KIND, channel="telegram", language="en",
+            subject="", text="Rate #{number} ({subject}), please:",
+            allowed=texts.PLACEHOLDERS,
+        )  # fmt: skip
+    await chat.send(text_message_update(83, "Where is my parcel?", message_id=1))
+    [ticket] = await chat.tickets()
+    await solve(chat.rt, ticket["id"], "It arrives tomorrow.")
+    await after_delay(chat.rt)
+    sent = _survey_message(chat, 83)
+    assert sent["text"] == f"Rate #{ticket['number']} ({ticket['subject']}), please:"
