@@ -14,7 +14,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import home, teams, users
+    from helpdesk.admin import home, macros, teams, users
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
@@ -22,6 +22,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *home.routes(web),
         *teams.routes(web),
         *users.routes(web),
+        *macros.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
