@@ -14,7 +14,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import home, macros, teams, users
+    from helpdesk.admin import home, macros, teams, templates_page, users
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
@@ -23,6 +23,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *teams.routes(web),
         *users.routes(web),
         *macros.routes(web),
+        *templates_page.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
