@@ -14,7 +14,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import home, macros, teams, templates_page, users
+    from helpdesk.admin import audit, home, macros, teams, templates_page, users
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
@@ -24,6 +24,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *users.routes(web),
         *macros.routes(web),
         *templates_page.routes(web),
+        *audit.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
