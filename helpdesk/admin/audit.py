@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from helpdesk import audit_queries, queries
 from helpdesk.admin.forms import optional_date, optional_id
+from helpdesk.admin.labels import ACTOR_LABELS, ROLE_LABELS
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.domain import AuditKind
@@ -36,6 +37,8 @@ def _start(day: date | None, viewer: Viewer) -> datetime | None:
 
 
 def routes(web: Web) -> list[Route]:
+    web.env.globals.update(role_labels=ROLE_LABELS, actor_labels=ACTOR_LABELS)
+
     @page(web, *ADMINS)
     async def index(request: Request, viewer: Viewer) -> Response:
         params = {k: request.query_params.get(k, "")[:40] for k in (*FILTERS, "before")}

@@ -16,6 +16,7 @@ from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.domain import Priority, Status
 from helpdesk.errors import NotFound
+from helpdesk.inbox.layout import PRIORITY_LABELS, STATUS_LABELS
 from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import Viewer, Web, form_of, page
 from helpdesk.services import macros
@@ -59,7 +60,7 @@ def routes(web: Web) -> list[Route]:
         async with web.rt.stores.read() as store:
             teams = await staff_queries.teams(store)
         context = {
-            "teams": teams, "statuses": STATUSES, "priorities": PRIORITIES,
+            "teams": teams, "statuses": STATUS_LABELS, "priorities": PRIORITY_LABELS,
             "variables": macros.VARIABLES, "errors": {}, **context,
         }  # fmt: skip
         return web.render(

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from helpdesk import staff_queries
 from helpdesk.admin.forms import actor, attempt, check, optional_id, text
+from helpdesk.admin.labels import ACTOR_LABELS, ROLE_LABELS
 from helpdesk.admin.nav import ADMINS, MANAGERS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.domain import Role
@@ -35,6 +36,8 @@ async def _own_teams(web: Web, viewer: Viewer) -> set[int] | None:
 
 
 def routes(web: Web) -> list[Route]:
+    web.env.globals.update(role_labels=ROLE_LABELS, actor_labels=ACTOR_LABELS)
+
     async def listing(
         request: Request, viewer: Viewer, errors: dict[str, str] | None = None,
         values: dict[str, str] | None = None, status: int = 200,

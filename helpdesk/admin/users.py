@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from helpdesk import staff_queries
 from helpdesk.admin.forms import actor, attempt, check, ids, optional_date, text
+from helpdesk.admin.labels import ACTOR_LABELS, ROLE_LABELS
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.errors import NotFound
@@ -31,6 +32,8 @@ ROLES = tuple(r.value for r in staff.STAFF_ROLES)
 
 
 def routes(web: Web) -> list[Route]:
+    web.env.globals.update(role_labels=ROLE_LABELS, actor_labels=ACTOR_LABELS)
+
     async def listing(
         request: Request, viewer: Viewer, errors: dict[str, str] | None = None,
         values: dict[str, Any] | None = None, status: int = 200,

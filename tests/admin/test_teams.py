@@ -121,3 +121,18 @@ async def test_roles_csrf_and_signed_out_visitors(
     assert await audit_entries(runtime, "team_created") == []
     entry = (await audit_entries(runtime, "member_added"))[0]
     assert entry["actor_user_id"] == admin.users["sam"]
+
+
+async def test_the_staff_pages_speak_turkish(admin: Directory, clients: ClientFactory) -> None:
+    async with clients() as ada:
+        csrf = await sign_in(ada, ADMIN_EMAIL)
+        await ada.post(
+            "/inbox/preferences", data={"csrf": csrf, "language": "tr", "timezone": "UTC"}
+        )
+        for path, heading in (
+            ("/admin/teams", "Ekipler"), ("/admin/users", "Kullanıcılar"),
+            ("/admin/macros", "Makrolar"), ("/admin/templates", "Otomatik mesajlar"),
+            ("/admin/audit", "Denetim kaydı"),
+        ):  # fmt: skip
+            assert f"<h1>{heading}</h1>" in (await ada.get(path)).text, path
+        assert "Temsilci" in (await ada.get("/admin/users")).text  # roles by name
