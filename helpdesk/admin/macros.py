@@ -23,7 +23,8 @@ from helpdesk.services import macros
 
 SECTIONS.append(
     Section("macros", "/admin/macros", N_("Macros"),
-            N_("Write the canned responses agents insert into replies."), ADMINS)
+            N_("Write the canned responses agents insert into replies."),
+            ADMINS, order=40)
 )  # fmt: skip
 STATUSES = tuple(s.value for s in Status)
 PRIORITIES = tuple(p.value for p in Priority)

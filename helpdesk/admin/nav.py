@@ -20,10 +20,11 @@ class Section:
     label: str  # a catalog message id (N_), translated when shown
     summary: str  # one sentence on the home page, also a catalog message id
     roles: tuple[Role, ...] = ADMINS
+    order: int = 50  # the rail lists sections by this, then in the order they were added
 
 
 SECTIONS: list[Section] = []
 
 
 def visible(role: Role) -> list[Section]:
-    return [s for s in SECTIONS if role in s.roles]
+    return sorted((s for s in SECTIONS if role in s.roles), key=lambda s: s.order)

@@ -23,7 +23,8 @@ from helpdesk.services import staff
 
 SECTIONS.append(
     Section("teams", "/admin/teams", N_("Teams"),
-            N_("Create and rename teams and choose who works in each."), MANAGERS)
+            N_("Create and rename teams and choose who works in each."),
+            MANAGERS, order=10)
 )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from helpdesk.services import Store, autoreplies, message_texts
 SECTIONS.append(
     Section("templates", "/admin/templates", N_("Automatic messages"),
             N_("Reword the acknowledgement and the satisfaction survey per language and channel."),
-            ADMINS)
+            ADMINS, order=60)
 )  # fmt: skip
 
 

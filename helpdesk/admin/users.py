@@ -26,7 +26,8 @@ from helpdesk.services import staff
 
 SECTIONS.append(
     Section("users", "/admin/users", N_("Users"),
-            N_("Add staff, set roles and teams, deactivate people and manage API tokens."), ADMINS)
+            N_("Add staff, set roles and teams, deactivate people and manage API tokens."),
+            ADMINS, order=11)
 )  # fmt: skip
 ROLES = tuple(r.value for r in staff.STAFF_ROLES)
 

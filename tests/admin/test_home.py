@@ -30,3 +30,14 @@ async def test_the_admin_home_speaks_turkish(admin: Directory, clients: ClientFa
             "/inbox/preferences", data={"csrf": csrf, "language": "tr", "timezone": "UTC"}
         )
         assert "<h1>Yönetim</h1>" in (await ada.get("/admin")).text
+
+
+async def test_the_rail_lists_the_sections_in_a_working_order(
+    admin: Directory, clients: ClientFactory
+) -> None:
+    async with clients() as ada:
+        await sign_in(ada, ADMIN_EMAIL)
+        rail = (await ada.get("/admin")).text
+        places = [rail.index(f'href="/admin/{key}"') for key in ("teams", "users", "macros",
+                  "templates", "audit")]  # fmt: skip
+        assert places == sorted(places)
