@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from helpdesk.store import Store
-from helpdesk.tables import audit_t, customer_t, ticket_t, user_t
+from helpdesk.tables import audit_t, customer_t, team_t, ticket_t, user_t
 
 PAGE = 50
 
@@ -78,3 +78,23 @@ async def actors(store: Store) -> list[dict[str, Any]]:
         select(user_t.c.id, user_t.c.name, user_t.c.email).order_by(user_t.c.name, user_t.c.id)
     )
     return [dict(r) for r in rows.mappings()]
+
+
+async def names(
+    store: Store, user_ids: set[int], team_ids: set[int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Names of the users and teams an audit page's entries refer to by id (a deleted team
+    has none and is shown by its id)."""
+    users: dict[int, str] = {}
+    teams: dict[int, str] = {}
+    if user_ids:
+        found = await store.execute(
+            select(user_t.c.id, user_t.c.name).where(user_t.c.id.in_(user_ids))
+        )
+        users = {int(r.id): str(r.name) for r in found}
+    if team_ids:
+        found = await store.execute(
+            select(team_t.c.id, team_t.c.name).where(team_t.c.id.in_(team_ids))
+        )
+        teams = {int(r.id): str(r.name) for r in found}
+    return users, teams

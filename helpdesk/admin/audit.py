@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from helpdesk import audit_queries, queries
+from helpdesk.admin.audit_details import describe
 from helpdesk.admin.forms import optional_date, optional_id
 from helpdesk.admin.labels import ACTOR_LABELS, ROLE_LABELS
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
@@ -24,7 +25,8 @@ from helpdesk.inbox.web import Viewer, Web, page
 
 SECTIONS.append(
     Section("audit", "/admin/audit", N_("Audit log"),
-            N_("See who changed what and when, in tickets and in the configuration."), ADMINS)
+            N_("See who changed what and when, in tickets and in the configuration."),
+            ADMINS, order=90)
 )  # fmt: skip
 KINDS = tuple(sorted(k.value for k in AuditKind))
 FILTERS = ("actor", "kind", "ticket", "since", "until")
@@ -69,6 +71,7 @@ def routes(web: Web) -> list[Route]:
                     before=before,
                 )  # fmt: skip
                 result = await audit_queries.audit_page(store, where)
+                await describe(store, result.entries)
         kept = {k: params[k] for k in FILTERS if params[k]}
         older = (
             "/admin/audit?" + urlencode({**kept, "before": result.next_before})

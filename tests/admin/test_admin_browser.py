@@ -137,6 +137,8 @@ async def test_an_admin_sets_up_a_team_a_person_and_a_macro_and_audits_it(
             await expect(entries.get_by_role("cell", name=what, exact=True).first).to_be_visible()
         await expect(entries).to_contain_text("name: Billing")
         await expect(entries).to_contain_text("email: nil@example.test")
+        await expect(entries).to_contain_text("team: Billing; user: Bea Agent")  # by name
+        await expect(entries).to_contain_text("teams: Billing")
         await check_page(page, "audit", SCREENSHOTS, full_page=True)
         await page.get_by_label("What").select_option("macro_created")
         await page.get_by_role("button", name="Filter").click()
