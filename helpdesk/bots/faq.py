@@ -15,12 +15,12 @@ from typing import Any
 
 from helpdesk import events
 from helpdesk.bots import match
-from helpdesk.bots.texts import texts
+from helpdesk.bots.texts import default, texts
 from helpdesk.domain import Actor, Direction, Status
 from helpdesk.errors import Conflict, NotFound
 from helpdesk.runtime import Runtime
 from helpdesk.security import ascii_digits, same_secret
-from helpdesk.services import Store, bots, knowledge, reply
+from helpdesk.services import Store, autoreplies, bots, knowledge, reply
 from helpdesk.services.knowledge import FaqTicket
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,14 @@ async def on_message(rt: Runtime, event: events.MessageAdded) -> None:
         )
 
 
+async def _say(store: Store, kind: str, ticket: FaqTicket, **values: Any) -> str:
+    """An editable bot message for the ticket's channel and language: the admin's text if
+    there is one, else the built-in one, with its placeholders filled."""
+    language = _language(ticket)
+    edited = await autoreplies.template(store, kind, ticket.channel, language)
+    return (edited or default(kind, language)).text.format(**values)
+
+
 def _language(ticket: FaqTicket) -> str:
     base = (ticket.language or "").split("-")[0].lower()
     return base if base in ("en", "tr") else "en"
@@ -87,7 +95,11 @@ async def answer(rt: Runtime, ticket_id: int) -> str:
             return f"handed over (best similarity {best.score:.2f})"
         article = next(a for a in found if a["id"] == best.article_id)
         await knowledge.start_attempt(store, ticket_id, best.article_id, best.score)
-        text, extra = _offer(rt, ticket, article, t)
+        offer = await _say(
+            store, "bot_answer", ticket, title=article["title"], body=article["body"]
+        )
+        ask, extra = _ask(rt, ticket, t)
+        text = f"{offer}\n\n{ask}"
         await reply(store, ticket_id, bot, text, extra=extra, status=Status.PENDING)
     await rt.scheduler.enqueue(
         TIMEOUT_JOB,
@@ -98,10 +110,8 @@ async def answer(rt: Runtime, ticket_id: int) -> str:
     return f"offered article {best.article_id} ({best.score:.2f})"
 
 
-def _offer(
-    rt: Runtime, ticket: FaqTicket, article: dict[str, Any], t: dict[str, str]
-) -> tuple[str, dict[str, Any]]:
-    text = t["answer"].format(title=article["title"], body=article["body"])
+def _ask(rt: Runtime, ticket: FaqTicket, t: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """The "did this help?" under the offered article, and the outgoing message's extras."""
     key = token(rt, ticket.id)
     if ticket.channel in CHAT_CHANNELS:
         buttons = [
@@ -110,10 +120,9 @@ def _offer(
                 {"text": t["no"], "data": f"{BUTTON_PREFIX}:{key}:n"},
             ]
         ]
-        return f"{text}\n\n{t['ask_chat']}", {"buttons": buttons}
+        return t["ask_chat"], {"buttons": buttons}
     link = f"{rt.settings.base_url}/faq/{key}"
-    ask = t["ask_mail"].format(yes=f"{link}?answer=yes", no=f"{link}?answer=no")
-    return f"{text}\n\n{ask}", {}
+    return t["ask_mail"].format(yes=f"{link}?answer=yes", no=f"{link}?answer=no"), {}
 
 
 async def settle(rt: Runtime, ticket_id: int, helped: bool, outcome: str = "outcome_no") -> str:
@@ -138,7 +147,7 @@ async def settle(rt: Runtime, ticket_id: int, helped: bool, outcome: str = "outc
                 store,
                 ticket_id,
                 bot,
-                t["solved"].format(number=ticket.number),
+                await _say(store, "bot_solved", ticket, number=ticket.number),
                 status=Status.SOLVED,
             )
             return "solved"
@@ -148,7 +157,8 @@ async def settle(rt: Runtime, ticket_id: int, helped: bool, outcome: str = "outc
             title=title, score=float(attempt["score"]), outcome=t[outcome].format(wait=wait)
         )
         if outcome == "outcome_no":
-            await reply(store, ticket_id, bot, t["handing_over"].format(number=ticket.number))
+            text = await _say(store, "bot_handing_over", ticket, number=ticket.number)
+            await reply(store, ticket_id, bot, text)
         try:
             await bots.hand_over(store, ticket_id, bot, note)
         except Conflict as exc:  # a supervisor took it over meanwhile

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from helpdesk.services.autoreplies import Template
+
 TEXTS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "answer": "This article may answer your question:\n\n{title}\n\n{body}",
@@ -73,3 +75,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
 def texts(language: str | None) -> dict[str, str]:
     base = (language or "").split("-")[0].lower()
     return TEXTS[base if base in TEXTS else "en"]
+
+
+# The bot's messages to customers an admin may reword (admin pages, automatic messages): the
+# kind stored with the edited text, the built-in text's key, and the placeholders it may use.
+EDITABLE: Final[dict[str, tuple[str, frozenset[str]]]] = {
+    "bot_answer": ("answer", frozenset({"title", "body"})),
+    "bot_solved": ("solved", frozenset({"number"})),
+    "bot_handing_over": ("handing_over", frozenset({"number"})),
+}
+
+
+def default(kind: str, language: str | None) -> Template:
+    """The built-in text of an editable bot message in `language`."""
+    return Template("", texts(language)[EDITABLE[kind][0]])

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from helpdesk import services
-from helpdesk.domain import Role
+from helpdesk.bots import texts as bot_texts
+from helpdesk.domain import Actor, Role
 from helpdesk.ports import FixedClock
+from helpdesk.services import message_texts
 from helpdesk.tables import message_t
 from tests.channels.chat.conftest import Chat, chat
 from tests.support.telegram_api import callback_query_update, text_message_update
@@ -168,3 +170,23 @@ async def test_a_question_no_article_answers_goes_to_people_at_once(chat: Chat) 
     await chat.send(forged)
     [ticket] = await chat.tickets()
     assert ticket["status"] != "solved"
+
+
+async def test_the_bot_speaks_the_words_an_admin_gave_it(chat: Chat) -> None:
+    await _setup(chat)
+    async with chat.rt.stores() as store:
+        for kind, text in (
+            ("bot_answer", "Try «{title}»: {body}"),
+            ("bot_solved", "Great, #{number} is closed. Bye!"),
+        ):
+            await message_texts.save(
+                store, Actor.system(), kind=kind, channel="*", language="en", subject="",
+                text=text, allowed=bot_texts.EDITABLE[kind][1],
+            )  # fmt: skip
+    await chat.send(text_message_update(44, "How do I reset my password?", message_id=1))
+    [ticket] = await chat.tickets()
+    sent = _question(chat, 44)
+    assert sent["text"].startswith("Try «Reset your password»: Click 'Forgot password'")
+    assert sent["text"].endswith("Did this help?")  # the question and buttons stay
+    await chat.send(_press(44, sent, 0, "q1"))
+    assert chat.api.sent_texts(44)[-1] == f"Great, #{ticket['number']} is closed. Bye!"
