@@ -21,7 +21,8 @@ from helpdesk.services import Store, autoreplies, message_texts
 
 SECTIONS.append(
     Section("templates", "/admin/templates", N_("Automatic messages"),
-            N_("Reword the acknowledgement and the satisfaction survey per language and channel."),
+            N_("Reword the acknowledgement, the satisfaction survey and the FAQ bot's messages "
+               "per language and channel."),
             ADMINS, order=60)
 )  # fmt: skip
 
