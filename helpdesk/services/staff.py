@@ -46,9 +46,11 @@ def _email(errors: dict[str, str], value: str, *, optional: bool = False) -> str
 
 
 async def _check_user(store: Store, errors: dict[str, str], field: str, user_id: int) -> None:
-    found = await store.execute(select(user_t.c.id).where(user_t.c.id == user_id))
+    found = await store.execute(
+        select(user_t.c.id).where(user_t.c.id == user_id, user_t.c.role != Role.BOT.value)
+    )
     if found.first() is None:
-        errors[field] = f"no user with id {user_id}"
+        errors[field] = f"no staff member with id {user_id}"
 
 
 async def _check_teams(store: Store, errors: dict[str, str], team_ids: tuple[int, ...]) -> None:
@@ -229,9 +231,11 @@ async def _other_active_admins(store: Store, user_id: int) -> int:
 
 
 async def _user(store: Store, user_id: int) -> dict[str, object]:
-    row = (await store.execute(select(user_t).where(user_t.c.id == user_id))).mappings().first()
+    """A staff member; bots are configured with their channel, not here."""
+    query = select(user_t).where(user_t.c.id == user_id, user_t.c.role != Role.BOT.value)
+    row = (await store.execute(query)).mappings().first()
     if row is None:
-        raise NotFound(f"no user with id {user_id}")
+        raise NotFound(f"no staff member with id {user_id}")
     return dict(row)
 
 

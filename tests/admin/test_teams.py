@@ -71,7 +71,7 @@ async def test_bad_input_is_refused_at_its_field_and_a_used_team_is_kept(
         nobody = await ada.post(
             f"/admin/teams/{admin.teams['Tech']}/members", data={"csrf": csrf, "user_id": "999999"}
         )
-        assert nobody.status_code == 422 and "no user with id 999999" in nobody.text
+        assert nobody.status_code == 422 and "no staff member with id 999999" in nobody.text
         # Support has a ticket: deleting it would orphan the ticket.
         used = await ada.post(f"/admin/teams/{admin.teams['Support']}/delete", data={"csrf": csrf})
         assert used.status_code == 409 and "still has tickets" in used.text

@@ -8,6 +8,7 @@ import re
 import httpx
 
 from helpdesk import services
+from helpdesk.domain import Role
 from helpdesk.errors import Unauthorized
 from helpdesk.runtime import Runtime
 from tests.admin.conftest import ADMIN_EMAIL, audit_entries
@@ -151,6 +152,14 @@ async def test_role_and_team_changes_deactivation_and_tokens(
         assert revoked.status_code == 303
         assert not await _bearer_works(runtime, token.group(1))
         assert "revoked" in (await ada.get(f"/admin/users/{tom}")).text
+        async with runtime.stores() as store:
+            bot = await services.create_user(
+                store, email="faq@example.test", name="FAQ", role=Role.BOT
+            )
+        as_agent = await ada.post(
+            f"/admin/users/{bot}", data={"csrf": csrf, "name": "FAQ", "role": "agent"}
+        )
+        assert as_agent.status_code == 404  # a bot is configured with its channel
         self_off = await ada.post(
             f"/admin/users/{admin.users['ada']}/active", data={"csrf": csrf, "active": "0"}
         )
