@@ -14,12 +14,14 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import home
+    from helpdesk.admin import categories, home, sla_pages
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
     return [
         *home.routes(web),
+        *categories.routes(web),
+        *sla_pages.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
