@@ -2,7 +2,9 @@
 two-level escalation ladder for it, an Istanbul office calendar (a lunch break on Mondays, the
 Turkish public holidays filled in) and a policy for the category. A ticket then arrives in
 that category and gets the due times worked out by hand from that calendar, and its ladder
-fires on time. Every page gets a screenshot and axe-core; the pages are also seen in Turkish."""
+fires on time; a later change of the calendar, confirmed with its count of open tickets,
+moves those due times. Every page gets a screenshot and axe-core; the pages are also seen in
+Turkish."""
 
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ async def served(
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{path}", data_dir=tmp_path / "data", secret_key=SECRET
     )
-    clock = FixedClock(datetime(2026, 6, 5, 12, 0, tzinfo=UTC))
+    clock = FixedClock(datetime(2026, 6, 8, 7, 0, tzinfo=UTC))  # an hour before the ticket
     rt: Runtime = assemble(settings, clock=clock)
     await start(rt, periodic=False)
     try:
@@ -63,10 +65,10 @@ async def served(
         await rt.close()
 
 
-async def _confirm(page: Page, name: str) -> None:
+async def _confirm(page: Page, name: str, count: str = "will recompute 0 open tickets.") -> None:
     """The confirm step names the open tickets the change recomputes; then it is saved."""
     await expect(page.get_by_role("heading", name="Confirm the change")).to_be_visible()
-    await expect(page.locator("#recompute")).to_contain_text("will recompute 0 open tickets")
+    await expect(page.locator("#recompute")).to_contain_text(count)
     await check_page(page, f"{name}-confirm", SCREENSHOTS)
     await page.get_by_role("button", name="Save and recompute").click()
     await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
@@ -161,21 +163,6 @@ async def test_an_admin_builds_sla_configuration_and_a_new_ticket_gets_its_due_t
         await _confirm(page, "policy")
         await check_page(page, "policies", SCREENSHOTS)
 
-        # The same pages in Turkish.
-        await page.goto(f"{base_url}/inbox/preferences")
-        await page.get_by_label("Language").select_option("tr")
-        await page.get_by_role("button", name="Save").click()
-        for path, name, heading in (
-            ("/admin/categories", "categories-tr", "Kategoriler"),
-            ("/admin/ladders", "ladders-tr", "Yükseltme basamakları"),
-            ("/admin/calendars", "calendars-tr", "SLA takvimleri"),
-            ("/admin/policies", "policies-tr", "SLA politikaları"),
-            ("/admin/policies/new", "policy-form-tr", "Yeni politika"),
-            ("/admin/calendars/new", "calendar-form-tr", "Yeni takvim"),
-        ):
-            await page.goto(base_url + path)
-            await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-            await check_page(page, name, SCREENSHOTS, full_page=True)
         # A ticket arrives on Monday at 11:00 Istanbul time. First reply, 2 business hours:
         # 11:00-12:30 is 1h30, lunch, then 30 minutes from 13:30: due 14:00 local (11:00 UTC).
         # Resolution, 8 hours: 1h30 + 4h30 (13:30-18:00) on Monday, 2h from Tuesday 09:00:
@@ -191,11 +178,27 @@ async def test_an_admin_builds_sla_configuration_and_a_new_ticket_gets_its_due_t
             "first_reply": datetime(2026, 6, 8, 11, 0, tzinfo=UTC),
             "resolution": datetime(2026, 6, 9, 8, 0, tzinfo=UTC),
         }
+
+        # The office drops the Monday lunch break: the page says the open ticket is
+        # recomputed, and it is. First reply: 11:00 + 2h = 13:00 local (10:00 UTC);
+        # resolution: 7h on Monday, 1h from Tuesday 09:00 = 10:00 local (07:00 UTC).
+        await page.get_by_role("link", name="SLA calendars").click()
+        await page.get_by_role("link", name="Istanbul office").click()
+        await page.get_by_label("Monday, interval 1, closes").fill("18:00")
+        await page.get_by_label("Monday, interval 2, opens").fill("")
+        await page.get_by_label("Monday, interval 2, closes").fill("")
+        await page.get_by_role("button", name="Save…").click()
+        await _confirm(page, "calendar-edit", "will recompute 1 open ticket.")
+        assert await _due(rt, ticket) == {
+            "first_reply": datetime(2026, 6, 8, 10, 0, tzinfo=UTC),
+            "resolution": datetime(2026, 6, 9, 7, 0, tzinfo=UTC),
+        }
+
         # The ladder: level 1 at the first-reply breach, level 2 one business hour later
-        # (15:00 local, 12:00 UTC), which raises the priority.
+        # (14:00 local, 11:00 UTC), which raises the priority.
         for now in (
+            datetime(2026, 6, 8, 10, 0, tzinfo=UTC),
             datetime(2026, 6, 8, 11, 0, tzinfo=UTC),
-            datetime(2026, 6, 8, 12, 0, tzinfo=UTC),
         ):
             clock.set(now)
             await rt.run_job("sla_wakeup", ticket)
@@ -208,11 +211,26 @@ async def test_an_admin_builds_sla_configuration_and_a_new_ticket_gets_its_due_t
                 await store.execute(select(ticket_t.c.priority).where(ticket_t.c.id == ticket))
             ).scalar_one()
         assert [tuple(r) for r in fired] == [
-            (0, datetime(2026, 6, 8, 11, 0, tzinfo=UTC), "first_reply"),
-            (1, datetime(2026, 6, 8, 12, 0, tzinfo=UTC), "first_reply"),
+            (0, datetime(2026, 6, 8, 10, 0, tzinfo=UTC), "first_reply"),
+            (1, datetime(2026, 6, 8, 11, 0, tzinfo=UTC), "first_reply"),
         ]
         assert priority == "urgent"
 
+        # The same pages in Turkish.
+        await page.goto(f"{base_url}/inbox/preferences")
+        await page.get_by_label("Language").select_option("tr")
+        await page.get_by_role("button", name="Save").click()
+        for path, name, heading in (
+            ("/admin/categories", "categories-tr", "Kategoriler"),
+            ("/admin/ladders", "ladders-tr", "Yükseltme basamakları"),
+            ("/admin/calendars", "calendars-tr", "SLA takvimleri"),
+            ("/admin/policies", "policies-tr", "SLA politikaları"),
+            ("/admin/policies/new", "policy-form-tr", "Yeni politika"),
+            ("/admin/calendars/new", "calendar-form-tr", "Yeni takvim"),
+        ):
+            await page.goto(base_url + path)
+            await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            await check_page(page, name, SCREENSHOTS, full_page=True)
     finally:
         await context.close()
 
