@@ -235,6 +235,20 @@ async def test_categories_form_a_tree_without_cycles(
         assert cycle.status_code == 422 and "cannot go under itself" in cycle.text
         tree = await ada.get("/admin/categories")
         assert "Printers" in tree.text and "Add a ladder" in tree.text
+        assert (await ada.get("/admin/categories/999")).status_code == 404
+        assert (await ada.get("/admin/calendars/999")).status_code == 404
+        # Moving a category in the tree changes which policies and ladder its tickets follow.
+        up = await ada.post(f"/admin/categories/{printers['id']}", data={
+            "csrf": csrf, "name": "Printers", "slug": "printers", "parent_id": "",
+        })  # fmt: skip
+        assert up.status_code == 303
+    async with runtime.stores.read() as store:
+        trail = await config_reads.changes(store, "category")
+        moved = next(c for c in await queries.list_categories(store) if c["slug"] == "printers")
+    assert [(c["action"], c["row_id"]) for c in trail] == [
+        ("moved", printers["id"]), ("created", printers["id"]), ("created", hardware["id"]),
+    ]  # fmt: skip
+    assert moved["parent_id"] is None
     assert (hardware["default_team_id"], hardware["default_priority"]) == (
         admin.teams["Tech"], "high",
     )  # fmt: skip
