@@ -66,9 +66,18 @@ async def preview(stores: Stores, kind: str, data: BaseModel, row_id: int | None
 
 
 async def record(
-    store: Store, who: Principal, kind: str, row_id: int, action: str, data: dict[str, Any]
+    store: Store,
+    who: Principal,
+    kind: str,
+    row_id: int,
+    action: str,
+    data: dict[str, Any],
+    *,
+    recomputes: bool = True,
 ) -> None:
-    """Write one audit row for a change made in this unit of work."""
+    """Write one audit row for a change made in this unit of work; with `recomputes`, the
+    count of open tickets the change re-evaluates goes with it (else 0: a category renamed
+    changes no clock)."""
     await store.execute(
         change_t.insert().values(
             at=store.now(),
@@ -77,7 +86,7 @@ async def record(
             row_id=row_id,
             action=action,
             data=data,
-            open_tickets=await open_tickets(store),
+            open_tickets=await open_tickets(store) if recomputes else 0,
         )
     )
 

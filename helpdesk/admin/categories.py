@@ -44,10 +44,11 @@ def routes(web: Web) -> list[Route]:
             found = labels.context({
                 "categories": await queries.list_categories(store),
                 "teams": await queries.list_teams(store),
-                "users": [],
+                "users": await queries.list_users(store),
                 "calendars": [],
             })  # fmt: skip
             ladders = await config_reads.ladders(store)
+            found["trail"] = await config_reads.changes(store, "category")
         found["ladder_of"] = {lad["category_id"]: lad for lad in ladders}
         return {**rail(viewer, "categories"), **found, "priorities": PRIORITIES}
 
@@ -101,7 +102,10 @@ def routes(web: Web) -> list[Route]:
                     default_priority=v["default_priority"] or None,
                 )  # fmt: skip
                 action = "created" if row_id is None else ("moved" if saved.moved else "updated")
-                await changes.record(store, viewer.who, "category", saved.id, action, dict(v))
+                await changes.record(
+                    store, viewer.who, "category", saved.id, action, dict(v),
+                    recomputes=saved.moved,
+                )  # fmt: skip
         except ValidationFailed as exc:
             return await show_form(request, viewer, row_id, v, exc.errors, 422)
         if saved.moved:

@@ -242,11 +242,13 @@ async def test_categories_form_a_tree_without_cycles(
             "csrf": csrf, "name": "Printers", "slug": "printers", "parent_id": "",
         })  # fmt: skip
         assert up.status_code == 303
+        assert "moved #" in (await ada.get("/admin/categories")).text
     async with runtime.stores.read() as store:
         trail = await config_reads.changes(store, "category")
         moved = next(c for c in await queries.list_categories(store) if c["slug"] == "printers")
-    assert [(c["action"], c["row_id"]) for c in trail] == [
-        ("moved", printers["id"]), ("created", printers["id"]), ("created", hardware["id"]),
+    assert [(c["action"], c["row_id"], c["open_tickets"]) for c in trail] == [
+        ("moved", printers["id"], 2), ("created", printers["id"], 0),
+        ("created", hardware["id"], 0),
     ]  # fmt: skip
     assert moved["parent_id"] is None
     assert (hardware["default_team_id"], hardware["default_priority"]) == (
