@@ -28,3 +28,17 @@ def country_holidays(country: str, years: Iterable[int], subdiv: str | None = No
 def supported_countries() -> list[str]:
     """Country codes with a holiday preset (ISO 3166-1 alpha-2)."""
     return sorted(holidays_lib.list_supported_countries())
+
+
+def named_holidays(
+    country: str, years: Iterable[int], subdiv: str | None = None, language: str | None = None
+) -> list[tuple[date, str]]:
+    """The same days as `country_holidays`, in order, each with its name (in `language` where the
+    package has it, e.g. "tr", "en_US"; else the country's own)."""
+    try:
+        found = holidays_lib.country_holidays(
+            country, subdiv=subdiv, years=list(years), language=language
+        )
+    except NotImplementedError as exc:
+        raise ValueError(f"no holiday preset for country {country!r}, subdiv {subdiv!r}") from exc
+    return sorted(found.items())

@@ -199,6 +199,22 @@ class SlaNotification(SQLModel, table=True):
     read_at: datetime | None = None
 
 
+class SlaChange(SQLModel, table=True):
+    """Who changed which piece of SLA configuration (or the category tree it reads), when, to
+    what, and how many open tickets were re-evaluated for it: the admin pages' audit trail."""
+
+    __tablename__ = "sla_change"
+    __table_args__ = (Index("ix_sla_change_kind_row", "kind", "row_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(max_length=20)  # calendar, policy, ladder, category
+    row_id: int
+    action: str = Field(max_length=20)  # created, updated, moved
+    data: dict[str, Any] = _json(dict)
+    open_tickets: int = 0
+
+
 calendar_t = table(SlaCalendar)
 policy_t = table(SlaPolicy)
 ladder_t = table(SlaLadder)
@@ -208,3 +224,4 @@ clock_t = table(SlaClock)
 clock_event_t = table(SlaClockEvent)
 escalation_t = table(SlaEscalation)
 notification_t = table(SlaNotification)
+change_t = table(SlaChange)

@@ -14,7 +14,16 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import audit, home, macros, teams, templates_page, users
+    from helpdesk.admin import (
+        audit,
+        categories,
+        home,
+        macros,
+        sla_pages,
+        teams,
+        templates_page,
+        users,
+    )
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
@@ -22,6 +31,8 @@ def _routes(rt: Runtime) -> list[Any]:
         *home.routes(web),
         *teams.routes(web),
         *users.routes(web),
+        *categories.routes(web),
+        *sla_pages.routes(web),
         *macros.routes(web),
         *templates_page.routes(web),
         *audit.routes(web),

@@ -1,0 +1,122 @@
+"""SLA configuration changed by a person (the admin pages): the same savers the API and the CLI
+use, each change recorded in `sla_change` in the same unit of work, with how many open tickets
+the change re-evaluates.
+
+A change is saved in two steps on the pages: `preview` runs the whole save (every check the API
+makes, the references to other rows included) and rolls it back, answering how many open
+tickets the real save will re-evaluate; the confirmed save then goes through `save`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+
+from helpdesk.domain import OPEN_STATUSES, Principal
+from helpdesk.errors import NotFound
+from helpdesk.store import Store, Stores
+from helpdesk.tables import ticket_t
+from sla import admin
+from sla._config import bump_version
+from sla.schemas import CalendarIn, LadderIn, PolicyIn
+from sla.tables import change_t, policy_t
+
+__all__ = ["KINDS", "move_policy", "open_tickets", "preview", "record", "save"]
+
+Saver = Callable[[Store, Any, int | None], Awaitable[int]]
+# kind -> (the API's body model, the API's saver)
+KINDS: dict[str, tuple[type[BaseModel], Saver]] = {
+    "calendar": (CalendarIn, admin.save_calendar),
+    "policy": (PolicyIn, admin.save_policy),
+    "ladder": (LadderIn, admin.save_ladder),
+}
+
+
+async def open_tickets(store: Store) -> int:
+    """How many tickets a configuration change re-evaluates: every open one, as the
+    re-evaluation job (`sla_reevaluate_open`) that the API queues after a change does."""
+    count = await store.execute(
+        select(func.count())
+        .select_from(ticket_t)
+        .where(ticket_t.c.status.in_([s.value for s in OPEN_STATUSES]))
+    )
+    return int(count.scalar_one())
+
+
+class _RolledBack(Exception):
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+
+async def preview(stores: Stores, kind: str, data: BaseModel, row_id: int | None = None) -> int:
+    """Save as `save` would, then roll back: raises what the save would raise (ValidationFailed
+    with per-field messages, Conflict, NotFound); answers how many open tickets it would
+    re-evaluate."""
+    _, saver = KINDS[kind]
+    try:
+        async with stores() as store:
+            await saver(store, data, row_id)
+            raise _RolledBack(await open_tickets(store))
+    except _RolledBack as done:
+        return done.count
+
+
+async def record(
+    store: Store,
+    who: Principal,
+    kind: str,
+    row_id: int,
+    action: str,
+    data: dict[str, Any],
+    *,
+    recomputes: bool = True,
+) -> None:
+    """Write one audit row for a change made in this unit of work; with `recomputes`, the
+    count of open tickets the change re-evaluates goes with it (else 0: a category renamed
+    changes no clock)."""
+    await store.execute(
+        change_t.insert().values(
+            at=store.now(),
+            user_id=who.user_id,
+            kind=kind,
+            row_id=row_id,
+            action=action,
+            data=data,
+            open_tickets=await open_tickets(store) if recomputes else 0,
+        )
+    )
+
+
+async def save(
+    store: Store, who: Principal, kind: str, data: BaseModel, row_id: int | None = None
+) -> int:
+    """Create (row_id None) or replace a calendar, policy or ladder, validated and saved as the
+    API saves it, and audited; returns its id. The caller queues the re-evaluation after commit
+    (`sla.handlers.reevaluate_later`), as the API does."""
+    _, saver = KINDS[kind]
+    saved = await saver(store, data, row_id)
+    action = "created" if row_id is None else "updated"
+    await record(store, who, kind, saved, action, data.model_dump(mode="json"))
+    return saved
+
+
+async def move_policy(store: Store, who: Principal, policy_id: int, step: int) -> None:
+    """Move a policy `step` places earlier (negative) or later in the order policies are tried
+    in; positions are renumbered ten apart. Moving past either end leaves it there."""
+    rows = await store.execute(select(policy_t.c.id).order_by(policy_t.c.position, policy_t.c.id))
+    order = [int(r) for r in rows.scalars()]
+    if policy_id not in order:
+        raise NotFound(f"no such policy: {policy_id}")
+    at = order.index(policy_id)
+    to = max(0, min(len(order) - 1, at + step))
+    order.insert(to, order.pop(at))
+    for position, row_id in enumerate(order):
+        await store.execute(
+            update(policy_t).where(policy_t.c.id == row_id).values(position=position * 10)
+        )
+    await bump_version(store)
+    await record(store, who, "policy", policy_id, "moved", {"from": at, "to": to})
