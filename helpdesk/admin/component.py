@@ -15,12 +15,13 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import home
+    from helpdesk.admin import home, rules
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
     return [
         *home.routes(web),
+        *rules.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
