@@ -15,13 +15,14 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import home, rules
+    from helpdesk.admin import forms, home, rules
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
     return [
         *home.routes(web),
         *rules.routes(web),
+        *forms.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
