@@ -67,6 +67,11 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def shown(value: Any) -> str:
+    """A fact's value as a person reads it: lists comma-separated, nothing as a dash."""
+    return _shown(value) or "—"
+
+
 def from_rule(rule: Rule) -> RuleForm:
     return RuleForm(
         name=rule.name,

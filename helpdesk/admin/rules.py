@@ -173,6 +173,7 @@ def routes(web: Web) -> list[Route]:
                 "matched": sum(1 for p in previews if rule.name in p.rules),
                 "last": last,
                 "can_edit": viewer.who.role == Role.ADMIN,
+                "shown": rule_form.shown,
             },
             viewer=viewer,
         )
