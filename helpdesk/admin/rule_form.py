@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
-from routing.rules import FIELDS, ActionKind, Op, Rule, Trigger
+from routing.rules import FIELDS, Action, ActionKind, Op, Rule, Trigger
 
 TRIGGERS: tuple[str, ...] = get_args(Trigger)
 OPS: tuple[str, ...] = get_args(Op)
@@ -24,7 +24,10 @@ _LISTS = ("in", "not_in")
 _NUMBERS = ("gte", "lte")
 _INT_FIELDS = ("time.weekday", "time.hour")
 _BOOL_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-_TAG_ACTIONS = ("add_tags", "remove_tags")
+# Actions whose value is a list (comma-separated in the editor).
+_LIST_ACTIONS = ("add_tags", "remove_tags", "notify", "require_skills")
+# Whether actions carry a message text (a reply or notification template) besides the value.
+ACTION_TEXT = "text" in Action.model_fields
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Row:
     field: str = ""  # a condition's fact, or an action's kind
     op: str = "is"
     value: str = ""
+    text: str = ""  # an action's message template, where actions have one
 
 
 @dataclass
@@ -78,8 +82,12 @@ def from_rule(rule: Rule) -> RuleForm:
         on=list(rule.on),
         all=[Row(c.field, c.op, _shown(c.value)) for c in rule.all],
         any=[Row(c.field, c.op, _shown(c.value)) for c in rule.any],
-        actions=[Row(a.kind, "", _shown(a.value)) for a in rule.actions],
+        actions=[Row(a.kind, "", _shown(a.value), _text_of(a)) for a in rule.actions],
     )
+
+
+def _text_of(action: Action) -> str:
+    return str(getattr(action, "text", "") or "")
 
 
 def _rows(form: Mapping[str, str], prefix: str) -> list[Row]:
@@ -96,6 +104,7 @@ def _rows(form: Mapping[str, str], prefix: str) -> list[Row]:
                     name,
                     form.get(f"{prefix}-{i}-op", "is").strip(),
                     form.get(f"{prefix}-{i}-value", "").strip(),
+                    form.get(f"{prefix}-{i}-text", "").strip(),
                 )
             )
     return rows
@@ -129,9 +138,16 @@ def _condition_value(row: Row) -> Any:
 
 
 def _action_value(row: Row) -> Any:
-    if row.field in _TAG_ACTIONS:
+    if row.field in _LIST_ACTIONS:
         return [part.strip() for part in row.value.split(",") if part.strip()]
     return row.value
+
+
+def _action(row: Row) -> dict[str, Any]:
+    data = {"kind": row.field, "value": _action_value(row)}
+    if row.text:
+        data["text"] = row.text  # refused by name where actions take no text
+    return data
 
 
 def to_data(form: RuleForm) -> dict[str, Any]:
@@ -142,7 +158,7 @@ def to_data(form: RuleForm) -> dict[str, Any]:
         "on": form.on,
         "all": [{"field": r.field, "op": r.op, "value": _condition_value(r)} for r in form.all],
         "any": [{"field": r.field, "op": r.op, "value": _condition_value(r)} for r in form.any],
-        "actions": [{"kind": r.field, "value": _action_value(r)} for r in form.actions],
+        "actions": [_action(r) for r in form.actions],
     }
 
 
@@ -157,8 +173,16 @@ def summary(rule: Rule) -> dict[str, list[str]]:
     return {
         "all": [f"{c.field} {c.op} {_shown(c.value)}".strip() for c in rule.all],
         "any": [f"{c.field} {c.op} {_shown(c.value)}".strip() for c in rule.any],
-        "actions": [f"{a.kind} {_shown(a.value)}".strip() for a in rule.actions],
+        "actions": [
+            f"{a.kind} {_shown(a.value)} {_quoted(_text_of(a))}".strip() for a in rule.actions
+        ],
     }
+
+
+def _quoted(text: str) -> str:
+    if not text:
+        return ""
+    return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
 
 
 __all__ = ["ACTION_KINDS", "FIELDS", "GROUPS", "OPS", "TRIGGERS", "Row", "RuleForm"]

@@ -85,6 +85,7 @@ def routes(web: Web) -> list[Route]:
                 "ops": rule_form.OPS,
                 "kinds": rule_form.ACTION_KINDS,
                 "triggers": rule_form.TRIGGERS,
+                "action_text": rule_form.ACTION_TEXT,
             },
             status=status,
             viewer=viewer,
