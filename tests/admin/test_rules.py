@@ -135,7 +135,7 @@ async def test_the_add_row_button_shows_the_form_again_without_saving(
         assert (await _config(runtime)).rules == []
 
 
-async def test_edit_move_and_disable_are_saved_and_logged(
+async def test_edit_move_enable_disable_and_remove_are_saved_and_logged(
     admin: Directory, clients: ClientFactory, runtime: Runtime
 ) -> None:
     async with clients() as ada:
@@ -172,9 +172,23 @@ async def test_edit_move_and_disable_are_saved_and_logged(
                                          "direction": "sideways"}
         )  # fmt: skip
         assert bad.status_code == 422
+        dry = await ada.get("/admin/rules/2/dry-run")
+        fingerprint = dry.text.split('name="fingerprint" value="')[1].split('"')[0]
+        enable = {"csrf": csrf, "rule": "Printers are hardware", "fingerprint": fingerprint}
+        assert (await ada.post("/admin/rules/2/enable", data=enable)).status_code == 303
+        disable = {"csrf": csrf, "rule": "Printers are hardware"}
+        assert (await ada.post("/admin/rules/2/disable", data=disable)).status_code == 303
+        assert not (await _config(runtime)).rules[1].active
+        edit = await ada.get("/admin/rules/1/edit")
+        assert 'action="/admin/rules/1/remove"' in edit.text
+        removed = await ada.post(
+            "/admin/rules/1/remove", data={"csrf": csrf, "rule": "API errors to Tech"}
+        )
+        assert removed.status_code == 303
+        assert [r.name for r in (await _config(runtime)).rules] == ["Printers are hardware"]
     async with runtime.stores.read() as store:
         actions = [c.action for c in await recent_changes(store, "routing")]
-    assert actions == ["moved", "updated", "created", "created"]
+    assert actions == ["removed", "disabled", "enabled", "moved", "updated", "created", "created"]
 
 
 async def test_roles_and_csrf(admin: Directory, clients: ClientFactory, runtime: Runtime) -> None:
