@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from helpdesk import queries as core_queries
 from helpdesk.admin import rule_form
 from helpdesk.admin.nav import ADMINS, MANAGERS, SECTIONS, Section
 from helpdesk.admin.web import rail
@@ -161,6 +162,7 @@ def routes(web: Web) -> list[Route]:
         last = _last(request)
         async with web.rt.stores.read() as store:
             previews = await dry_run.dry_run(store, candidate, last=last)
+            subjects = await core_queries.ticket_subjects(store, [p.ticket_id for p in previews])
         return web.render(
             request,
             "admin_rule_dry_run.html",
@@ -171,6 +173,7 @@ def routes(web: Web) -> list[Route]:
                 "summary": rule_form.summary(rule),
                 "fingerprint": rule_edits.fingerprint(rule),
                 "previews": previews,
+                "subjects": subjects,
                 "matched": sum(1 for p in previews if rule.name in p.rules),
                 "last": last,
                 "can_edit": viewer.who.role == Role.ADMIN,

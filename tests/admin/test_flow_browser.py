@@ -212,6 +212,7 @@ async def test_an_admin_changes_a_rule_reads_its_dry_run_and_enables_it(
         assert tech is not None
         hit = page.locator(f'tr[data-ticket="{tech["number"]}"]')
         await expect(hit).to_contain_text(RULE)
+        await expect(hit).to_contain_text("API returns 502")
         await expect(hit).to_contain_text("high")
         await expect(page.locator("tbody tr")).to_have_count(1)  # the printer ticket is left
         # A dry-run changes nothing.

@@ -68,6 +68,7 @@ async def test_an_admin_saves_a_rule_disabled_sees_its_dry_run_and_enables_it(
         assert dry.status_code == 200
         assert "1 ticket would be matched by this rule" in dry.text
         assert "Printers are hardware" in dry.text and "priority:" in dry.text
+        assert "Printer on fire" in dry.text  # the ticket, by its subject
         # Nothing changed: the rule is still disabled and no ticket was touched.
         assert not (await _config(runtime)).rules[0].active
         fingerprint = dry.text.split('name="fingerprint" value="')[1].split('"')[0]
