@@ -126,14 +126,15 @@ async def test_an_admin_builds_a_web_form_and_the_public_page_takes_a_ticket(
         await page.get_by_role("button", name="Add a field").click()
         card = page.locator("fieldset.fl-field").nth(4)
         await expect(card).to_be_visible()
+        # From here the preview follows the typing without a reload (htmx, no page load).
+        await page.evaluate("window.stillTheSamePage = true")
         await card.get_by_label("Name").fill("order_number")
         await card.get_by_label("Label (en)").fill("Order number")
         await card.get_by_label("Label (tr)").fill("Sipariş numarası")
         await card.get_by_label("Required").check()
         await page.get_by_label("Returns").check()
 
-        # The preview follows the typing without a reload: it is the public page's template.
-        await page.evaluate("window.stillTheSamePage = true")
+        # The preview is the public page's template, rendered from the unsaved draft.
         preview = page.frame_locator("#preview iframe")
         await expect(preview.get_by_role("heading", name="Return a product")).to_be_visible(
             timeout=30_000
