@@ -309,3 +309,13 @@ async def ticket_id_by_number(store: Store, number: int) -> int | None:
         await store.execute(select(ticket_t.c.id).where(ticket_t.c.number == number))
     ).scalar_one_or_none()
     return None if found is None else int(found)
+
+
+async def ticket_subjects(store: Store, ticket_ids: list[int]) -> dict[int, str]:
+    """Each ticket's subject by id, for lists that name tickets (the rules' dry-run)."""
+    if not ticket_ids:
+        return {}
+    rows = await store.execute(
+        select(ticket_t.c.id, ticket_t.c.subject).where(ticket_t.c.id.in_(ticket_ids))
+    )
+    return {int(r.id): str(r.subject or "") for r in rows}

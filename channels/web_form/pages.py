@@ -132,3 +132,21 @@ def message_page(
         again=again,
         back=texts(lang)["new_request"],
     )
+
+
+# Stands in for the CSRF token and submission id: the preview's frame never posts.
+_PREVIEW = "preview"
+
+
+def preview_html(form: Form, lang: str, *, category_labels: dict[str, str]) -> str:
+    """The public page of a form not saved yet, exactly as `form_page` renders it, for the
+    admin editor's live preview (shown in a sandboxed frame, so it never posts)."""
+    response = form_page(
+        form,
+        lang,
+        csrf_token=_PREVIEW,
+        submission_id=_PREVIEW,
+        category_labels=category_labels,
+        headers={},
+    )
+    return bytes(response.body).decode()

@@ -21,7 +21,10 @@ from channels.web_form.validation import Accepted
 from helpdesk import lookups
 from helpdesk.errors import Conflict, Inconsistent, NotFound, ValidationFailed
 from helpdesk.services import Store, ingest
+from helpdesk.services.config_log import record_change
 from helpdesk.services.outbox import queue_notification
+
+AREA = "web_form"  # this channel's entries in the configuration change log
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +33,11 @@ class Submitted:
     new: bool  # False when this submission id was accepted before
 
 
-async def save_form(store: Store, definition: FormDefinition, *, replace: bool = False) -> int:
-    """Store `definition` under its slug; with `replace`, overwrite an existing one.
+async def save_form(
+    store: Store, definition: FormDefinition, *, replace: bool = False, by: int | None = None
+) -> int:
+    """Store `definition` under its slug; with `replace`, overwrite an existing one. The
+    change is logged (`config_change`) as made by user `by` (None: the CLI or the system).
 
     Raises ValidationFailed for categories or a team that do not exist, Conflict when the slug
     is taken and `replace` is false.
@@ -62,6 +68,7 @@ async def save_form(store: Store, definition: FormDefinition, *, replace: bool =
         if not replace:
             raise Conflict(f"a form {definition.slug!r} exists already; replace it instead")
         await store.execute(update(web_form_t).where(web_form_t.c.id == existing).values(**values))
+        await _log(store, by, "updated", definition)
         return int(existing)
     form_id = (
         await store.execute(
@@ -70,7 +77,14 @@ async def save_form(store: Store, definition: FormDefinition, *, replace: bool =
             .returning(web_form_t.c.id)
         )
     ).scalar_one()
+    await _log(store, by, "created", definition)
     return int(form_id)
+
+
+async def _log(store: Store, by: int | None, action: str, definition: FormDefinition) -> None:
+    await record_change(
+        store, by, AREA, action, definition.slug, {"form": definition.model_dump(mode="json")}
+    )
 
 
 async def _check_references(store: Store, definition: FormDefinition) -> int | None:
@@ -94,11 +108,12 @@ async def _check_references(store: Store, definition: FormDefinition) -> int | N
     return None if team_id is None else int(team_id)
 
 
-async def remove_form(store: Store, slug: str) -> None:
+async def remove_form(store: Store, slug: str, *, by: int | None = None) -> None:
     """Delete the form and its submission log; tickets it opened stay."""
     result = await store.execute(delete(web_form_t).where(web_form_t.c.slug == slug))
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"no form {slug!r}")
+    await record_change(store, by, AREA, "removed", slug)
 
 
 async def submit(

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+import helpdesk.config_log_tables  # noqa: F401  (registers the change log's table)
 from helpdesk.runtime import Component, Runtime
 
 STATIC = Path(__file__).parent / "static"
@@ -19,10 +20,12 @@ def _routes(rt: Runtime) -> list[Any]:
         categories,
         home,
         macros,
+        rules,
         sla_pages,
         teams,
         templates_page,
         users,
+        web_forms,
     )
     from helpdesk.admin.web import admin_web
 
@@ -33,6 +36,8 @@ def _routes(rt: Runtime) -> list[Any]:
         *users.routes(web),
         *categories.routes(web),
         *sla_pages.routes(web),
+        *rules.routes(web),
+        *web_forms.routes(web),
         *macros.routes(web),
         *templates_page.routes(web),
         *audit.routes(web),
