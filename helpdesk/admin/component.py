@@ -14,13 +14,14 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import home, mailboxes
+    from helpdesk.admin import bots, home, mailboxes
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
     return [
         *home.routes(web),
         *mailboxes.routes(web),
+        *bots.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
