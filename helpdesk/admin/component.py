@@ -14,7 +14,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.admin import bots, home, mailboxes
+    from helpdesk.admin import bots, home, invitations, mailboxes
     from helpdesk.admin.web import admin_web
 
     web = admin_web(rt)
@@ -22,6 +22,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *home.routes(web),
         *mailboxes.routes(web),
         *bots.routes(web),
+        *invitations.routes(web),
         Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
     ]
 

@@ -13,12 +13,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from helpdesk import lookups
 from helpdesk.account_tables import password_reset_request_t, password_token_t
 from helpdesk.domain import Role
-from helpdesk.errors import NotFound, TooManyRequests, ValidationFailed
+from helpdesk.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from helpdesk.security import hash_api_token, hash_password
 from helpdesk.services import staff_audit
 from helpdesk.services.directory import create_user
@@ -257,11 +259,21 @@ async def invite_user(
         errors["name"] = "is required"
     if len(name) > 200:
         errors["name"] = "must be at most 200 characters"
+    address = email.strip().lower()
+    local, _, domain = address.partition("@")
+    if not local or "." not in domain or len(address) > 320 or any(c.isspace() for c in address):
+        errors["email"] = "must be an email address"
     if role == Role.BOT:
         errors["role"] = "bots are not invited by email"
+    for team_id in team_ids:
+        if not await lookups.team_exists(store, team_id):
+            errors["teams"] = "no such team"
     if errors:
         raise ValidationFailed(errors)
-    user_id = await create_user(store, email=email, name=name, role=role, team_ids=team_ids)
+    try:
+        user_id = await create_user(store, email=address, name=name, role=role, team_ids=team_ids)
+    except Conflict:
+        raise ValidationFailed({"email": "a user with this email already exists"}) from None
     link = await issue_link(store, user_id, INVITATION, created_by=actor_user_id)
     await staff_audit.record(
         store, actor_user_id, "user.invited", f"user:{user_id}",
@@ -283,3 +295,32 @@ async def send_reset(store: Store, actor_user_id: int, user_id: int) -> IssuedLi
     link = await issue_link(store, user_id, RESET, created_by=actor_user_id)
     await staff_audit.record(store, actor_user_id, "user.password_reset_sent", f"user:{user_id}")
     return link
+
+
+async def invitations(store: Store, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest invitations, newest first, each with its user and whether it was accepted,
+    is still open or has expired."""
+    rows = await store.execute(
+        select(
+            password_token_t.c.user_id,
+            password_token_t.c.created_at,
+            password_token_t.c.expires_at,
+            password_token_t.c.used_at,
+            user_t.c.name,
+            user_t.c.email,
+            user_t.c.role,
+        )
+        .join(user_t, user_t.c.id == password_token_t.c.user_id)
+        .where(password_token_t.c.purpose == INVITATION)
+        .order_by(password_token_t.c.id.desc())
+        .limit(limit)
+    )
+    now = store.now()
+    result = []
+    for row in rows.mappings():
+        item = dict(row)
+        item["state"] = (
+            "accepted" if row["used_at"] else "open" if row["expires_at"] > now else "expired"
+        )
+        result.append(item)
+    return result
