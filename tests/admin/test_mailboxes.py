@@ -132,3 +132,19 @@ async def test_only_admins_open_the_mailboxes_page(
         assert (await ada.get("/admin/mailboxes/nope")).status_code == 404
         page = await ada.get("/admin/mailboxes/new")
         assert page.status_code == 200 and csrf_in(page.text)
+
+
+async def test_the_mail_admin_pages_speak_turkish(admin: Directory, clients: ClientFactory) -> None:
+    async with clients() as ada:
+        csrf = await sign_in(ada, ADMIN_EMAIL)
+        await ada.post(
+            "/inbox/preferences", data={"csrf": csrf, "language": "tr", "timezone": "UTC"}
+        )
+        assert "<h1>Posta kutuları</h1>" in (await ada.get("/admin/mailboxes")).text
+        assert "<h1>Telegram botları</h1>" in (await ada.get("/admin/bots")).text
+        assert "<h1>Davetler</h1>" in (await ada.get("/admin/invitations")).text
+        bad = await ada.post(
+            "/admin/invitations", data={"csrf": csrf, "name": "", "email": "x", "role": "agent"}
+        )
+        assert bad.status_code == 422
+        assert "bir e-posta adresi olmalı" in bad.text and "zorunlu" in bad.text
