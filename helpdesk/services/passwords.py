@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from helpdesk import lookups
 from helpdesk.account_tables import password_reset_request_t, password_token_t
@@ -39,6 +39,7 @@ MAX_REQUESTS_PER_ADDRESS = 10
 # Per account: stops anyone from flooding one inbox; past it the answer is the same as always
 # (no mail), so the limit says nothing about whether the account exists.
 MAX_MAILS_PER_ACCOUNT = 3
+REQUEST_RETENTION = timedelta(days=1)
 _MAC = "password-link"
 _MAC_LENGTH = 16
 
@@ -148,6 +149,12 @@ async def request_reset(store: Store, email: str, *, address: str) -> IssuedLink
             "too many password reset requests; wait 15 minutes and try again",
             retry_after=int(REQUEST_WINDOW.total_seconds()),
         )
+    # Old requests only ever served the throttle: they go, so typed addresses are not kept.
+    await store.execute(
+        delete(password_reset_request_t).where(
+            password_reset_request_t.c.at < store.now() - REQUEST_RETENTION
+        )
+    )
     await store.execute(
         insert(password_reset_request_t).values(email=email, address=address, at=store.now())
     )

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from helpdesk import services
-from helpdesk.account_tables import staff_audit_t
+from helpdesk.account_tables import password_reset_request_t, staff_audit_t
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from tests.fixtures_db import scheduler_of
@@ -177,3 +177,15 @@ async def test_the_mail_and_the_page_speak_the_users_language(
         assert (await browser.get("/login", headers={"accept-language": "tr"})).text.count(
             "Parolanızı mı unuttunuz?"
         ) == 1
+
+
+async def test_old_requests_are_not_kept(
+    runtime: Runtime, directory: Directory, clients: ClientFactory, clock: FixedClock
+) -> None:
+    async with clients() as browser:
+        await _ask(browser, "someone-typed-this@example.test")
+        clock.advance(days=1, seconds=1)
+        await _ask(browser, "bea@example.test")
+    async with runtime.stores() as store:
+        emails = [r.email for r in await store.execute(select(password_reset_request_t))]
+    assert emails == ["bea@example.test"]
