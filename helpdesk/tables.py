@@ -247,7 +247,8 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default="reply", max_length=30)
-    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    # None for system mail about no ticket (a password reset link, an invitation).
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     message_id: int | None = Field(default=None, foreign_key="message.id")
     channel: str = Field(max_length=32)
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=String(20))

@@ -7,9 +7,7 @@ import getpass
 import sys
 from typing import Any
 
-from telegram.error import InvalidToken, TelegramError
-
-from channels.chat import bots
+from channels.chat import bots, webhook_setup
 from channels.chat.tables import DEFAULT_API_URL, DEFAULT_FILE_URL
 from helpdesk.crypto import SecretBox
 from helpdesk.runtime import Runtime
@@ -103,30 +101,13 @@ async def _set_webhook(rt: Runtime, args: argparse.Namespace) -> int:
     if config is None:
         print(f"helpdesk: no bot named {args.name!r}", file=sys.stderr)
         return 2
-    clients = bots.Clients()
-    try:
-        try:
-            bot = await clients.get(config)
-            me = await bot.get_me()
-        except InvalidToken:
-            print(f"helpdesk: the Bot API does not know bot {config.name}'s token", file=sys.stderr)
-            return 2
-        except TelegramError as exc:
-            print(f"helpdesk: cannot reach the Bot API at {config.api_url}: {exc}", file=sys.stderr)
-            return 2
+    url = args.url or rt.settings.base_url + bots.webhook_path(config.name)
+    outcome = await webhook_setup.connect(config, url)
+    if outcome.username is not None:
         async with rt.stores() as store:
-            await bots.set_username(store, config.id, me.username)
-        if config.mode == "polling":
-            await bot.delete_webhook()
-            print(f"bot {config.name} (@{me.username}) polls; webhook removed")
-            return 0
-        url = args.url or rt.settings.base_url + bots.webhook_path(config.name)
-        try:
-            await bot.set_webhook(url, secret_token=config.webhook_secret)
-        except TelegramError as exc:
-            print(f"helpdesk: the Bot API refused the webhook {url}: {exc}", file=sys.stderr)
-            return 2
-        print(f"bot {config.name} (@{me.username}) webhook set to {url}")
-        return 0
-    finally:
-        await clients.close()
+            await bots.set_username(store, config.id, outcome.username)
+    if not outcome.ok:
+        print(f"helpdesk: {outcome.detail}", file=sys.stderr)
+        return 2
+    print(f"bot {config.name} (@{outcome.username}) {outcome.detail}")
+    return 0

@@ -13,6 +13,9 @@ from helpdesk.inbound import Identity
 from helpdesk.ports import OutboundMessage
 
 _TAG = re.compile(r"\[#\d+\]")
+# Staff/system mail about no ticket (`helpdesk.services.system_mail`): no ticket tag, no
+# reply token, no threading.
+SYSTEM = "system"
 MAX_REFERENCES = 20
 
 
@@ -21,6 +24,10 @@ def message_id(message: OutboundMessage, mailbox: MailboxConfig, secret_key: str
     crash is the same message to the recipient's mail system and to our threading."""
     if message.external_id:
         return message.external_id
+    if message.kind == SYSTEM:
+        seed = f"{secret_key}:{message.outbox_id}:system"
+        digest = hashlib.sha256(seed.encode()).hexdigest()[:16]
+        return f"<hd.system.{message.outbox_id}.{digest}@{mailbox.domain}>"
     seed = f"{secret_key}:{message.outbox_id}:{message.message_id}:{message.ticket_id}"
     digest = hashlib.sha256(seed.encode()).hexdigest()[:16]
     return f"<hd.{message.ticket_number}.{message.outbox_id}.{digest}@{mailbox.domain}>"
@@ -28,7 +35,7 @@ def message_id(message: OutboundMessage, mailbox: MailboxConfig, secret_key: str
 
 def subject(message: OutboundMessage) -> str:
     base = " ".join(message.subject.split()) or "(no subject)"
-    if message.kind == "notification":
+    if message.kind in ("notification", SYSTEM):
         return base
     if _TAG.search(base):
         return base
@@ -56,7 +63,7 @@ def compose(
     if message.cc:
         mail["Cc"] = [_addr(r) for r in message.cc]
     mail["Subject"] = subject(message)
-    if message.kind != "notification":
+    if message.kind not in ("notification", SYSTEM):
         mail["Reply-To"] = Address(
             display_name=mailbox.display_name, addr_spec=reply_to(message, mailbox)
         )
@@ -68,9 +75,10 @@ def compose(
             mail["References"] = " ".join(refs)
     if message.kind != "reply":
         # RFC 3834: robots must not answer this; Exchange honours the second header.
-        mail["Auto-Submitted"] = "auto-replied"
+        mail["Auto-Submitted"] = "auto-generated" if message.kind == SYSTEM else "auto-replied"
         mail["X-Auto-Response-Suppress"] = "All"
-    mail["X-Helpdesk-Ticket"] = str(message.ticket_number)
+    if message.kind != SYSTEM:
+        mail["X-Helpdesk-Ticket"] = str(message.ticket_number)
     mail.set_content(message.text or "")
     if message.html:
         mail.add_alternative(message.html, subtype="html")
@@ -81,6 +89,10 @@ def compose(
         mail.add_attachment(
             attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
+    language = str(message.extra.get("language") or "") if message.kind == SYSTEM else ""
+    if language:
+        # After the body: setting content clears every Content-* header.
+        mail["Content-Language"] = language
     return mail
 
 

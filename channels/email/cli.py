@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import sys
@@ -11,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from channels.email import _imap, queries, services
+from channels.email import probe, queries, services
 from channels.email.config import MailboxCreate
 from helpdesk.crypto import SecretBox
 from helpdesk.errors import ValidationFailed
@@ -113,35 +112,11 @@ async def _remove(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 async def _test(rt: Runtime, args: argparse.Namespace) -> int:
-    import aiosmtplib
-
     # Read the mailbox, then let the transaction go: the logins below may take seconds.
     async with rt.stores() as store:
         row = await queries.mailbox_row(store, args.name)
     mailbox = queries.decrypt(row, SecretBox(rt.settings.secret_key))
-    failures = 0
-    try:
-        client = await asyncio.to_thread(_imap.connect, mailbox, 15.0)
-        folder = await asyncio.to_thread(_imap.select, client, mailbox.imap_folder)
-        await asyncio.to_thread(_imap.logout, client)
-        print(f"IMAP ok: {mailbox.imap_host}:{mailbox.imap_port} (IDLE: {folder.idle})")
-    except Exception as exc:
-        failures += 1
-        print(f"IMAP FAILED: {type(exc).__name__}: {exc}")
-    try:
-        smtp = aiosmtplib.SMTP(
-            hostname=mailbox.smtp_host,
-            port=mailbox.smtp_port,
-            use_tls=mailbox.smtp_tls == "implicit",
-            start_tls=mailbox.smtp_tls == "starttls",
-            timeout=15,
-        )
-        await smtp.connect()
-        if mailbox.smtp_user:
-            await smtp.login(mailbox.smtp_user, mailbox.smtp_password)
-        await smtp.quit()
-        print(f"SMTP ok: {mailbox.smtp_host}:{mailbox.smtp_port}")
-    except Exception as exc:
-        failures += 1
-        print(f"SMTP FAILED: {type(exc).__name__}: {exc}")
-    return 1 if failures else 0
+    report = await probe.try_connection(mailbox)
+    for protocol, check in (("IMAP", report.imap), ("SMTP", report.smtp)):
+        print(f"{protocol} {'ok' if check.ok else 'FAILED'}: {check.detail}")
+    return 0 if report.ok else 1

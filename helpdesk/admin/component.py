@@ -17,9 +17,12 @@ STATIC = Path(__file__).parent / "static"
 def _routes(rt: Runtime) -> list[Any]:
     from helpdesk.admin import (
         audit,
+        bots,
         categories,
         home,
+        invitations,
         macros,
+        mailboxes,
         rules,
         sla_pages,
         teams,
@@ -38,6 +41,9 @@ def _routes(rt: Runtime) -> list[Any]:
         *sla_pages.routes(web),
         *rules.routes(web),
         *web_forms.routes(web),
+        *mailboxes.routes(web),
+        *bots.routes(web),
+        *invitations.routes(web),
         *macros.routes(web),
         *templates_page.routes(web),
         *audit.routes(web),

@@ -36,6 +36,7 @@ def _routes(rt: Runtime) -> list[Any]:
     from helpdesk.inbox import (
         files,
         live,
+        password_reset,
         preferences,
         presence,
         restructure,
@@ -48,6 +49,7 @@ def _routes(rt: Runtime) -> list[Any]:
     web = Web(rt)
     return [
         *signin.routes(web),
+        *password_reset.routes(web),
         *views.routes(web),
         *ticket.routes(web),
         *restructure.routes(web),

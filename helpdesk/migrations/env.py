@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
+import helpdesk.account_tables
 import helpdesk.config_log_tables
 import helpdesk.privacy_tables
 import helpdesk.tables  # noqa: F401  (registers the core's tables on SQLModel.metadata)

@@ -116,6 +116,8 @@ async def load(store: Store, outbox_id: int, *, reaches: Reaches = _same_kind) -
     entry = (
         (await store.execute(select(outbox_t).where(outbox_t.c.id == outbox_id))).mappings().one()
     )
+    if entry["ticket_id"] is None:
+        return _system_mail(outbox_id, entry)
     ticket = (
         (await store.execute(select(ticket_t).where(ticket_t.c.id == entry["ticket_id"])))
         .mappings()
@@ -176,6 +178,29 @@ def _notification(
     )
 
 
+def _system_mail(outbox_id: int, entry: RowMapping) -> OutboundMessage:
+    # Mail about no ticket: no number, no reply token, no thread; the channel's first active
+    # sender (`source` None) delivers it.
+    payload = dict(entry["payload"] or {})
+    return OutboundMessage(
+        outbox_id=outbox_id,
+        message_id=0,
+        ticket_id=0,
+        ticket_number=0,
+        ticket_token="",
+        channel=str(entry["channel"]),
+        source=None,
+        subject=str(payload.get("subject", "")),
+        text=str(payload.get("text", "")),
+        html=payload.get("html"),
+        to=tuple(Identity(**r) for r in payload.get("to", [])),
+        cc=(),
+        references=(),
+        kind=str(entry["kind"]),
+        extra=payload,
+    )
+
+
 async def queue_notification(
     store: Store,
     ticket_id: int,
@@ -211,7 +236,7 @@ async def queue_notification(
 
 async def enqueue(
     store: Store,
-    ticket_id: int,
+    ticket_id: int | None,
     *,
     kind: str,
     channel: str,
@@ -220,7 +245,8 @@ async def enqueue(
     deliver_at: datetime | None = None,
 ) -> int:
     """Write one outbox entry in the caller's transaction and announce it, so a delivery job
-    is armed after commit (and the reconciliation pass re-arms it if that job is lost)."""
+    is armed after commit (and the reconciliation pass re-arms it if that job is lost).
+    `ticket_id` is None for system mail about no ticket (`services.system_mail`)."""
     now = store.now()
     at = deliver_at or now
     outbox_id = (
@@ -239,8 +265,11 @@ async def enqueue(
             .returning(outbox_t.c.id)
         )
     ).scalar_one()
+    # Events name a ticket; 0 stands for none (only the delivery job listens to this one).
     store.record(
-        events.OutboxQueued(ticket_id=ticket_id, at=now, outbox_id=int(outbox_id), deliver_at=at)
+        events.OutboxQueued(
+            ticket_id=ticket_id or 0, at=now, outbox_id=int(outbox_id), deliver_at=at
+        )
     )
     return int(outbox_id)
 
@@ -393,8 +422,9 @@ async def fail(
                 delivery_error=str(error)[:4000],
             )
         )
-    # A dead webhook is the integrator's problem, shown in the delivery log, not the ticket's.
-    if final and entry["kind"] != "webhook":
+    # A dead webhook is the integrator's problem, shown in the delivery log, not the ticket's;
+    # failed system mail has no ticket: its outbox row keeps the error.
+    if final and entry["kind"] != "webhook" and entry["ticket_id"] is not None:
         ticket_id = int(entry["ticket_id"])
         await audit(
             store,

@@ -1,0 +1,146 @@
+"""Inviting people by email and admin-sent password resets, over HTTP with the mail going
+through a real SMTP server: the invited person sets a password through the link and signs in
+with the role and teams the admin chose."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from helpdesk import queries
+from helpdesk.account_tables import staff_audit_t
+from helpdesk.ports import FixedClock
+from helpdesk.runtime import Runtime
+from tests.admin.conftest import ADMIN_EMAIL
+from tests.fixtures_db import scheduler_of
+from tests.inbox.conftest import ClientFactory
+from tests.inbox.mail_support import add_sending_mailbox, link_path
+from tests.inbox.support import Directory, csrf_in, sign_in
+from tests.support.smtp import SmtpServer
+
+NEW_PASSWORD = "chosen by the invitee"
+
+
+async def test_an_invited_person_sets_a_password_and_signs_in(
+    runtime: Runtime,
+    admin: Directory,
+    clients: ClientFactory,
+    smtp_sink: SmtpServer,
+    clock: FixedClock,
+) -> None:
+    await add_sending_mailbox(runtime, smtp_sink)
+    support, tech = admin.teams["Support"], admin.teams["Tech"]
+    async with clients() as ada, clients() as invitee:
+        csrf = await sign_in(ada, ADMIN_EMAIL)
+        page = await ada.get("/admin/invitations")
+        assert page.status_code == 200 and "No invitation sent yet." in page.text
+        invited = await ada.post(
+            "/admin/invitations",
+            data={"csrf": csrf, "name": "Nur Newcomer", "email": "Nur@Example.test",
+                  "role": "supervisor", "team": [str(support), str(tech)]},
+        )  # fmt: skip
+        assert invited.status_code == 303
+        listed = await ada.get(invited.headers["location"])
+        assert "Invitation sent to nur@example.test." in listed.text
+        assert "nur@example.test" in listed.text and "open until" in listed.text
+
+        await scheduler_of(runtime).drain()
+        [mail] = await smtp_sink.wait_for(1)
+        assert mail.rcpt_tos == ("nur@example.test",)
+        assert mail.message["Subject"] == "You are invited to Helpdesk"
+        path = link_path(mail)
+        # The account exists but nobody can sign in to it before the link is used.
+        form = await invitee.get("/login")
+        refused = await invitee.post(
+            "/login",
+            data={"email": "nur@example.test", "password": "", "csrf": csrf_in(form.text)},
+        )
+        assert refused.status_code == 401
+
+        clock.advance(days=6)  # an invitation lasts a week, not an hour
+        choose = await invitee.get(path)
+        assert choose.status_code == 200 and "Choose your password" in choose.text
+        done = await invitee.post(
+            path,
+            data={"csrf": csrf_in(choose.text), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        )
+        assert done.status_code == 200
+        await sign_in(invitee, "nur@example.test", NEW_PASSWORD)
+        assert (await invitee.get("/inbox")).status_code == 200
+        await sign_in(ada, ADMIN_EMAIL)  # six days idle ended Ada's session too
+        assert "accepted" in (await ada.get("/admin/invitations")).text
+
+    async with runtime.stores() as store:
+        [nur] = [u for u in await queries.list_users(store) if u["email"] == "nur@example.test"]
+        actions = [
+            (r.action, r.actor_user_id)
+            for r in await store.execute(select(staff_audit_t).order_by(staff_audit_t.c.id))
+        ]
+    assert nur["role"] == "supervisor" and nur["team_ids"] == sorted([support, tech])
+    assert actions == [("user.invited", admin.users["ada"]), ("user.password_set", nur["id"])]
+
+
+async def test_bad_invitations_name_each_field(
+    admin: Directory, clients: ClientFactory, smtp_sink: SmtpServer, runtime: Runtime
+) -> None:
+    await add_sending_mailbox(runtime, smtp_sink)
+    async with clients() as ada:
+        csrf = await sign_in(ada, ADMIN_EMAIL)
+        cases = [
+            ({"name": "", "email": "x@example.test", "role": "agent"}, "e-name"),
+            ({"name": "X", "email": "not an address", "role": "agent"}, "e-email"),
+            ({"name": "X", "email": "ayse@example.test", "role": "agent"}, "e-email"),
+            ({"name": "X", "email": "x@example.test", "role": "bot"}, "e-role"),
+            ({"name": "X", "email": "x@example.test", "role": "agent", "team": "999"}, "e-teams"),
+        ]
+        for data, error_id in cases:
+            response = await ada.post("/admin/invitations", data={"csrf": csrf, **data})
+            assert response.status_code == 422, data
+            assert f'id="{error_id}"' in response.text, data
+        assert (
+            "already exists"
+            in (
+                await ada.post(
+                    "/admin/invitations",
+                    data={"csrf": csrf, "name": "X", "email": "ayse@example.test", "role": "agent"},
+                )
+            ).text
+        )
+        no_csrf = await ada.post(
+            "/admin/invitations", data={"name": "X", "email": "x@example.test", "role": "agent"}
+        )
+        assert no_csrf.status_code == 403
+    await scheduler_of(runtime).drain()
+    assert smtp_sink.received == []
+
+
+async def test_an_admin_sends_a_user_a_reset_link(
+    runtime: Runtime, admin: Directory, clients: ClientFactory, smtp_sink: SmtpServer
+) -> None:
+    await add_sending_mailbox(runtime, smtp_sink)
+    ayse_id = admin.users["ayse"]
+    async with clients() as ada, clients() as ayse, clients() as sam:
+        csrf = await sign_in(ada, ADMIN_EMAIL)
+        sent = await ada.post(
+            f"/admin/users/{ayse_id}/reset-password", data={"csrf": csrf, "next": "/admin/users"}
+        )
+        assert sent.status_code == 200
+        assert "A password reset link was sent to ayse@example.test" in sent.text
+        assert 'href="/admin/users"' in sent.text
+        await scheduler_of(runtime).drain()
+        [mail] = await smtp_sink.wait_for(1)
+        assert mail.rcpt_tos == ("ayse@example.test",)
+        choose = await ayse.get(link_path(mail))
+        assert choose.status_code == 200
+
+        assert (
+            await ada.post("/admin/users/999999/reset-password", data={"csrf": csrf})
+        ).status_code == 404
+        assert (
+            await ada.post("/admin/users/abc/reset-password", data={"csrf": csrf})
+        ).status_code == 404
+        sam_csrf = await sign_in(sam, "sam@example.test")
+        denied = await sam.post(f"/admin/users/{ayse_id}/reset-password", data={"csrf": sam_csrf})
+        assert denied.status_code == 403
+    async with runtime.stores() as store:
+        rows = (await store.execute(select(staff_audit_t))).all()
+    assert [(r.action, r.target) for r in rows] == [("user.password_reset_sent", f"user:{ayse_id}")]
