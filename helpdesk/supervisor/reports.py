@@ -1,6 +1,7 @@
 """Reports over a period in the viewer's time zone: SLA achievement per metric and group with
 its daily trend, first-reply and resolution time distributions, volume and backlog per day by
-channel, CSAT by group. Every table also downloads as CSV from the same function."""
+channel, CSAT by group, agents' load against their capacity. Every table also downloads as CSV
+from the same function."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from helpdesk.report_http import csv_response
 from helpdesk.runtime import Runtime
 from helpdesk.supervisor import charts
 from helpdesk.supervisor.web import GROUPS, MANAGERS, METRICS, Period, choice, names, period_of
+from routing import load_report
 from sla import reads
 from sla import reports as sla_reports
 
@@ -60,6 +62,11 @@ async def escalations(rt: Runtime, who: Principal, p: Period, by: str) -> list[d
         return await sla_reports.escalations(store, who, start=p.start, end=p.end)
 
 
+async def agent_load(rt: Runtime, who: Principal, p: Period, by: str) -> list[dict[str, Any]]:
+    async with rt.stores.read() as store:
+        return await load_report.agent_load(store, who, start=p.start, end=p.end)
+
+
 REPORTS: dict[str, Report] = {
     "achievement": achievement,
     "trend": trend,
@@ -67,6 +74,7 @@ REPORTS: dict[str, Report] = {
     "resolution": _distribution("resolution"),
     "volume": volume,
     "csat": csat,
+    "agent_load": agent_load,
     "escalations": escalations,
 }
 

@@ -40,6 +40,11 @@ GROUP_LABELS = {
     "agent": N_("Agent"),
     "channel": N_("Channel"),
 }
+AVAILABILITY_LABELS = {
+    "online": N_("Online"),
+    "away": N_("Away"),
+    "offline": N_("Offline"),
+}
 MAX_DAYS = 366
 
 
@@ -84,6 +89,7 @@ async def names(rt: Runtime) -> dict[str, Any]:
         "metric_labels": METRIC_LABELS,
         "group_labels": GROUP_LABELS,
         "channel_labels": CHANNEL_LABELS,
+        "availability_labels": AVAILABILITY_LABELS,
     }
 
 
