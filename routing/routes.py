@@ -36,6 +36,7 @@ class PreviewOut(BaseModel):
     rules: list[str]
     changes: dict[str, dict[str, Any]]
     notes: list[str]
+    effects: list[str]
 
 
 class DryRunOut(BaseModel):
@@ -62,6 +63,9 @@ async def get_config(rt: Runtime, request: Request, who: Principal) -> Response:
 async def put_config(rt: Runtime, request: Request, who: Principal) -> Response:
     config = await parse_body(request, RoutingConfig)
     async with rt.stores() as unit:
+        missing = await store.missing_webhooks(unit, config)
+        if missing:
+            raise ValidationFailed(missing)
         await store.save_config(unit, config)
     return ok(config.model_dump(mode="json"))
 
@@ -79,6 +83,7 @@ async def post_dry_run(rt: Runtime, request: Request, who: Principal) -> Respons
                     "rules": list(p.rules),
                     "changes": {k: {"old": o, "new": n} for k, (o, n) in p.changes.items()},
                     "notes": list(p.notes),
+                    "effects": list(p.effects),
                 }
                 for p in previews
             ]
