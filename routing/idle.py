@@ -3,8 +3,8 @@ nothing for the configured time is marked away (so assignment skips them) with a
 it was idleness, not their choice; activity brings exactly those agents back online.
 
 Activity is what the core already records: a signed-in browser's session is touched as the
-agent works (and the inbox's presence heartbeat keeps it fresh while a ticket is open), an API
-token's last use. Nothing new is written per request.
+agent works (the inbox's presence heartbeat keeps it fresh while a ticket is open, every half
+minute). Nothing new is written per request.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from helpdesk.domain import Role
 from helpdesk.store import Store
-from helpdesk.tables import api_token_t, team_member_t, user_t, web_session_t
+from helpdesk.tables import team_member_t, user_t, web_session_t
 from routing.tables import routing_agent_t
 
 log = logging.getLogger(__name__)
@@ -31,20 +31,14 @@ class Changed:
 
 
 async def last_activity(store: Store) -> dict[int, datetime]:
-    """Each user's latest activity through a browser session or an API token."""
-    found: dict[int, datetime] = {}
-    for column, user in (
-        (web_session_t.c.last_seen_at, web_session_t.c.user_id),
-        (api_token_t.c.last_used_at, api_token_t.c.user_id),
-    ):
-        rows = await store.execute(
-            select(user.label("user_id"), func.max(column).label("at")).group_by(user)
-        )
-        for row in rows.mappings():
-            user_id, at = row["user_id"], row["at"]
-            if at is not None and (user_id not in found or at > found[user_id]):
-                found[int(user_id)] = at
-    return found
+    """Each user's latest activity in a signed-in browser."""
+    rows = await store.execute(
+        select(
+            web_session_t.c.user_id.label("user_id"),
+            func.max(web_session_t.c.last_seen_at).label("at"),
+        ).group_by(web_session_t.c.user_id)
+    )
+    return {int(r["user_id"]): r["at"] for r in rows.mappings() if r["at"] is not None}
 
 
 async def sweep(store: Store, idle_for: timedelta) -> Changed:

@@ -4,9 +4,10 @@ their own availability."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,15 +15,16 @@ from starlette.routing import Route
 from helpdesk.domain import Principal, Role
 from helpdesk.endpoints import MANAGERS, Endpoint
 from helpdesk.endpoints import routes as endpoint_routes
-from helpdesk.errors import ValidationFailed
+from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
 from routing import dry_run, store
-from routing.config import RoutingConfig
+from routing.config import RoutingConfig, SkillName
 from routing.handlers import RECONCILE_JOB
 from routing.rules import Rule
 
 PREFIX = "/api/v1/routing"
+log = logging.getLogger(__name__)
 
 
 class DryRunIn(BaseModel):
@@ -52,6 +54,56 @@ class AvailabilityOut(BaseModel):
 
 class AvailabilityIn(BaseModel):
     availability: Literal["online", "away", "offline"]
+
+
+class AgentIn(BaseModel):
+    """What a supervisor sets for an agent; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    availability: Literal["online", "away", "offline"] | None = None
+    capacity: int | None = Field(default=None, ge=1, le=1000)
+    clear_capacity: bool = False  # back to the team's capacity
+    skills: list[SkillName] | None = Field(default=None, max_length=100)
+
+
+class AgentOut(BaseModel):
+    user_id: int
+    email: str
+    name: str
+    availability: str
+    capacity: int | None
+    skills: list[str]
+    idle_away: bool
+
+
+class AgentsOut(BaseModel):
+    items: list[AgentOut]
+
+
+async def get_agents(rt: Runtime, request: Request, who: Principal) -> Response:
+    async with rt.stores() as unit:
+        return ok({"items": await store.agents(unit)})
+
+
+async def put_agent(rt: Runtime, request: Request, who: Principal) -> Response:
+    user_id: int = request.path_params["user_id"]
+    body = await parse_body(request, AgentIn)
+    async with rt.stores() as unit:
+        found = next((a for a in await store.agents(unit) if a["user_id"] == user_id), None)
+        if found is None:
+            raise NotFound(f"no agent {user_id}")
+        await store.set_agent(
+            unit,
+            user_id,
+            availability=body.availability,
+            capacity=body.capacity,
+            clear_capacity=body.clear_capacity,
+            skills=body.skills,
+        )
+        saved = next(a for a in await store.agents(unit) if a["user_id"] == user_id)
+    log.info("routing: user %s set agent %s: %s", who.user_id, user_id, body.model_dump())
+    await rt.run_job(RECONCILE_JOB)  # new skills, capacity or availability may fit the queue
+    return ok(saved)
 
 
 async def get_config(rt: Runtime, request: Request, who: Principal) -> Response:
@@ -102,6 +154,25 @@ async def put_availability(rt: Runtime, request: Request, who: Principal) -> Res
 
 
 ENDPOINTS = [
+    Endpoint(
+        "GET",
+        f"{PREFIX}/agents",
+        get_agents,
+        "Agents with their availability, capacity and skills",
+        "listRoutingAgents",
+        response=AgentsOut,
+        roles=MANAGERS,
+    ),
+    Endpoint(
+        "PUT",
+        f"{PREFIX}/agents/{{user_id:int}}",
+        put_agent,
+        "Set an agent's availability, capacity or skills",
+        "putRoutingAgent",
+        body=AgentIn,
+        response=AgentOut,
+        roles=MANAGERS,
+    ),
     Endpoint(
         "GET",
         f"{PREFIX}/config",

@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from helpdesk.domain import Role
 from helpdesk.privacy_tables import webhook_subscription_t
 from helpdesk.store import Store
+from helpdesk.tables import user_t
 from routing.config import RoutingConfig
 from routing.rules import Action
 from routing.tables import (
@@ -132,6 +134,36 @@ async def ticket_skills(store: Store, ticket_id: int) -> list[str]:
         )
     ).scalar_one_or_none()
     return list(found or [])
+
+
+async def agents(store: Store) -> list[dict[str, Any]]:
+    """Every active human user with their routing state (defaults for those without a row)."""
+    rows = await store.execute(
+        select(
+            user_t.c.id,
+            user_t.c.email,
+            user_t.c.name,
+            routing_agent_t.c.availability,
+            routing_agent_t.c.capacity,
+            routing_agent_t.c.skills,
+            routing_agent_t.c.idle_away,
+        )
+        .outerjoin(routing_agent_t, routing_agent_t.c.user_id == user_t.c.id)
+        .where(user_t.c.active.is_(True), user_t.c.role != Role.BOT.value)
+        .order_by(user_t.c.id)
+    )
+    return [
+        {
+            "user_id": int(r.id),
+            "email": r.email,
+            "name": r.name or "",
+            "availability": r.availability or "online",
+            "capacity": r.capacity,
+            "skills": list(r.skills or []),
+            "idle_away": bool(r.idle_away),
+        }
+        for r in rows
+    ]
 
 
 async def mark_assigned(store: Store, user_id: int, at: datetime) -> None:
