@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 RECONCILE_JOB = "routing_reconcile"
 RECONCILE_EVERY = timedelta(seconds=30)
 RETRAIN_EVERY = timedelta(days=1)
+ASSIGN_JOB = "routing_assign"
 AUTOMATIONS_JOB = "routing_automations"
 AUTOMATIONS_EVERY = timedelta(minutes=1)
 # The rules that already fired in the event chain being dispatched (loop protection): the
@@ -164,6 +165,13 @@ class Router:
             ).scalar_one()
             await routing_store.record_example(store, ticket_id, view.text, slug, "agent")
 
+    async def assign_one(self, rt: Runtime, ticket_id: int) -> bool:
+        """Job: assign one waiting ticket in its team now, if anyone has room. Safe to run
+        twice and in several workers at once: the team lock and the unassigned check make
+        the second run a no-op."""
+        async with self.rt.stores() as store:
+            return await (await Routing.open(store)).assign_new(ticket_id)
+
     async def automations(self, rt: Runtime) -> int:
         """Periodic: fire the time-based automations that fell due."""
         return await automation_runs.run(self.rt.stores)
@@ -248,7 +256,11 @@ async def _teams_of_assignee(store: object, ticket_id: int) -> list[int]:
 def parts(router: Router) -> Parts:
     """Routing's subscribers, its periodic pass and its job."""
     return Parts(
-        jobs=[Job(RECONCILE_JOB, router.reconcile), Job(AUTOMATIONS_JOB, router.automations)],
+        jobs=[
+            Job(RECONCILE_JOB, router.reconcile),
+            Job(AUTOMATIONS_JOB, router.automations),
+            Job(ASSIGN_JOB, router.assign_one),
+        ],
         periodic=[
             Periodic(RECONCILE_JOB, RECONCILE_EVERY),
             Periodic(AUTOMATIONS_JOB, AUTOMATIONS_EVERY),
