@@ -104,6 +104,14 @@ async def _config_set(rt: Runtime, args: argparse.Namespace) -> int:
         if missing:
             raise ValidationFailed(missing)
         await store.save_config(unit, config)
+        await store.record_change(
+            unit,
+            None,
+            "cli",
+            "config",
+            store.config_summary(config),
+            config.model_dump(mode="json"),
+        )
     print(
         f"routing configuration saved: {len(config.rules)} rules, "
         f"{len(config.automations)} automations"
@@ -130,6 +138,23 @@ async def _agent(rt: Runtime, args: argparse.Namespace) -> int:
                 availability=args.availability,
                 capacity=args.capacity,
                 skills=skills,
+            )
+            asked = {
+                k: v
+                for k, v in (
+                    ("availability", args.availability),
+                    ("capacity", args.capacity),
+                    ("skills", skills),
+                )
+                if v is not None
+            }
+            await store.record_change(
+                unit,
+                None,
+                "cli",
+                "agent",
+                f"agent {args.email}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
+                {"user_id": int(user_id), **asked},
             )
         except ValueError as exc:
             raise ValidationFailed({"availability": str(exc)}) from None

@@ -4,7 +4,7 @@ their own availability."""
 
 from __future__ import annotations
 
-import logging
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +24,6 @@ from routing.handlers import RECONCILE_JOB
 from routing.rules import Rule
 
 PREFIX = "/api/v1/routing"
-log = logging.getLogger(__name__)
 
 
 class DryRunIn(BaseModel):
@@ -101,9 +100,40 @@ async def put_agent(rt: Runtime, request: Request, who: Principal) -> Response:
             skills=body.skills,
         )
         saved = next(a for a in await store.agents(unit) if a["user_id"] == user_id)
-    log.info("routing: user %s set agent %s: %s", who.user_id, user_id, body.model_dump())
+        asked = body.model_dump(exclude_unset=True)
+        if "skills" in asked:
+            asked["skills"] = saved["skills"]  # as stored: normalised
+        await store.record_change(
+            unit,
+            who.user_id,
+            "api",
+            "agent",
+            f"agent {saved['email']}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
+            {"user_id": user_id, **asked},
+        )
     await rt.run_job(RECONCILE_JOB)  # new skills, capacity or availability may fit the queue
     return ok(saved)
+
+
+class ChangeOut(BaseModel):
+    id: int
+    at: datetime
+    by: str | None
+    via: str
+    what: str
+    summary: str
+    data: dict[str, Any]
+
+
+class ChangesOut(BaseModel):
+    """Routing's audit trail, newest first."""
+
+    items: list[ChangeOut]
+
+
+async def get_changes(rt: Runtime, request: Request, who: Principal) -> Response:
+    async with rt.stores() as unit:
+        return ok({"items": await store.changes(unit)})
 
 
 async def get_config(rt: Runtime, request: Request, who: Principal) -> Response:
@@ -119,6 +149,14 @@ async def put_config(rt: Runtime, request: Request, who: Principal) -> Response:
         if missing:
             raise ValidationFailed(missing)
         await store.save_config(unit, config)
+        await store.record_change(
+            unit,
+            who.user_id,
+            "api",
+            "config",
+            store.config_summary(config),
+            config.model_dump(mode="json"),
+        )
     return ok(config.model_dump(mode="json"))
 
 
@@ -154,6 +192,15 @@ async def put_availability(rt: Runtime, request: Request, who: Principal) -> Res
 
 
 ENDPOINTS = [
+    Endpoint(
+        "GET",
+        f"{PREFIX}/changes",
+        get_changes,
+        "Who changed the routing configuration and agents' settings, newest first",
+        "listRoutingChanges",
+        response=ChangesOut,
+        roles=MANAGERS,
+    ),
     Endpoint(
         "GET",
         f"{PREFIX}/agents",

@@ -17,6 +17,7 @@ from routing.config import RoutingConfig
 from routing.rules import Action
 from routing.tables import (
     routing_agent_t,
+    routing_change_t,
     routing_example_t,
     routing_setting_t,
     routing_ticket_skill_t,
@@ -67,6 +68,46 @@ async def missing_webhooks(store: Store, config: RoutingConfig) -> dict[str, str
         for field, sid in wanted.items()
         if sid not in active
     }
+
+
+async def record_change(
+    store: Store, user_id: int | None, via: str, what: str, summary: str, data: dict[str, Any]
+) -> None:
+    """Write one line of routing's audit trail."""
+    await store.execute(
+        routing_change_t.insert().values(
+            at=store.now(), user_id=user_id, via=via, what=what, summary=summary, data=data
+        )
+    )
+
+
+async def changes(store: Store, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest changes, newest first, with who made them."""
+    rows = await store.execute(
+        select(routing_change_t, user_t.c.email)
+        .outerjoin(user_t, user_t.c.id == routing_change_t.c.user_id)
+        .order_by(routing_change_t.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "id": int(r.id),
+            "at": r.at,
+            "by": r.email,
+            "via": r.via,
+            "what": r.what,
+            "summary": r.summary,
+            "data": dict(r.data or {}),
+        }
+        for r in rows
+    ]
+
+
+def config_summary(config: RoutingConfig) -> str:
+    return (
+        f"configuration replaced: {len(config.rules)} rules, {len(config.automations)} "
+        f"automations, {len(config.keyword_rules)} keyword rules, {len(config.teams)} teams"
+    )
 
 
 async def save_config(store: Store, config: RoutingConfig) -> None:

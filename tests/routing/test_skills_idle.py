@@ -197,3 +197,26 @@ async def test_supervisors_set_skills_through_the_api(desk: Desk) -> None:
         assert [a["skills"] for a in listed.json()["items"] if a["user_id"] == mehmet] == [
             ["language:tr", "refunds"]
         ]
+        config = await client.put(
+            "/api/v1/routing/config",
+            json={"category_skills": {"refunds": ["refunds"]}, "idle_away_minutes": 20},
+            headers=auth,
+        )
+        assert config.status_code == 200
+        trail = (await client.get("/api/v1/routing/changes", headers=auth)).json()["items"]
+    # Every change by a key user is on routing's audit trail, newest first; refused ones not.
+    assert [(c["by"], c["via"], c["what"], c["summary"]) for c in trail] == [
+        (
+            "sue@help.test",
+            "api",
+            "config",
+            "configuration replaced: 0 rules, 0 automations, 0 keyword rules, 0 teams",
+        ),
+        (
+            "sue@help.test",
+            "api",
+            "agent",
+            "agent mehmet@help.test: capacity 3, skills ['language:tr', 'refunds']",
+        ),
+    ]
+    assert trail[0]["data"]["idle_away_minutes"] == 20
