@@ -19,6 +19,7 @@ from helpdesk.app import create_app
 from helpdesk.crypto import SecretBox
 from helpdesk.domain import Role
 from helpdesk.errors import DeliveryError
+from helpdesk.inbox.timeline import describe
 from helpdesk.ports import FixedClock
 from helpdesk.privacy_tables import webhook_attempt_t
 from helpdesk.runtime import Runtime
@@ -240,3 +241,23 @@ async def test_dry_run_lists_what_the_actions_would_do(desk: Desk) -> None:
         "require skills language:tr",
     )
     assert await _bot_messages(desk.rt, ticket_id) == []
+
+
+def test_the_ticket_timeline_says_why() -> None:
+    """The inbox's history lines carry routing's reasons, for field changes and the rest."""
+    team = {
+        "actor_user_id": None,
+        "actor_kind": "system",
+        "kind": "team_changed",
+        "data": {"old": None, "new": 1, "reason": "team Billing by rule 'refunds'"},
+    }
+    notified = {
+        "actor_user_id": None,
+        "actor_kind": "system",
+        "kind": "rule_action",
+        "data": {"reason": "2 notified by rule 'refunds'", "rule": "refunds"},
+    }
+    assert describe(team, {}, {1: "Billing"}, {}) == (
+        "The system changed team: none → Billing (team Billing by rule 'refunds')"
+    )
+    assert describe(notified, {}, {}, {}) == "The system: 2 notified by rule 'refunds'"
