@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from channels.chat import bots
 from helpdesk import services
 from helpdesk.app import create_app
 from helpdesk.crypto import SecretBox
@@ -28,11 +29,14 @@ from helpdesk.tables import message_t, notification_t
 from helpdesk.webhook_sender import EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from routing import dry_run
 from routing.rules import Rule
+from tests.channels.chat.conftest import SECRET as CHAT_SECRET
+from tests.channels.chat.conftest import Chat
 from tests.core.factory import email_in
 from tests.core.senders import RecordingSender
 from tests.fixtures_db import scheduler_of
 from tests.routing.desk import Desk
 from tests.support.asgi import serve_asgi
+from tests.support.telegram_api import BotApiStandIn, text_message_update
 
 GREETING = "Merhaba {name}, talebiniz #{number} ({subject}) alındı."
 
@@ -261,3 +265,28 @@ def test_the_ticket_timeline_says_why() -> None:
         "The system changed team: none → Billing (team Billing by rule 'refunds')"
     )
     assert describe(notified, {}, {}, {}) == "The system: 2 notified by rule 'refunds'"
+
+
+async def test_template_reply_reaches_a_telegram_customer_in_their_chat(
+    desk: Desk, telegram_api: BotApiStandIn
+) -> None:
+    await desk.configure(rules=[_rule({"kind": "send_reply", "text": "#{number}: {subject}"})])
+    app = create_app(desk.rt.settings, runtime=desk.rt)
+    async with serve_asgi(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        chat = Chat(desk.rt, telegram_api, client)
+        async with desk.rt.stores() as store:
+            await bots.add_bot(
+                store,
+                SecretBox(desk.rt.settings.secret_key),
+                name="support",
+                token=telegram_api.token,
+                webhook_secret=CHAT_SECRET,
+                api_url=telegram_api.base_url,
+                file_url=telegram_api.base_file_url,
+            )
+        await chat.send(text_message_update(4242, "Kartım çalışmıyor"))
+        [ticket] = await chat.tickets()
+        await scheduler_of(desk.rt).drain()
+    expected = f"#{ticket['number']}: {ticket['subject']}"
+    assert expected in telegram_api.sent_texts(4242)
+    assert await _bot_messages(desk.rt, ticket["id"]) == [(expected, "bot", "sent")]
