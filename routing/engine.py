@@ -358,7 +358,7 @@ class Routing:
             outbox_id = await effects.call_webhook(
                 self.store, ticket_id, int(action.values()[0]), rule
             )
-            reason = f"webhook {action.value} called {why} (delivery {outbox_id})"
+            reason = f"webhook {action.value} queued {why} (delivery {outbox_id})"
         else:
             facts = await self.facts(ticket_id) or {}
             text = effects.fill(action.text, await effects.values(self.store, ticket_id, facts))

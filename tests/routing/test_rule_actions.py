@@ -168,6 +168,8 @@ async def test_call_webhook_is_signed_retried_and_logged(desk: Desk, clock: Fixe
     assert payload["type"] == "rule.fired"
     assert payload["ticket"] == {"id": ticket_id, "number": number}
     assert payload["data"] == {"rule": "tell crm"}
+    queued = f"webhook {created.subscription_id} queued by rule 'tell crm' (delivery "
+    assert any(r.startswith(queued) for r in await desk.reasons(ticket_id))
     async with rt.stores() as store:
         attempts = [
             r.status_code
