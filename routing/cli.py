@@ -108,7 +108,7 @@ async def _config_set(rt: Runtime, args: argparse.Namespace) -> int:
             unit,
             None,
             "cli",
-            "config",
+            "configuration replaced",
             store.config_summary(config),
             config.model_dump(mode="json"),
         )
@@ -152,8 +152,8 @@ async def _agent(rt: Runtime, args: argparse.Namespace) -> int:
                 unit,
                 None,
                 "cli",
-                "agent",
-                f"agent {args.email}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
+                "agent changed",
+                f"{args.email}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
                 {"user_id": int(user_id), **asked},
             )
         except ValueError as exc:

@@ -107,8 +107,8 @@ async def put_agent(rt: Runtime, request: Request, who: Principal) -> Response:
             unit,
             who.user_id,
             "api",
-            "agent",
-            f"agent {saved['email']}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
+            "agent changed",
+            f"{saved['email']}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
             {"user_id": user_id, **asked},
         )
     await rt.run_job(RECONCILE_JOB)  # new skills, capacity or availability may fit the queue
@@ -116,12 +116,10 @@ async def put_agent(rt: Runtime, request: Request, who: Principal) -> Response:
 
 
 class ChangeOut(BaseModel):
-    id: int
     at: datetime
-    by: str | None
-    via: str
-    what: str
-    summary: str
+    by: str | None  # the user's name; None for the command line
+    action: str
+    subject: str
     data: dict[str, Any]
 
 
@@ -153,7 +151,7 @@ async def put_config(rt: Runtime, request: Request, who: Principal) -> Response:
             unit,
             who.user_id,
             "api",
-            "config",
+            "configuration replaced",
             store.config_summary(config),
             config.model_dump(mode="json"),
         )

@@ -9,15 +9,16 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from helpdesk.config_log_queries import recent_changes
 from helpdesk.domain import Role
 from helpdesk.privacy_tables import webhook_subscription_t
+from helpdesk.services import config_log
 from helpdesk.store import Store
 from helpdesk.tables import user_t
 from routing.config import RoutingConfig
 from routing.rules import Action
 from routing.tables import (
     routing_agent_t,
-    routing_change_t,
     routing_example_t,
     routing_setting_t,
     routing_ticket_skill_t,
@@ -25,6 +26,7 @@ from routing.tables import (
 from routing.text import normalise
 
 CONFIG_KEY = "config"
+AREA = "routing"  # in the configuration change log
 AVAILABILITY = ("online", "away", "offline")
 
 
@@ -71,42 +73,31 @@ async def missing_webhooks(store: Store, config: RoutingConfig) -> dict[str, str
 
 
 async def record_change(
-    store: Store, user_id: int | None, via: str, what: str, summary: str, data: dict[str, Any]
+    store: Store, user_id: int | None, via: str, action: str, subject: str, data: dict[str, Any]
 ) -> None:
-    """Write one line of routing's audit trail."""
-    await store.execute(
-        routing_change_t.insert().values(
-            at=store.now(), user_id=user_id, via=via, what=what, summary=summary, data=data
-        )
-    )
+    """Log a key user's change in the configuration change log (area "routing"), in the same
+    unit of work as the change."""
+    await config_log.record_change(store, user_id, AREA, action, subject, {"via": via, **data})
 
 
 async def changes(store: Store, limit: int = 100) -> list[dict[str, Any]]:
-    """The latest changes, newest first, with who made them."""
-    rows = await store.execute(
-        select(routing_change_t, user_t.c.email)
-        .outerjoin(user_t, user_t.c.id == routing_change_t.c.user_id)
-        .order_by(routing_change_t.c.id.desc())
-        .limit(limit)
-    )
+    """Routing's changes, newest first, with who made them."""
     return [
         {
-            "id": int(r.id),
-            "at": r.at,
-            "by": r.email,
-            "via": r.via,
-            "what": r.what,
-            "summary": r.summary,
-            "data": dict(r.data or {}),
+            "at": c.at,
+            "by": c.user,
+            "action": c.action,
+            "subject": c.subject,
+            "data": c.data,
         }
-        for r in rows
+        for c in await recent_changes(store, AREA, limit)
     ]
 
 
 def config_summary(config: RoutingConfig) -> str:
     return (
-        f"configuration replaced: {len(config.rules)} rules, {len(config.automations)} "
-        f"automations, {len(config.keyword_rules)} keyword rules, {len(config.teams)} teams"
+        f"{len(config.rules)} rules, {len(config.automations)} automations, "
+        f"{len(config.keyword_rules)} keyword rules, {len(config.teams)} teams"
     )
 
 

@@ -67,23 +67,8 @@ class RoutingAutomationRun(SQLModel, table=True):
     at: datetime
 
 
-class RoutingChange(SQLModel, table=True):
-    """Who changed routing's configuration or an agent's routing settings, when, and to what:
-    the audit trail of key users' changes (the configuration drives every ticket)."""
-
-    __tablename__ = "routing_change"
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime
-    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
-    via: str = Field(max_length=10)  # api / cli
-    what: str = Field(max_length=20)  # config / agent
-    summary: str = Field(sa_column=Column(Text, nullable=False))
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-
-
 routing_setting_t = table(RoutingSetting)
 routing_agent_t = table(RoutingAgent)
 routing_example_t = table(RoutingExample)
 routing_ticket_skill_t = table(RoutingTicketSkill)
 routing_automation_run_t = table(RoutingAutomationRun)
-routing_change_t = table(RoutingChange)

@@ -204,19 +204,20 @@ async def test_supervisors_set_skills_through_the_api(desk: Desk) -> None:
         )
         assert config.status_code == 200
         trail = (await client.get("/api/v1/routing/changes", headers=auth)).json()["items"]
-    # Every change by a key user is on routing's audit trail, newest first; refused ones not.
-    assert [(c["by"], c["via"], c["what"], c["summary"]) for c in trail] == [
+    # Every change by a key user is in the configuration change log, newest first; refused
+    # ones are not.
+    assert [(c["by"], c["action"], c["subject"], c["data"]["via"]) for c in trail] == [
         (
-            "sue@help.test",
+            "Sue",
+            "configuration replaced",
+            "0 rules, 0 automations, 0 keyword rules, 0 teams",
             "api",
-            "config",
-            "configuration replaced: 0 rules, 0 automations, 0 keyword rules, 0 teams",
         ),
         (
-            "sue@help.test",
+            "Sue",
+            "agent changed",
+            "mehmet@help.test: capacity 3, skills ['language:tr', 'refunds']",
             "api",
-            "agent",
-            "agent mehmet@help.test: capacity 3, skills ['language:tr', 'refunds']",
         ),
     ]
     assert trail[0]["data"]["idle_away_minutes"] == 20

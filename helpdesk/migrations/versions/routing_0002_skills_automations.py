@@ -1,4 +1,4 @@
-"""routing: agents' skills and idle-away, tickets' required skills, automation runs, changes
+"""routing: agents' skills and idle-away, tickets' required skills, automation runs
 
 Revision ID: routing_0002
 Revises: routing_0001
@@ -40,22 +40,7 @@ def upgrade() -> None:
     )
 
 
-    op.create_table(
-        "routing_change",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("via", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.Column("what", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-
-
 def downgrade() -> None:
-    op.drop_table("routing_change")
     op.drop_table("routing_automation_run")
     op.drop_table("routing_ticket_skill")
     with op.batch_alter_table("routing_agent") as batch:
