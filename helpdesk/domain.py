@@ -118,6 +118,7 @@ class AuditKind(StrEnum):
     ASSIGNMENT_WAITING = "assignment_waiting"
     RULE_FIRED = "rule_fired"
     RULE_FAILED = "rule_failed"
+    RULE_ACTION = "rule_action"  # a rule reached outside the ticket: notified, called, required
     # Changes of configuration made by staff in the admin pages: no ticket, the actor a user.
     TEAM_CREATED = "team_created"
     TEAM_CHANGED_SETTINGS = "team_changed_settings"

@@ -24,6 +24,7 @@ class Agent:
     load: int
     capacity: int
     last_assigned_at: datetime | None = None
+    skills: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +44,31 @@ def _last(agent: Agent) -> datetime:
     return (agent.last_assigned_at or _NEVER).replace(tzinfo=None)
 
 
-def choose(agents: Sequence[Agent], strategy: str, previous: int | None = None) -> Choice | None:
-    """The agent to assign, or None when nobody online has capacity (the ticket waits).
+def choose(
+    agents: Sequence[Agent],
+    strategy: str,
+    previous: int | None = None,
+    required: frozenset[str] = frozenset(),
+) -> Choice | None:
+    """The agent to assign, or None when nobody online with the `required` skills has
+    capacity (the ticket waits).
 
     The previous assignee (a reopened or follow-up ticket) comes first when online with room;
     otherwise `least_loaded` takes the lowest load, `round_robin` the longest unassigned.
     Ties go to whoever waited longest since their last ticket, then the lower id.
     """
-    free = [a for a in agents if a.availability == "online" and a.load < a.capacity]
+    free = [
+        a
+        for a in agents
+        if a.availability == "online" and a.load < a.capacity and required <= a.skills
+    ]
+    skills = f" with {', '.join(sorted(required))}" if required else ""
     for agent in free:
         if agent.user_id == previous:
             return Choice(
                 agent.user_id,
-                f"assigned to {agent.name}: previous assignee, {agent.load} of {agent.capacity}",
+                f"assigned to {agent.name}: previous assignee{skills}, "
+                f"{agent.load} of {agent.capacity}",
             )
     if not free or strategy == "none":
         return None
@@ -66,8 +79,14 @@ def choose(agents: Sequence[Agent], strategy: str, previous: int | None = None) 
         agent = min(free, key=lambda a: (a.load, _last(a), a.user_id))
         how = "least loaded"
     return Choice(
-        agent.user_id, f"assigned to {agent.name}: {how}, {agent.load} of {agent.capacity}"
+        agent.user_id,
+        f"assigned to {agent.name}: {how}{skills}, {agent.load} of {agent.capacity}",
     )
+
+
+def has_room(agents: Sequence[Agent]) -> bool:
+    """Whether anyone online has capacity at all (skills aside)."""
+    return any(a.availability == "online" and a.load < a.capacity for a in agents)
 
 
 def queue_order(waiting: Sequence[Waiting]) -> list[Waiting]:

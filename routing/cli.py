@@ -5,8 +5,10 @@ keyword rules, assignment), set agents' availability, dry-run rules, run the per
     helpdesk routing evaluate --csv TRAIN (--test-csv TEST | --folds K)
     helpdesk routing config show | helpdesk routing config set FILE
     helpdesk routing agent --email E [--availability online|away|offline] [--capacity N]
+        [--skills language:tr,refunds]
     helpdesk routing dry-run FILE [--last N]
     helpdesk routing reconcile
+    helpdesk routing automations
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from helpdesk.tables import user_t
 from routing import dry_run, store
 from routing.classifier import TooLittleData
 from routing.config import RoutingConfig
-from routing.handlers import RECONCILE_JOB
+from routing.handlers import AUTOMATIONS_JOB, RECONCILE_JOB
+from routing.rules import SKILL
 from routing.training import BadCsv, evaluate_files, read_csv, train_and_install
 
 
@@ -97,8 +100,22 @@ async def _config_show(rt: Runtime, args: argparse.Namespace) -> int:
 async def _config_set(rt: Runtime, args: argparse.Namespace) -> int:
     config = _read_config(Path(args.file))
     async with rt.stores() as unit:
+        missing = await store.missing_webhooks(unit, config)
+        if missing:
+            raise ValidationFailed(missing)
         await store.save_config(unit, config)
-    print(f"routing configuration saved: {len(config.rules)} rules")
+        await store.record_change(
+            unit,
+            None,
+            "cli",
+            "configuration replaced",
+            store.config_summary(config),
+            config.model_dump(mode="json"),
+        )
+    print(
+        f"routing configuration saved: {len(config.rules)} rules, "
+        f"{len(config.automations)} automations"
+    )
     return 0
 
 
@@ -112,8 +129,32 @@ async def _agent(rt: Runtime, args: argparse.Namespace) -> int:
         if user_id is None:
             raise NotFound(f"no user {args.email}")
         try:
+            skills = None if args.skills is None else [s for s in args.skills.split(",") if s]
+            if skills and not all(SKILL.fullmatch(s.strip()) for s in skills):
+                raise ValidationFailed({"skills": "letters, digits, - _ : . separated by commas"})
             await store.set_agent(
-                unit, int(user_id), availability=args.availability, capacity=args.capacity
+                unit,
+                int(user_id),
+                availability=args.availability,
+                capacity=args.capacity,
+                skills=skills,
+            )
+            asked = {
+                k: v
+                for k, v in (
+                    ("availability", args.availability),
+                    ("capacity", args.capacity),
+                    ("skills", skills),
+                )
+                if v is not None
+            }
+            await store.record_change(
+                unit,
+                None,
+                "cli",
+                "agent changed",
+                f"{args.email}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
+                {"user_id": int(user_id), **asked},
             )
         except ValueError as exc:
             raise ValidationFailed({"availability": str(exc)}) from None
@@ -128,6 +169,12 @@ async def _dry_run(rt: Runtime, args: argparse.Namespace) -> int:
         report = await dry_run.dry_run(unit, config.rules, last=args.last)
     for line in dry_run.describe(report):
         print(line)
+    return 0
+
+
+async def _automations(rt: Runtime, args: argparse.Namespace) -> int:
+    fired = await rt.run_job(AUTOMATIONS_JOB)
+    print(f"{fired} automations fired")
     return 0
 
 
@@ -172,6 +219,7 @@ def add_commands(subparsers: Any) -> None:
     agent.add_argument("--email", required=True)
     agent.add_argument("--availability", choices=list(store.AVAILABILITY))
     agent.add_argument("--capacity", type=int)
+    agent.add_argument("--skills", help="comma-separated, e.g. language:tr,refunds ('' clears)")
     agent.set_defaults(run_in_runtime=_agent)
 
     dry = commands.add_parser(
@@ -184,3 +232,6 @@ def add_commands(subparsers: Any) -> None:
     commands.add_parser("reconcile", help="assign waiting tickets, retrain when due").set_defaults(
         run_in_runtime=_reconcile
     )
+    commands.add_parser(
+        "automations", help="fire the time-based automations that are due now"
+    ).set_defaults(run_in_runtime=_automations)

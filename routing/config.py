@@ -10,16 +10,18 @@ from __future__ import annotations
 import re
 from datetime import time
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routing import language
+from routing.automations import Automation
 from routing.rules import Rule
 from routing.text import normalise
 
 DEFAULT_LANGUAGES = ["en", "tr"]
+SkillName = Annotated[str, Field(pattern=r"^[\w:.-]{1,64}$")]
 
 
 class KeywordRule(BaseModel):
@@ -84,6 +86,13 @@ class RoutingConfig(BaseModel):
         default_factory=lambda: {str(d): [("09:00", "18:00")] for d in range(5)}
     )
     rules: list[Rule] = Field(default_factory=list, max_length=500)
+    automations: list[Automation] = Field(default_factory=list, max_length=200)
+    # Skills an agent needs for a category's tickets (slug -> skills); with
+    # `language_skills`, a ticket in Turkish also needs "language:tr".
+    category_skills: dict[str, list[SkillName]] = Field(default_factory=dict, max_length=500)
+    language_skills: bool = False
+    # An online agent with no activity for this long is away until active again; None: never.
+    idle_away_minutes: int | None = Field(default=None, ge=1, le=10_080)
     # A rule fires at most this often on one ticket over its life (loop protection).
     max_rule_firings_per_ticket: int = Field(default=10, ge=1, le=1000)
 
@@ -116,6 +125,15 @@ class RoutingConfig(BaseModel):
                 if time.fromisoformat(start) >= time.fromisoformat(end):
                     raise ValueError(f"opening interval {start}-{end} ends before it starts")
         return hours
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> RoutingConfig:
+        # A name identifies an automation's episodes on tickets: two would share them.
+        names = [a.name for a in self.automations]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"automations need distinct names; repeated: {twice}")
+        return self
 
     def team_assignment(self, team: str) -> TeamAssignment:
         for entry in self.teams:

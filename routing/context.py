@@ -207,6 +207,7 @@ async def team_agents(store: Store, team_id: int, default_capacity: int) -> list
             routing_agent_t.c.availability,
             routing_agent_t.c.capacity,
             routing_agent_t.c.last_assigned_at,
+            routing_agent_t.c.skills,
             load.label("load"),
         )
         .join(team_member_t, team_member_t.c.user_id == user_t.c.id)
@@ -226,6 +227,7 @@ async def team_agents(store: Store, team_id: int, default_capacity: int) -> list
             load=int(r.load),
             capacity=int(r.capacity) if r.capacity is not None else default_capacity,
             last_assigned_at=r.last_assigned_at,
+            skills=frozenset(r.skills or ()),
         )
         for r in rows
     ]

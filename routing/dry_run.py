@@ -15,7 +15,7 @@ from sqlalchemy import select
 from helpdesk.store import Store
 from helpdesk.tables import ticket_t
 from routing.engine import Routing
-from routing.rules import FactValue, Rule, Trigger
+from routing.rules import Action, FactValue, Rule, Trigger
 
 # The facts an action can change, as a person reads them.
 WATCHED = (
@@ -35,6 +35,20 @@ class TicketPreview:
     rules: tuple[str, ...]
     changes: dict[str, tuple[FactValue, FactValue]]
     notes: tuple[str, ...]
+    effects: tuple[str, ...] = ()  # replies, notifications, webhook calls, required skills
+
+
+def effect(action: Action) -> str | None:
+    """What an action beyond the ticket's fields would do, as a person reads it."""
+    if action.kind == "send_reply":
+        return f"reply to the customer: {action.text}"
+    if action.kind == "notify":
+        return f"notify {', '.join(action.values())}: {action.text}"
+    if action.kind == "call_webhook":
+        return f"call webhook {action.value}"
+    if action.kind == "require_skills":
+        return f"require skills {', '.join(action.values())}"
+    return None
 
 
 async def _recent(store: Store, last: int) -> list[tuple[int, int]]:
@@ -70,8 +84,16 @@ async def dry_run(
             for action in firing.actions
             if action.kind == "add_note"
         )
+        effects = tuple(
+            found
+            for firing in outcome.firings
+            for action in firing.actions
+            if (found := effect(action)) is not None
+        )
         previews.append(
-            TicketPreview(ticket_id, number, tuple(f.rule for f in outcome.firings), changes, notes)
+            TicketPreview(
+                ticket_id, number, tuple(f.rule for f in outcome.firings), changes, notes, effects
+            )
         )
     return previews
 
@@ -92,6 +114,7 @@ def describe(previews: Sequence[TicketPreview]) -> list[str]:
             f"{k.split('.')[1]} {old!r} -> {new!r}" for k, (old, new) in p.changes.items()
         )
         notes = f"; notes: {len(p.notes)}" if p.notes else ""
+        notes += f"; {'; '.join(p.effects)}" if p.effects else ""
         lines.append(f"#{p.number}: {', '.join(p.rules)}: {what or 'no field changes'}{notes}")
     lines.append(f"{len(previews)} tickets would change")
     return lines

@@ -12,13 +12,14 @@ from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services import Actor, TicketChanges
 from helpdesk.store import Store
 from helpdesk.tables import user_t
-from routing import assign, context, decide
+from routing import assign, context, decide, effects
 from routing import store as routing_store
 from routing.classifier import Prediction
 from routing.config import RoutingConfig
 from routing.rules import Action, FactValue, Firing, Outcome, Rule, Trigger, evaluate
 
 SYSTEM = Actor.system()
+OUTSIDE = frozenset({"send_reply", "notify", "call_webhook", "require_skills"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,16 +183,18 @@ class Routing:
         agents = await context.team_agents(self.store, team_id, setup.capacity)
         if previous is None:
             previous = await self._previous_assignee(view)
-        choice = assign.choose(agents, setup.strategy, previous)
+        required = await self._required_skills(view)
+        choice = assign.choose(agents, setup.strategy, previous, required)
         if choice is None:
             if not note_waiting:
                 return False
+            skills = f" with {', '.join(sorted(required))}" if required else ""
             await services.record_decision(
                 self.store,
                 ticket_id,
                 SYSTEM,
                 AuditKind.ASSIGNMENT_WAITING,
-                f"waiting: nobody in {team} is online with capacity",
+                f"waiting: nobody in {team}{skills} is online with capacity",
             )
             return False
         await services.update_ticket(
@@ -212,11 +215,22 @@ class Routing:
             return 0
         await context.lock_team(self.store, team_id)
         assigned = 0
+        capacity = self.config.team_assignment(team).capacity
         for item in assign.queue_order(await context.waiting(self.store, team_id)):
-            if not await self.assign(item.ticket_id, team_id, note_waiting=False):
-                break
-            assigned += 1
+            if await self.assign(item.ticket_id, team_id, note_waiting=False):
+                assigned += 1
+            elif not assign.has_room(await context.team_agents(self.store, team_id, capacity)):
+                break  # everyone is full; a ticket needing other skills may still fit
         return assigned
+
+    async def _required_skills(self, view: context.TicketView) -> frozenset[str]:
+        """The category's skills, the language's (when configured) and a rule's."""
+        category = self.found.category_by_id(view.row["category_id"])
+        needed = list(self.config.category_skills.get(category.slug, [])) if category else []
+        if self.config.language_skills and view.row["language"]:
+            needed.append(f"language:{view.row['language']}")
+        needed += await routing_store.ticket_skills(self.store, view.id)
+        return frozenset(routing_store.normalise_skills(needed))
 
     # Rules ------------------------------------------------------------------------------
 
@@ -281,22 +295,25 @@ class Routing:
             await self.apply(ticket_id, firing)
         return chain | {f.rule for f in result.firings}
 
-    async def apply(self, ticket_id: int, firing: Firing) -> None:
+    async def apply(self, ticket_id: int, firing: Firing, by: str = "rule") -> None:
         for action in firing.actions:
-            why = f"by rule '{firing.rule}'"
+            why = f"by {by} '{firing.rule}'"
             try:
-                await self._apply(ticket_id, action, why)
-            except (Conflict, ValidationFailed, ValueError) as exc:
+                await self._apply(ticket_id, action, why, firing.rule)
+            except (Conflict, NotFound, ValidationFailed, ValueError) as exc:
                 await services.record_decision(
                     self.store,
                     ticket_id,
                     SYSTEM,
                     AuditKind.RULE_FAILED,
-                    f"rule '{firing.rule}' could not {action.kind}: {exc}",
+                    f"{by} '{firing.rule}' could not {action.kind}: {exc}",
                     rule=firing.rule,
                 )
 
-    async def _apply(self, ticket_id: int, action: Action, why: str) -> None:
+    async def _apply(self, ticket_id: int, action: Action, why: str, rule: str) -> None:
+        if action.kind in OUTSIDE:
+            await self._reach_out(ticket_id, action, why, rule)
+            return
         value = action.values()[0] if action.values() else ""
         changes: TicketChanges
         if action.kind == "set_category":
@@ -331,6 +348,35 @@ class Routing:
             await services.add_note(self.store, ticket_id, SYSTEM, f"{value}\n\n({why})")
             return
         await services.update_ticket(self.store, ticket_id, SYSTEM, changes, reason=reason)
+
+    async def _reach_out(self, ticket_id: int, action: Action, why: str, rule: str) -> None:
+        """The actions beyond the ticket's fields, each written on the timeline."""
+        if action.kind == "require_skills":
+            skills = await routing_store.require_skills(self.store, ticket_id, action.values())
+            reason = f"needs skills {', '.join(skills)} {why}"
+        elif action.kind == "call_webhook":
+            outbox_id = await effects.call_webhook(
+                self.store, ticket_id, int(action.values()[0]), rule
+            )
+            reason = f"webhook {action.value} queued {why} (delivery {outbox_id})"
+        else:
+            facts = await self.facts(ticket_id) or {}
+            text = effects.fill(action.text, await effects.values(self.store, ticket_id, facts))
+            if action.kind == "send_reply":
+                await effects.send_reply(self.store, ticket_id, text)
+                return  # the reply is on the timeline itself, with its delivery state
+            users, missing = await effects.recipients(
+                self.store, ticket_id, action.values(), self.found
+            )
+            if not users:
+                raise ValueError(f"nobody to notify ({', '.join(missing)})")
+            count = await effects.notify(self.store, ticket_id, users, text)
+            reason = f"{count} notified {why}" + (
+                f"; nobody for {', '.join(missing)}" if missing else ""
+            )
+        await services.record_decision(
+            self.store, ticket_id, SYSTEM, AuditKind.RULE_ACTION, reason, rule=rule
+        )
 
 
 def _with_bot(row: dict[str, object]) -> bool:

@@ -15,7 +15,7 @@ from helpdesk import events, services
 from helpdesk.domain import AuthorKind, Direction
 from helpdesk.runtime import Job, Parts, Periodic, Runtime, Subscriber
 from helpdesk.tables import audit_t, category_t, message_t, ticket_t
-from routing import assign, context, language, model_store
+from routing import assign, automation_runs, context, idle, language, model_store
 from routing import store as routing_store
 from routing.engine import Insight, Routing
 from routing.rules import Trigger
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 RECONCILE_JOB = "routing_reconcile"
 RECONCILE_EVERY = timedelta(seconds=30)
 RETRAIN_EVERY = timedelta(days=1)
+ASSIGN_JOB = "routing_assign"
+AUTOMATIONS_JOB = "routing_automations"
+AUTOMATIONS_EVERY = timedelta(minutes=1)
 # The rules that already fired in the event chain being dispatched (loop protection): the
 # bus dispatches routing's own changes inside routing's call, so the chain follows along.
 _CHAIN: ContextVar[frozenset[str] | None] = ContextVar("routing_chain", default=None)
@@ -162,8 +165,29 @@ class Router:
             ).scalar_one()
             await routing_store.record_example(store, ticket_id, view.text, slug, "agent")
 
+    async def assign_one(self, rt: Runtime, ticket_id: int) -> bool:
+        """Job: assign one waiting ticket in its team now, if anyone has room. Safe to run
+        twice and in several workers at once: the team lock and the unassigned check make
+        the second run a no-op."""
+        async with self.rt.stores() as store:
+            return await (await Routing.open(store)).assign_new(ticket_id)
+
+    async def automations(self, rt: Runtime) -> int:
+        """Periodic: fire the time-based automations that fell due."""
+        return await automation_runs.run(self.rt.stores)
+
+    async def idle_sweep(self) -> None:
+        """Idle agents away, active ones back (then their teams' queues drain below)."""
+        async with self.rt.stores() as store:
+            config = await routing_store.load_config(store)
+            if config.idle_away_minutes is None:
+                return
+            await idle.sweep(store, timedelta(minutes=config.idle_away_minutes))
+
     async def reconcile(self, rt: Runtime) -> int:
-        """Periodic: assign waiting tickets of every auto-assigning team; retrain when due."""
+        """Periodic: idle agents away (and back); assign waiting tickets of every
+        auto-assigning team; retrain when due."""
+        await self.idle_sweep()
         async with self.rt.stores() as store:
             routing = await Routing.open(store)
             team_ids = [
@@ -232,8 +256,15 @@ async def _teams_of_assignee(store: object, ticket_id: int) -> list[int]:
 def parts(router: Router) -> Parts:
     """Routing's subscribers, its periodic pass and its job."""
     return Parts(
-        jobs=[Job(RECONCILE_JOB, router.reconcile)],
-        periodic=[Periodic(RECONCILE_JOB, RECONCILE_EVERY)],
+        jobs=[
+            Job(RECONCILE_JOB, router.reconcile),
+            Job(AUTOMATIONS_JOB, router.automations),
+            Job(ASSIGN_JOB, router.assign_one),
+        ],
+        periodic=[
+            Periodic(RECONCILE_JOB, RECONCILE_EVERY),
+            Periodic(AUTOMATIONS_JOB, AUTOMATIONS_EVERY),
+        ],
         subscribers=[
             Subscriber(events.TicketCreated, router.on_created),
             Subscriber(events.MessageAdded, router.on_message),

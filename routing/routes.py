@@ -4,9 +4,10 @@ their own availability."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,11 +15,11 @@ from starlette.routing import Route
 from helpdesk.domain import Principal, Role
 from helpdesk.endpoints import MANAGERS, Endpoint
 from helpdesk.endpoints import routes as endpoint_routes
-from helpdesk.errors import ValidationFailed
+from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
 from routing import dry_run, store
-from routing.config import RoutingConfig
+from routing.config import RoutingConfig, SkillName
 from routing.handlers import RECONCILE_JOB
 from routing.rules import Rule
 
@@ -36,6 +37,7 @@ class PreviewOut(BaseModel):
     rules: list[str]
     changes: dict[str, dict[str, Any]]
     notes: list[str]
+    effects: list[str]
 
 
 class DryRunOut(BaseModel):
@@ -53,6 +55,85 @@ class AvailabilityIn(BaseModel):
     availability: Literal["online", "away", "offline"]
 
 
+class AgentIn(BaseModel):
+    """What a supervisor sets for an agent; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    availability: Literal["online", "away", "offline"] | None = None
+    capacity: int | None = Field(default=None, ge=1, le=1000)
+    clear_capacity: bool = False  # back to the team's capacity
+    skills: list[SkillName] | None = Field(default=None, max_length=100)
+
+
+class AgentOut(BaseModel):
+    user_id: int
+    email: str
+    name: str
+    availability: str
+    capacity: int | None
+    skills: list[str]
+    idle_away: bool
+
+
+class AgentsOut(BaseModel):
+    items: list[AgentOut]
+
+
+async def get_agents(rt: Runtime, request: Request, who: Principal) -> Response:
+    async with rt.stores() as unit:
+        return ok({"items": await store.agents(unit)})
+
+
+async def put_agent(rt: Runtime, request: Request, who: Principal) -> Response:
+    user_id: int = request.path_params["user_id"]
+    body = await parse_body(request, AgentIn)
+    async with rt.stores() as unit:
+        found = next((a for a in await store.agents(unit) if a["user_id"] == user_id), None)
+        if found is None:
+            raise NotFound(f"no agent {user_id}")
+        await store.set_agent(
+            unit,
+            user_id,
+            availability=body.availability,
+            capacity=body.capacity,
+            clear_capacity=body.clear_capacity,
+            skills=body.skills,
+        )
+        saved = next(a for a in await store.agents(unit) if a["user_id"] == user_id)
+        asked = body.model_dump(exclude_unset=True)
+        if "skills" in asked:
+            asked["skills"] = saved["skills"]  # as stored: normalised
+        await store.record_change(
+            unit,
+            who.user_id,
+            "api",
+            "agent changed",
+            f"{saved['email']}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
+            {"user_id": user_id, **asked},
+        )
+    await rt.run_job(RECONCILE_JOB)  # new skills, capacity or availability may fit the queue
+    return ok(saved)
+
+
+class ChangeOut(BaseModel):
+    at: datetime
+    by: str | None  # the user's name; None for the command line
+    action: str
+    subject: str
+    data: dict[str, Any]
+
+
+class ChangesOut(BaseModel):
+    """Routing's audit trail, newest first."""
+
+    items: list[ChangeOut]
+
+
+async def get_changes(rt: Runtime, request: Request, who: Principal) -> Response:
+    async with rt.stores() as unit:
+        return ok({"items": await store.changes(unit)})
+
+
 async def get_config(rt: Runtime, request: Request, who: Principal) -> Response:
     async with rt.stores() as unit:
         config = await store.load_config(unit)
@@ -62,7 +143,18 @@ async def get_config(rt: Runtime, request: Request, who: Principal) -> Response:
 async def put_config(rt: Runtime, request: Request, who: Principal) -> Response:
     config = await parse_body(request, RoutingConfig)
     async with rt.stores() as unit:
+        missing = await store.missing_webhooks(unit, config)
+        if missing:
+            raise ValidationFailed(missing)
         await store.save_config(unit, config)
+        await store.record_change(
+            unit,
+            who.user_id,
+            "api",
+            "configuration replaced",
+            store.config_summary(config),
+            config.model_dump(mode="json"),
+        )
     return ok(config.model_dump(mode="json"))
 
 
@@ -79,6 +171,7 @@ async def post_dry_run(rt: Runtime, request: Request, who: Principal) -> Respons
                     "rules": list(p.rules),
                     "changes": {k: {"old": o, "new": n} for k, (o, n) in p.changes.items()},
                     "notes": list(p.notes),
+                    "effects": list(p.effects),
                 }
                 for p in previews
             ]
@@ -97,6 +190,34 @@ async def put_availability(rt: Runtime, request: Request, who: Principal) -> Res
 
 
 ENDPOINTS = [
+    Endpoint(
+        "GET",
+        f"{PREFIX}/changes",
+        get_changes,
+        "Who changed the routing configuration and agents' settings, newest first",
+        "listRoutingChanges",
+        response=ChangesOut,
+        roles=MANAGERS,
+    ),
+    Endpoint(
+        "GET",
+        f"{PREFIX}/agents",
+        get_agents,
+        "Agents with their availability, capacity and skills",
+        "listRoutingAgents",
+        response=AgentsOut,
+        roles=MANAGERS,
+    ),
+    Endpoint(
+        "PUT",
+        f"{PREFIX}/agents/{{user_id:int}}",
+        put_agent,
+        "Set an agent's availability, capacity or skills",
+        "putRoutingAgent",
+        body=AgentIn,
+        response=AgentOut,
+        roles=MANAGERS,
+    ),
     Endpoint(
         "GET",
         f"{PREFIX}/config",

@@ -13,7 +13,8 @@ No I/O, no clock: the caller passes the facts (including the time-derived ones) 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import string
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Self, get_args
 
@@ -54,7 +55,13 @@ ActionKind = Literal[
     "remove_tags",
     "assign",
     "add_note",
+    "send_reply",  # a template reply to the customer through the ticket's channel
+    "notify",  # staff notification feed entries: value names the recipients
+    "call_webhook",  # a signed POST to a webhook subscription: value is its id
+    "require_skills",  # assignment considers only agents with these skills
 ]
+# Placeholders a reply or notification text may use (filled from the ticket when it fires).
+PLACEHOLDERS = frozenset({"number", "subject", "name", "status", "priority", "team", "category"})
 # Which fact an action changes, so later rules in the same chain see the change.
 _ACTION_FACT: dict[str, str] = {
     "set_category": "ticket.category",
@@ -105,6 +112,8 @@ class Action(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: ActionKind
     value: str | list[str] = Field(default="")
+    # The message of send_reply and notify, with {number}, {name}... placeholders.
+    text: str = Field(default="", max_length=10_000)
 
     @field_validator("value")
     @classmethod
@@ -124,10 +133,75 @@ class Action(BaseModel):
             allowed = _ALLOWED.get(self.kind)
             if allowed is not None and self.value not in allowed:
                 raise ValueError(f"{self.kind} takes one of {', '.join(sorted(allowed))}")
+        check = _CHECKS.get(self.kind)
+        if check is not None:
+            check(self)
+        elif self.text:
+            raise ValueError(f"{self.kind} takes no text")
         return self
 
     def values(self) -> tuple[str, ...]:
         return tuple(self.value) if isinstance(self.value, list) else (self.value,)
+
+
+def placeholders(text: str) -> set[str]:
+    """The {names} a template uses; ValueError when it is not a valid template."""
+    return {n for _, n, _, _ in string.Formatter().parse(text) if n is not None}
+
+
+def _check_text(action: Action) -> None:
+    if not action.text.strip():
+        raise ValueError(f"{action.kind} needs a text")
+    try:
+        unknown = placeholders(action.text) - PLACEHOLDERS
+    except ValueError as exc:
+        raise ValueError(f"not a valid template: {exc}") from exc
+    if unknown:
+        names = ", ".join("{" + n + "}" for n in sorted(unknown))
+        allowed = ", ".join("{" + n + "}" for n in sorted(PLACEHOLDERS))
+        raise ValueError(f"unknown placeholders {names}; use {allowed}")
+
+
+def _check_reply(action: Action) -> None:
+    if action.value not in ("", []):
+        raise ValueError("send_reply takes its message in text, not value")
+    _check_text(action)
+
+
+def _check_notify(action: Action) -> None:
+    targets = action.values()
+    if not targets or not all(t.strip() for t in targets):
+        raise ValueError(
+            "notify takes recipients: 'assignee', 'team' (the ticket's), 'team:<name>' "
+            "or an agent's email"
+        )
+    for target in targets:
+        named = target in ("assignee", "team") or target.startswith("team:") or "@" in target
+        if not named:
+            raise ValueError(f"notify: {target!r} is not a recipient")
+    _check_text(action)
+
+
+def _check_webhook(action: Action) -> None:
+    if not isinstance(action.value, str) or not action.value.isdigit() or len(action.value) > 9:
+        raise ValueError("call_webhook takes a webhook subscription id")
+    if action.text:
+        raise ValueError("call_webhook takes no text")
+
+
+def _check_skills(action: Action) -> None:
+    skills = action.values()
+    if not skills or not all(SKILL.fullmatch(s) for s in skills):
+        raise ValueError("require_skills takes skill names (letters, digits, - _ : .)")
+
+
+SKILL = re.compile(r"[\w:.-]{1,64}")
+_CHECKS: dict[str, Callable[[Action], None]] = {
+    "send_reply": _check_reply,
+    "notify": _check_notify,
+    "call_webhook": _check_webhook,
+    "require_skills": _check_skills,
+}
 
 
 def _on_created() -> list[Trigger]:

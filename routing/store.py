@@ -3,16 +3,30 @@ training examples. Ticket changes never happen here: they go through `helpdesk.s
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from helpdesk.config_log_queries import recent_changes
+from helpdesk.domain import Role
+from helpdesk.privacy_tables import webhook_subscription_t
+from helpdesk.services import config_log
 from helpdesk.store import Store
+from helpdesk.tables import user_t
 from routing.config import RoutingConfig
-from routing.tables import routing_agent_t, routing_example_t, routing_setting_t
+from routing.rules import Action
+from routing.tables import (
+    routing_agent_t,
+    routing_example_t,
+    routing_setting_t,
+    routing_ticket_skill_t,
+)
+from routing.text import normalise
 
 CONFIG_KEY = "config"
+AREA = "routing"  # in the configuration change log
 AVAILABILITY = ("online", "away", "offline")
 
 
@@ -24,6 +38,67 @@ async def load_config(store: Store) -> RoutingConfig:
         )
     ).scalar_one_or_none()
     return RoutingConfig.model_validate(value) if value else RoutingConfig()
+
+
+async def missing_webhooks(store: Store, config: RoutingConfig) -> dict[str, str]:
+    """Per field, the call_webhook actions naming no active subscription: a 422 when the
+    configuration is saved, not a failure when the rule fires."""
+    wanted: dict[str, int] = {}
+    groups: list[tuple[str, list[list[Action]]]] = [
+        ("rules", [r.actions for r in config.rules]),
+        ("automations", [a.actions for a in config.automations]),
+    ]
+    for group, items in groups:
+        for i, actions in enumerate(items):
+            for j, action in enumerate(actions):
+                if action.kind == "call_webhook":
+                    wanted[f"{group}.{i}.actions.{j}.value"] = int(action.values()[0])
+    if not wanted:
+        return {}
+    active = set(
+        (
+            await store.execute(
+                select(webhook_subscription_t.c.id).where(
+                    webhook_subscription_t.c.id.in_(set(wanted.values())),
+                    webhook_subscription_t.c.active.is_(True),
+                )
+            )
+        ).scalars()
+    )
+    return {
+        field: f"no active webhook subscription {sid}"
+        for field, sid in wanted.items()
+        if sid not in active
+    }
+
+
+async def record_change(
+    store: Store, user_id: int | None, via: str, action: str, subject: str, data: dict[str, Any]
+) -> None:
+    """Log a key user's change in the configuration change log (area "routing"), in the same
+    unit of work as the change."""
+    await config_log.record_change(store, user_id, AREA, action, subject, {"via": via, **data})
+
+
+async def changes(store: Store, limit: int = 100) -> list[dict[str, Any]]:
+    """Routing's changes, newest first, with who made them."""
+    return [
+        {
+            "at": c.at,
+            "by": c.user,
+            "action": c.action,
+            "subject": c.subject,
+            "data": c.data,
+        }
+        for c in await recent_changes(store, AREA, limit)
+    ]
+
+
+def config_summary(config: RoutingConfig) -> str:
+    return (
+        f"{len(config.rules)} rules, {len(config.automations)} automations, "
+        f"{len(config.keyword_rules)} keyword rules, {len(config.teams)} teams"
+    )
 
 
 async def save_config(store: Store, config: RoutingConfig) -> None:
@@ -45,20 +120,82 @@ async def set_agent(
     availability: str | None = None,
     capacity: int | None = None,
     clear_capacity: bool = False,
+    skills: Sequence[str] | None = None,
 ) -> None:
-    """Set an agent's availability and/or personal capacity (None keeps the team's)."""
+    """Set an agent's availability, personal capacity (None keeps the team's) and/or skills.
+    Availability set by the agent is theirs: it ends an idle-away."""
     if availability is not None and availability not in AVAILABILITY:
         raise ValueError(f"availability is one of {AVAILABILITY}")
     await store.execute(store.insert_ignoring_duplicates(routing_agent_t), {"user_id": user_id})
     values: dict[str, Any] = {}
     if availability is not None:
         values["availability"] = availability
+        values["idle_away"] = False
+    if skills is not None:
+        values["skills"] = normalise_skills(skills)
     if capacity is not None or clear_capacity:
         values["capacity"] = capacity
     if values:
         await store.execute(
             update(routing_agent_t).where(routing_agent_t.c.user_id == user_id).values(**values)
         )
+
+
+def normalise_skills(skills: Iterable[str]) -> list[str]:
+    """Skills compare case-insensitively ("Language:TR" is "language:tr"), Turkish-aware."""
+    return sorted({normalise(s) for s in skills if s.strip()})
+
+
+async def require_skills(store: Store, ticket_id: int, skills: Iterable[str]) -> list[str]:
+    """Add skills the ticket needs; returns all of them."""
+    current = await ticket_skills(store, ticket_id)
+    wanted = normalise_skills([*current, *skills])
+    await store.execute(
+        store.upsert(routing_ticket_skill_t, index_elements=["ticket_id"], update=["skills"]),
+        {"ticket_id": ticket_id, "skills": wanted},
+    )
+    return wanted
+
+
+async def ticket_skills(store: Store, ticket_id: int) -> list[str]:
+    found = (
+        await store.execute(
+            select(routing_ticket_skill_t.c.skills).where(
+                routing_ticket_skill_t.c.ticket_id == ticket_id
+            )
+        )
+    ).scalar_one_or_none()
+    return list(found or [])
+
+
+async def agents(store: Store) -> list[dict[str, Any]]:
+    """Every active human user with their routing state (defaults for those without a row)."""
+    rows = await store.execute(
+        select(
+            user_t.c.id,
+            user_t.c.email,
+            user_t.c.name,
+            routing_agent_t.c.availability,
+            routing_agent_t.c.capacity,
+            routing_agent_t.c.skills,
+            routing_agent_t.c.idle_away,
+        )
+        .outerjoin(routing_agent_t, routing_agent_t.c.user_id == user_t.c.id)
+        .where(user_t.c.active.is_(True), user_t.c.role != Role.BOT.value)
+        .order_by(user_t.c.id)
+    )
+    return [
+        {
+            "user_id": int(r.id),
+            "email": r.email,
+            "name": r.name or "",
+            "availability": r.availability or "online",
+            "capacity": r.capacity,
+            "skills": list(r.skills or []),
+            "idle_away": bool(r.idle_away),
+        }
+        for r in rows
+    ]
 
 
 async def mark_assigned(store: Store, user_id: int, at: datetime) -> None:

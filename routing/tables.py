@@ -29,6 +29,10 @@ class RoutingAgent(SQLModel, table=True):
     availability: str = Field(default="online", max_length=10)
     capacity: int | None = None
     last_assigned_at: datetime | None = None
+    # What the agent can take: languages ("language:tr"), products, categories.
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Away because idle (not by choice): activity brings them back online by itself.
+    idle_away: bool = False
 
 
 class RoutingExample(SQLModel, table=True):
@@ -43,6 +47,28 @@ class RoutingExample(SQLModel, table=True):
     created_at: datetime
 
 
+class RoutingTicketSkill(SQLModel, table=True):
+    """Skills a rule said a ticket needs (on top of its category's and language's)."""
+
+    __tablename__ = "routing_ticket_skill"
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, ondelete="CASCADE")
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class RoutingAutomationRun(SQLModel, table=True):
+    """One time-based automation fired on one ticket for one episode of its condition (the
+    episode is named by when it began, e.g. when the ticket entered its status). The primary
+    key makes the firing once-only across restarts and concurrent workers."""
+
+    __tablename__ = "routing_automation_run"
+    automation: str = Field(primary_key=True, max_length=200)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, ondelete="CASCADE")
+    episode: str = Field(primary_key=True, max_length=40)
+    at: datetime
+
+
 routing_setting_t = table(RoutingSetting)
 routing_agent_t = table(RoutingAgent)
 routing_example_t = table(RoutingExample)
+routing_ticket_skill_t = table(RoutingTicketSkill)
+routing_automation_run_t = table(RoutingAutomationRun)

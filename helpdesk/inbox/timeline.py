@@ -102,7 +102,8 @@ def describe(
 
     if kind in _FIELD_LABELS:
         old, new = show(data.get("old")), show(data.get("new"))
-        return f"{actor} changed {_FIELD_LABELS[kind]}: {old} → {new}"
+        why = f" ({data['reason']})" if data.get("reason") else ""  # an automatic decision's
+        return f"{actor} changed {_FIELD_LABELS[kind]}: {old} → {new}{why}"
     if kind == "ticket_created":
         return f"Ticket created from {str(data.get('channel', '')).replace('_', ' ')}"
     if kind == "merged_into":
@@ -113,4 +114,6 @@ def describe(
         return f"{actor} split a message off into #{data.get('number')}"
     if kind == "split_from":
         return f"{actor} opened this ticket from a message of #{data.get('number')}"
+    if data.get("reason"):  # routing's decisions that changed no field: triage, rules fired
+        return f"{actor}: {data['reason']}"
     return f"{actor}: {kind.replace('_', ' ')}"

@@ -113,7 +113,7 @@ async def update_ticket(
     changed: list[str] = []
 
     if changes.status is not UNSET and changes.status.value != ticket["status"]:
-        await _change_status(store, ticket, actor, changes.status, values)
+        await _change_status(store, ticket, actor, changes.status, values, reason)
     if changes.priority is not UNSET and changes.priority != ticket["priority"]:
         _require_open(ticket)
         values["priority"] = changes.priority
@@ -184,7 +184,12 @@ async def update_ticket(
 
 
 async def _change_status(
-    store: Store, ticket: Any, actor: Actor, new: Status, values: dict[str, Any]
+    store: Store,
+    ticket: Any,
+    actor: Actor,
+    new: Status,
+    values: dict[str, Any],
+    reason: str | None = None,
 ) -> None:
     old = Status(ticket["status"])
     if not can_transition(old, new):
@@ -198,7 +203,10 @@ async def _change_status(
         values["solved_at"] = ticket["solved_at"] or now
     elif old is Status.SOLVED:
         values["solved_at"] = None
-    await audit(store, ticket["id"], actor, AuditKind.STATUS_CHANGED, old=old.value, new=new.value)
+    why = {"reason": reason} if reason else {}
+    await audit(
+        store, ticket["id"], actor, AuditKind.STATUS_CHANGED, old=old.value, new=new.value, **why
+    )
     store.record(events.StatusChanged(ticket_id=ticket["id"], at=now, old=old, new=new))
 
 

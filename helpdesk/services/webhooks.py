@@ -160,6 +160,47 @@ async def fan_out(store: Store) -> None:
             )
 
 
+async def queue_call(
+    store: Store, ticket_id: int, subscription_id: int, event_type: str, data: dict[str, Any]
+) -> int:
+    """Queue one signed POST of `event_type` about a ticket to a subscription, whatever event
+    types it subscribed to (an automation calls it by name); delivered, retried and logged
+    like every webhook. NotFound when the subscription is gone or inactive."""
+    active = (
+        await store.execute(
+            select(webhook_subscription_t.c.active).where(
+                webhook_subscription_t.c.id == subscription_id
+            )
+        )
+    ).scalar_one_or_none()
+    if not active:
+        raise NotFound(f"webhook subscription {subscription_id} does not exist or is inactive")
+    number = (
+        await store.execute(select(ticket_t.c.number).where(ticket_t.c.id == ticket_id))
+    ).scalar_one()
+    event_id = uuid.uuid4().hex
+    body = {
+        "id": event_id,
+        "type": event_type,
+        "occurred_at": store.now().isoformat(),
+        "ticket": {"id": ticket_id, "number": int(number)},
+        "data": data,
+    }
+    return await enqueue(
+        store,
+        ticket_id,
+        kind=KIND,
+        channel=CHANNEL,
+        message_id=None,
+        payload={
+            "subscription_id": subscription_id,
+            "event": event_type,
+            "event_id": event_id,
+            "body": json.dumps(body, sort_keys=True, separators=(",", ":")),
+        },
+    )
+
+
 async def subscription_target(
     store: Store, box: SecretBox, subscription_id: int
 ) -> tuple[str, str]:

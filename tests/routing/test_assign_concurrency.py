@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from helpdesk import services
@@ -18,33 +15,12 @@ from helpdesk.domain import Status
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
-from helpdesk.settings import Settings
 from helpdesk.tables import ticket_t
-from helpdesk.worker import assemble, start
 from tests.core.factory import email_in
-from tests.fixtures_db import PG_HINT, PG_URL, SECRET, _reset_pg
 from tests.routing.desk import make_desk
-from tests.support.services import service_missing
 
 pytestmark = pytest.mark.postgres
 CAPACITY = 2
-
-
-@pytest_asyncio.fixture
-async def two_runtimes(
-    pg_database: str | BaseException, tmp_path: Path, clock: FixedClock
-) -> AsyncIterator[tuple[Runtime, Runtime]]:
-    if isinstance(pg_database, BaseException):
-        service_missing(PG_HINT.format(url=PG_URL) + f" ({pg_database})")
-    assert isinstance(pg_database, str)
-    await _reset_pg(pg_database)
-    settings = Settings(database_url=pg_database, data_dir=tmp_path / "data", secret_key=SECRET)
-    runtimes = (assemble(settings, clock=clock), assemble(settings, clock=clock))
-    for rt in runtimes:
-        await start(rt, periodic=False)
-    yield runtimes
-    for rt in runtimes:
-        await rt.close()
 
 
 async def _loads(rt: Runtime) -> Counter[int]:

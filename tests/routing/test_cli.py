@@ -95,7 +95,7 @@ def test_configuration_from_a_json_file(tmp_path: Path) -> None:
         )
     )
     assert _run(tmp_path, "config", "set", str(good)).stdout == (
-        "routing configuration saved: 1 rules\n"
+        "routing configuration saved: 1 rules, 0 automations\n"
     )
     shown = json.loads(_run(tmp_path, "config", "show").stdout)
     assert shown["threshold"] == 0.7 and shown["rules"][0]["name"] == "vip"
