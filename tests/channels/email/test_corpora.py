@@ -30,8 +30,8 @@ def test_every_corpus_message_parses_quickly() -> None:
     for path in corpus.corpus_files():
         _, seconds = corpus.parse_file(path)  # only ParseError may escape parse_message
         count += 1
-        if seconds > 2.0:
-            slow.append(f"{path}: {seconds:.2f}s")
+        if seconds > 2.0:  # CPU seconds: today's slowest message takes about 0.2
+            slow.append(f"{path}: {seconds:.2f}s of CPU")
     assert count > 300
     assert not slow, slow
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from channels.email.poller import Timing
 from helpdesk import services
 from helpdesk.domain import DeliveryState, ParticipantRole, Status
 from helpdesk.runtime import Runtime
@@ -61,7 +62,12 @@ async def _new_ticket(
             message_id="<first@customer.example>",
         )
     )
-    found = await eventually(lambda: tickets(rt), what="a ticket from the customer's mail")
+    # Half the poll interval: only IDLE's push can bring the mail in before it runs out.
+    found = await eventually(
+        lambda: tickets(rt),
+        timeout=Timing().poll_seconds / 2,
+        what="a ticket from the customer's mail, pushed by IDLE",
+    )
     return found[0], time.monotonic() - started
 
 
@@ -81,7 +87,6 @@ async def test_customer_mail_becomes_ticket_via_idle_and_the_reply_leaves_by_smt
     rt = email_rt
     ticket, latency = await _new_ticket(rt, mailbox, smtp_sink)
     print(f"IDLE import latency: {latency:.3f}s")  # shown with -s; a figure for the report
-    assert latency < 5, f"IDLE import took {latency:.2f}s"
     assert ticket["subject"] == "Printer on fire"
     assert ticket["source"] == "support"
     # Flagged on the server right after the commit.
