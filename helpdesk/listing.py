@@ -69,9 +69,11 @@ class TicketFilter:
     include_merged: bool = False
     team_ids: tuple[int, ...] = ()  # any of these teams (with team_id: both must hold)
     no_team: bool = False  # the triage queue: no team owns it yet
+    no_category: bool = False  # waiting for a category (the inbox's triage view)
     channel: str | None = None
     language: str | None = None
     due_before: datetime | None = None  # a running SLA clock is due before this instant
+    due_after: datetime | None = None  # ... and at or after this one (not yet breached)
     sort: Sort = Sort.UPDATED  # with `text`, results come newest ticket first (Sort.NEWEST)
 
 
@@ -163,6 +165,8 @@ def _options(f: TicketFilter) -> dict[str, Sequence[Any]]:
         options["assignee_id"] = [None]
     elif f.assignee_id is not None:
         options["assignee_id"] = [f.assignee_id]
+    if f.no_category:
+        options["category_id"] = [None] if f.category_id is None else []
     if f.status:
         options["status"] = sorted({s.value for s in f.status})
     return options
@@ -193,6 +197,7 @@ def _common(who: Principal, f: TicketFilter) -> tuple[tuple[str, ...], dict[str,
         "language": f.language,
         "updated_since": f.updated_since,
         "due_before": f.due_before,
+        "due_after": f.due_after,
     }
     names = [n for n, v in values.items() if v is not None]
     if not f.include_merged:
@@ -256,7 +261,7 @@ def _number(typed: str) -> int | None:
 
 
 def _phases(
-    sort: Sort, due_before: datetime | None, cursor: str | None
+    sort: Sort, due_bounded: bool, cursor: str | None
 ) -> list[tuple[str, dict[str, Any] | None]]:
     """The sort's ordered stretches still ahead of the cursor, each with the cursor's values
     where it continues one."""
@@ -271,7 +276,7 @@ def _phases(
     phases: list[tuple[str, dict[str, Any] | None]] = []
     if kind in (None, "d"):
         phases.append(("d", {"c_stamp": stamp, "c_id": last} if kind else None))
-    if due_before is None:  # tickets with no due time cannot be due before anything
+    if not due_bounded:  # tickets with no due time are not due within any bounds
         phases.append(("n", {"c_id": last} if kind == "n" else None))
     return phases
 
@@ -291,7 +296,8 @@ async def list_tickets(
     """
     limit = max(1, min(limit, MAX_PAGE))
     sort = Sort.NEWEST if filters.text else filters.sort
-    phases = _phases(sort, filters.due_before, cursor)
+    bounded = filters.due_before is not None or filters.due_after is not None
+    phases = _phases(sort, bounded, cursor)
     query = await _resolve(store, who, filters)
     rows: list[dict[str, Any]] = []
     row_phases: list[str] = []  # the sort phase each row came from: the cursor continues it
@@ -334,3 +340,22 @@ async def count_tickets(
     stmt = count_statement(store.dialect, query.specs, query.common, query.search_kind, cap)
     total = int((await store.execute(stmt, query.params)).scalar_one())
     return Count(min(total, cap), total <= cap)
+
+
+async def statements(
+    store: Store, who: Principal, filters: TicketFilter, *, limit: int = 50, cap: int = COUNT_CAP
+) -> list[tuple[Any, dict[str, Any]]]:
+    """The statements (with their values) that a first page of `filters` and its count run,
+    for EXPLAIN in tests and benchmarks; empty when nothing can match."""
+    query = await _resolve(store, who, filters)
+    if query is None:
+        return []
+    sort = Sort.NEWEST if filters.text else filters.sort
+    bounded = filters.due_before is not None or filters.due_after is not None
+    found: list[tuple[Any, dict[str, Any]]] = [
+        (page_statement(store.dialect, query.specs, query.common, phase, False,
+                        query.search_kind, limit + 1), query.params)
+        for phase, _after in _phases(sort, bounded, None)
+    ]  # fmt: skip
+    count = count_statement(store.dialect, query.specs, query.common, query.search_kind, cap)
+    return [*found, (count, query.params)]

@@ -105,6 +105,7 @@ _COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
         ticket_t.c.updated_at >= _param("updated_since", ticket_t.c.updated_at)
     ),
     "due_before": lambda: ticket_t.c.sla_next_due_at < _param("due_before", ticket_t.c.updated_at),
+    "due_after": lambda: ticket_t.c.sla_next_due_at >= _param("due_after", ticket_t.c.updated_at),
     "live": lambda: ticket_t.c.merged_into_id.is_(None),
     # People's queues skip what a bot still owns; it appears when the bot hands it over.
     "people": lambda: or_(ticket_t.c.bot_id.is_(None), ticket_t.c.handed_over_at.is_not(None)),
@@ -128,7 +129,10 @@ def _phase(kind: str, after: bool) -> tuple[list[ColumnElement[bool]], list[Any]
     if kind == "i":
         return ([ident < bindparam("c_id")] if after else []), [ident], True
     cond = [ident > bindparam("c_id")] if after else []
-    return [due.is_(None), *cond], [ident], False
+    # Ordered by (due, id) though every due is NULL here: PostgreSQL takes IS NULL for no
+    # equality, so only this order matches the (..., status, sla_next_due_at, id) indexes;
+    # ordered by id alone it walks the primary key and filters.
+    return [due.is_(None), *cond], [due, ident], False
 
 
 _MATCH_KEY: ColumnClause[Any] = literal_column("m.ticket_id")

@@ -7,6 +7,7 @@ team:<id>     a team's tickets, not solved
 pending       waiting on the customer
 triage        no team owns it yet (routing has not placed it), not solved
 at_risk       a running SLA clock is due within AT_RISK_WINDOW or overdue, soonest first
+breached      a running SLA clock is overdue, most overdue first
 all           everything I may see, most recent activity first
 """
 
@@ -21,7 +22,7 @@ from helpdesk.listing import Sort, TicketFilter
 
 UNSOLVED: tuple[Status, ...] = tuple(s for s in Status if s in OPEN_STATUSES)
 AT_RISK_WINDOW = timedelta(hours=1)
-NAMES = ("mine", "unassigned", "team:<id>", "pending", "triage", "at_risk", "all")
+NAMES = ("mine", "unassigned", "team:<id>", "pending", "triage", "at_risk", "breached", "all")
 
 
 def resolve(
@@ -52,6 +53,8 @@ def resolve(
         return replace(f, no_team=True, status=statuses, sort=Sort.DUE)
     if name == "at_risk":
         return replace(f, status=statuses, due_before=now + AT_RISK_WINDOW, sort=Sort.DUE)
+    if name == "breached":
+        return replace(f, status=statuses, due_before=now, sort=Sort.DUE)
     if name == "all":
         return f
     raise ValidationFailed({"view": f"unknown view {name!r}; use {', '.join(NAMES)}"})
