@@ -134,6 +134,10 @@ class Ticket(SQLModel, table=True):
             "id",
             "team_id",
         ),
+        # The inbox's triage view: what still waits for a category, soonest due first.
+        Index("ix_ticket_category_status_due", "category_id", "status", "sla_next_due_at", "id"),
+        # A supervisor's "All tickets" by SLA due: no equality column to lead with.
+        Index("ix_ticket_due", "sla_next_due_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)
@@ -401,6 +405,35 @@ class Macro(SQLModel, table=True):
     created_at: datetime
 
 
+class SavedView(SQLModel, table=True):
+    """An inbox view someone saved: a standard view plus filters, sort and search (as query
+    parameters), personal (its owner's), shared with one team, or with everyone."""
+
+    __tablename__ = "saved_view"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    owner_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    scope: str = Field(max_length=20)  # personal, team, everyone
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
+    base_view: str = Field(max_length=40)
+    params: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+    updated_at: datetime
+
+
+class SavedViewChange(SQLModel, table=True):
+    """Who created, renamed, shared or deleted a saved view, and when. No foreign key to the
+    view: the log outlives a deleted one."""
+
+    __tablename__ = "saved_view_change"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    saved_view_id: int = Field(index=True)
+    action: str = Field(max_length=20)  # created, renamed, shared, deleted
+    data: dict[str, Any] = _json_dict()
+
+
 class AutoReply(SQLModel, table=True):
     """One automatic message (an acknowledgement) per ticket and kind, and what became of it:
     `queued` (an outbox entry), `throttled` (the customer got too many lately) or `skipped`."""
@@ -505,4 +538,6 @@ login_failure_t = table(LoginFailure)
 notification_t = table(Notification)
 user_totp_t = table(UserTotp)
 macro_t = table(Macro)
+saved_view_t = table(SavedView)
+saved_view_change_t = table(SavedViewChange)
 process_t = table(Process)

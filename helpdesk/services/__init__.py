@@ -8,7 +8,7 @@ store only as the parameter these functions take, never through `helpdesk.store`
 
 from helpdesk.domain import Actor
 from helpdesk.inbound import IngestResult
-from helpdesk.services import bots, conversations, knowledge
+from helpdesk.services import bots, conversations, knowledge, saved_views
 from helpdesk.services.customers import add_identity, add_participant, resolve_customer
 from helpdesk.services.directory import (
     add_member,
@@ -96,6 +96,7 @@ __all__ = [
     "resolve_customer",
     "resolve_quarantine",
     "revoke_token",
+    "saved_views",
     "session_for",
     "set_message_language",
     "set_sla_next_due",
