@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from helpdesk import queries as core_queries
-from helpdesk.inbox import queries
+from helpdesk.inbox import lists, queries
 from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import Viewer
 from helpdesk.runtime import Runtime
@@ -39,7 +39,7 @@ CHANNEL_LABELS = {
 def list_params(request: Request) -> dict[str, Any]:
     """The list's query parameters (view, filters, search) to carry into links."""
     keep = ("view", "status", "priority", "channel", "category_id", "team_id", "assignee_id",
-            "language", "q")  # fmt: skip
+            "language", "q", "sort")  # fmt: skip
     return {k: v for k, v in request.query_params.multi_items() if k in keep and v}
 
 
@@ -48,18 +48,21 @@ async def shell(
 ) -> dict[str, Any]:
     who = viewer.who
     params = request.query_params
+    now = rt.clock.now()
     async with rt.stores.read() as store:
         teams = await queries.teams(store)
-        available = queries.views(who, teams)
+        available = lists.views(who, teams, await queries.saved_views_for(store, who))
         key = params.get("view") or "mine"
-        view = queries.find_view(available, key)
-        counts = await queries.counts(store, who, available)
-        filters = queries.parse_filters(params, who)
-        page = (
-            await queries.list_view(store, who, view, filters, cursor=params.get("cursor"))
-            if with_list
-            else None
-        )
+        view = lists.find_view(available, key)
+        counts = await lists.counts(store, who, available, now, teams)
+        filters = lists.parse_filters(params, who)
+        page = None
+        current = counts[view.key]
+        if with_list:
+            filt = lists.resolve(view, who, now, filters, teams)
+            page = await lists.list_view(store, who, filt, filters, cursor=params.get("cursor"))
+            if filters.active():
+                current = await lists.count(store, who, filt)
         unread = await queries.unread_count(store, who.user_id)
         people = await queries.people(store)
         categories = await core_queries.list_categories(store)
@@ -68,6 +71,11 @@ async def shell(
         "views": available,
         "view": view,
         "counts": counts,
+        "current_count": current,
+        "may_share": who.sees_everything,
+        "may_edit_view": view.saved_id is not None
+        and (view.owner_id == who.user_id or (view.scope != "personal" and who.sees_everything)),
+        "filter_params": lists.as_params(filters),
         "filters": filters,
         "page": page,
         "unread": unread,

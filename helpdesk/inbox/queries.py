@@ -1,26 +1,22 @@
-"""The inbox's read models: views, their counts and pages, the notification feed, macros.
-
-The visibility rule is the API's (`helpdesk.domain.may_access_ticket`), expressed in SQL;
-search goes through `helpdesk.queries.list_tickets`' text filter so it gains whatever index
-that query uses.
+"""The inbox's read models: the notification feed, macros, people, what a list row shows
+beyond the core's columns. Views and their pages go through the core (`helpdesk.inbox.lists`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, tuple_
+from sqlalchemy import and_, func, or_, select
 
 from helpdesk import queries
-from helpdesk.domain import Principal, Status
-from helpdesk.errors import Forbidden, ValidationFailed
+from helpdesk.domain import Principal
 from helpdesk.store import Store
 from helpdesk.tables import (
     customer_t,
     macro_t,
     message_t,
     notification_t,
+    saved_view_t,
     team_t,
     ticket_t,
     user_t,
@@ -32,194 +28,23 @@ def N_(text: str) -> str:
     return text
 
 
-UNSOLVED = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
-PAGE = 50
 CHANNELS = ("email", "telegram", "web_form", "phone")
 LANGUAGES = ("en", "tr")
 
 
-@dataclass(frozen=True, slots=True)
-class View:
-    key: str
-    label: str
-    statuses: tuple[Status, ...]
-    team_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    status: tuple[Status, ...] = ()
-    priority: str | None = None
-    channel: str | None = None
-    category_id: int | None = None
-    team_id: int | None = None
-    assignee_id: int | None = None
-    language: str | None = None
-    q: str | None = None
-
-    def active(self) -> bool:
-        return any(getattr(self, name) for name in self.__slots__)
-
-
-@dataclass(frozen=True, slots=True)
-class ListPage:
-    rows: list[dict[str, Any]]
-    next_cursor: str | None
-    filters: Filters = field(default_factory=Filters)
-
-
-def views(who: Principal, teams: list[dict[str, Any]]) -> list[View]:
-    """The left rail: the views this person has, in order."""
-    result = [
-        View("mine", N_("Mine"), UNSOLVED),
-        View("unassigned", N_("Unassigned"), (Status.NEW, Status.OPEN)),
-    ]
-    for team in teams:
-        if who.sees_everything or team["id"] in who.team_ids:
-            result.append(View(f"team-{team['id']}", team["name"], UNSOLVED, team["id"]))
-    result.append(View("pending", N_("Pending"), (Status.PENDING,)))
-    result.append(View("triage", N_("Triage"), UNSOLVED))
-    if who.sees_everything:
-        result.append(View("all", N_("All tickets"), ()))
-    return result
-
-
-def find_view(available: list[View], key: str) -> View:
-    for view in available:
-        if view.key == key:
-            return view
-    raise Forbidden(f"there is no view {key!r} for you")
-
-
-def _visible(who: Principal) -> ColumnElement[bool]:
-    if who.sees_everything:
-        return true()
-    return or_(
-        ticket_t.c.team_id.is_(None),
-        ticket_t.c.team_id.in_(who.team_ids or {-1}),
-        ticket_t.c.assignee_id == who.user_id,
+async def list_extras(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What a list row shows beyond the core's list columns: the requester's name and the
+    SLA due time, for one page of tickets (a primary-key look-up each)."""
+    if not ids:
+        return {}
+    rows = await store.execute(
+        select(ticket_t.c.id, customer_t.c.name, ticket_t.c.sla_next_due_at)
+        .join(customer_t, customer_t.c.id == ticket_t.c.requester_id)
+        .where(ticket_t.c.id.in_(ids))
     )
-
-
-def _view_where(who: Principal, view: View) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [_visible(who), ticket_t.c.merged_into_id.is_(None)]
-    if view.statuses:
-        where.append(ticket_t.c.status.in_([s.value for s in view.statuses]))
-    if view.key == "mine":
-        where.append(ticket_t.c.assignee_id == who.user_id)
-    elif view.key == "unassigned":
-        where.append(ticket_t.c.assignee_id.is_(None))
-        if not who.sees_everything:
-            where.append(ticket_t.c.team_id.in_(who.team_ids or {-1}))
-        else:
-            where.append(ticket_t.c.team_id.is_not(None))
-    elif view.key == "triage":
-        where.append(ticket_t.c.category_id.is_(None))
-    elif view.team_id is not None:
-        where.append(ticket_t.c.team_id == view.team_id)
-    return where
-
-
-def _filter_where(f: Filters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if f.priority:
-        where.append(ticket_t.c.priority == f.priority)
-    if f.channel:
-        where.append(ticket_t.c.channel == f.channel)
-    if f.category_id is not None:
-        where.append(ticket_t.c.category_id == f.category_id)
-    if f.team_id is not None:
-        where.append(ticket_t.c.team_id == f.team_id)
-    if f.assignee_id is not None:
-        where.append(ticket_t.c.assignee_id == f.assignee_id)
-    if f.language:
-        where.append(ticket_t.c.language == f.language)
-    return where
-
-
-async def counts(store: Store, who: Principal, available: list[View]) -> dict[str, int]:
-    """How many tickets each view holds (one COUNT per view, each on an indexed path)."""
-    result: dict[str, int] = {}
-    for view in available:
-        stmt = select(func.count()).select_from(ticket_t).where(*_view_where(who, view))
-        result[view.key] = int((await store.execute(stmt)).scalar_one())
-    return result
-
-
-_ROW = (
-    ticket_t.c.id,
-    ticket_t.c.number,
-    ticket_t.c.subject,
-    ticket_t.c.status,
-    ticket_t.c.priority,
-    ticket_t.c.channel,
-    ticket_t.c.language,
-    ticket_t.c.team_id,
-    ticket_t.c.assignee_id,
-    ticket_t.c.category_id,
-    ticket_t.c.updated_at,
-    customer_t.c.name.label("requester"),
-)
-
-
-async def list_view(
-    store: Store, who: Principal, view: View, f: Filters, *, cursor: str | None = None
-) -> ListPage:
-    """One keyset page of a view, most recent activity first."""
-    if f.q:
-        return await _search(store, who, view, f, cursor)
-    where = _view_where(who, view) + _filter_where(f)
-    if f.status:
-        where = [w for w in where if not _is_status_clause(w)]
-        where.append(ticket_t.c.status.in_([s.value for s in f.status]))
-    stmt = select(*_ROW).join(customer_t, customer_t.c.id == ticket_t.c.requester_id).where(*where)
-    if cursor:
-        updated_at, ticket_id = queries.decode_cursor(cursor)
-        stmt = stmt.where(tuple_(ticket_t.c.updated_at, ticket_t.c.id) < (updated_at, ticket_id))
-    stmt = stmt.order_by(ticket_t.c.updated_at.desc(), ticket_t.c.id.desc()).limit(PAGE + 1)
-    rows = [dict(r) for r in (await store.execute(stmt)).mappings()]
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
-    next_cursor = (
-        queries.encode_cursor(rows[-1]["updated_at"], rows[-1]["id"]) if more and rows else None
-    )
-    return ListPage(rows, next_cursor, f)
-
-
-def _is_status_clause(clause: ColumnElement[bool]) -> bool:
-    left = getattr(clause, "left", None)
-    return left is not None and getattr(left, "key", None) == "status"
-
-
-async def _search(
-    store: Store, who: Principal, view: View, f: Filters, cursor: str | None
-) -> ListPage:
-    # Search spans every ticket the person may see, whatever the view, like a mail search.
-    filt = queries.TicketFilter(
-        status=f.status,
-        team_id=f.team_id,
-        assignee_id=f.assignee_id,
-        category_id=f.category_id,
-        priority=f.priority,
-        text=f.q,
-    )
-    page = await queries.list_tickets(store, who, filt, limit=PAGE, cursor=cursor)
-    ids = [row["id"] for row in page.items]
-    names: dict[int, str] = {}
-    if ids:
-        for r in await store.execute(
-            select(ticket_t.c.id, customer_t.c.name)
-            .join(customer_t, customer_t.c.id == ticket_t.c.requester_id)
-            .where(ticket_t.c.id.in_(ids))
-        ):
-            names[int(r.id)] = r.name
-    rows = [
-        {**row, "requester": names.get(row["id"], "")}
-        for row in page.items
-        if (not f.channel or row["channel"] == f.channel)
-        and (not f.language or row["language"] == f.language)
-    ]
-    return ListPage(rows, page.next_cursor, f)
+    return {
+        int(r.id): {"requester": r.name or "", "sla_next_due_at": r.sla_next_due_at} for r in rows
+    }
 
 
 async def people(store: Store) -> dict[int, dict[str, Any]]:
@@ -299,53 +124,6 @@ async def notifications(store: Store, user_id: int, limit: int = 30) -> list[dic
     return [dict(r) for r in rows.mappings()]
 
 
-def parse_filters(params: Any, who: Principal) -> Filters:
-    """Filters from query parameters; a bad value is a 422 naming the field."""
-    errors: dict[str, str] = {}
-
-    def integer(name: str) -> int | None:
-        raw = params.get(name) or ""
-        if raw == "":
-            return None
-        if raw == "me" and name == "assignee_id":
-            return who.user_id
-        if not raw.isdigit() or len(raw) > 10:
-            errors[name] = "must be a number"
-            return None
-        return int(raw)
-
-    statuses: list[Status] = []
-    for value in params.getlist("status") if hasattr(params, "getlist") else []:
-        if not value:
-            continue
-        try:
-            statuses.append(Status(value))
-        except ValueError:
-            errors["status"] = "unknown status"
-    priority = params.get("priority") or None
-    if priority not in (None, "low", "normal", "high", "urgent"):
-        errors["priority"] = "unknown priority"
-    channel = params.get("channel") or None
-    if channel is not None and channel not in CHANNELS:
-        errors["channel"] = "unknown channel"
-    language = params.get("language") or None
-    if language is not None and (len(language) > 16 or not language.replace("-", "").isalnum()):
-        errors["language"] = "unknown language"
-    result = Filters(
-        status=tuple(statuses),
-        priority=priority,
-        channel=channel,
-        category_id=integer("category_id"),
-        team_id=integer("team_id"),
-        assignee_id=integer("assignee_id"),
-        language=language,
-        q=(params.get("q") or "").strip()[:200] or None,
-    )
-    if errors:
-        raise ValidationFailed(errors)
-    return result
-
-
 async def with_raw_source(store: Store, message_ids: list[int]) -> set[int]:
     """Which of these messages kept their raw input (an email's MIME source)."""
     if not message_ids:
@@ -397,3 +175,23 @@ async def all_macros(store: Store) -> list[dict[str, Any]]:
         select(macro_t.c.id, macro_t.c.name, macro_t.c.team_id).order_by(macro_t.c.id)
     )
     return [dict(r) for r in rows.mappings()]
+
+
+async def saved_views_for(store: Store, who: Principal) -> list[dict[str, Any]]:
+    """The saved views `who` sees: their own, those shared with one of their teams, and
+    those shared with everyone; in the order they were saved."""
+    stmt = (
+        select(saved_view_t)
+        .where(
+            or_(
+                saved_view_t.c.owner_id == who.user_id,
+                saved_view_t.c.scope == "everyone",
+                and_(
+                    saved_view_t.c.scope == "team",
+                    saved_view_t.c.team_id.in_(who.team_ids or {-1}),
+                ),
+            )
+        )
+        .order_by(saved_view_t.c.id)
+    )
+    return [dict(r) for r in (await store.execute(stmt)).mappings()]

@@ -1,0 +1,79 @@
+"""Query plans of the inbox's views: which index each statement reads, on SQLite and
+PostgreSQL. Used by the plan tests and printed by `bench/inbox.py`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from helpdesk import listing
+from helpdesk.domain import Principal
+from helpdesk.listing import TicketFilter
+from helpdesk.store import Store
+
+
+async def explain(
+    engine: AsyncEngine, store: Store, who: Principal, filters: TicketFilter, *, cap: int
+) -> list[list[tuple[int, int, str]]]:
+    """The plan of each statement a first page and a count of `filters` run: per statement,
+    (node id, parent id, text) rows (SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN lines
+    numbered, with their indentation as the parent link left in the text).
+
+    PostgreSQL is told to avoid sequential scans and sorts: on a test database's few rows (or
+    without statistics) they are the cheapest, and the question asked is whether an index path
+    that reads rows in the page's order exists at all. With them only discouraged, a statement
+    that has no such path still shows its scan or sort."""
+    targets = await listing.statements(store, who, filters, cap=cap)
+    dialect = engine.dialect.name
+    prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
+
+    def explained(_conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> Any:
+        return prefix + sql, params
+
+    plans = []
+    async with engine.connect() as conn:
+        if dialect == "postgresql":
+            for knob in ("enable_seqscan", "enable_sort", "enable_bitmapscan"):
+                await conn.exec_driver_sql(f"SET {knob} = off")
+        event.listen(conn.sync_connection, "before_cursor_execute", explained, retval=True)
+        try:
+            for statement, params in targets:
+                rows = (await conn.execute(statement, params)).all()
+                if dialect == "sqlite":
+                    plans.append([(int(r[0]), int(r[1]), str(r[3])) for r in rows])
+                else:
+                    plans.append([(i, -1, str(r[0])) for i, r in enumerate(rows)])
+        finally:
+            event.remove(conn.sync_connection, "before_cursor_execute", explained)
+        await conn.rollback()
+    return plans
+
+
+_TICKET_READ = re.compile(r"^(SCAN|SEARCH) ticket\b")
+
+
+def problems(dialect: str, plan: list[tuple[int, int, str]]) -> list[str]:
+    """What in a plan reads the whole ticket table or sorts rows read from it (a sort of the
+    few rows a UNION of page-sized index seeks returns is fine)."""
+    if dialect == "sqlite":
+        bad = [d for _i, _p, d in plan if re.match(r"SCAN ticket\b(?! USING)", d)]
+        for _node, parent, detail in plan:
+            if detail.startswith("USE TEMP B-TREE"):
+                siblings = [d for _i, p, d in plan if p == parent and _TICKET_READ.match(d)]
+                bad += [f"{detail} after {s}" for s in siblings]
+        return bad
+    lines = [d for _i, _p, d in plan]
+    bad = [line.strip() for line in lines if "Seq Scan on ticket " in line + " "]
+    for i, line in enumerate(lines):
+        if line.strip().removeprefix("->").strip().startswith("Sort "):
+            child = next((c for c in lines[i + 1 :] if c.strip().startswith("->")), "")
+            if re.search(r"Scan.* on ticket\b", child):
+                bad.append(f"{line.strip()} over {child.strip()}")
+    return bad
+
+
+def render(plan: list[tuple[int, int, str]]) -> str:
+    return "\n".join(detail for _i, _p, detail in plan)
