@@ -13,6 +13,8 @@ from helpdesk import queries as core_queries
 from helpdesk.errors import NotFound
 from helpdesk.inbox import queries
 from helpdesk.inbox.web import SECURITY_HEADERS, Viewer, Web, page
+from helpdesk.privacy import note_access
+from helpdesk.services.access import Access
 
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 # The original email is shown in a sandboxed frame: no script, no forms, no same-origin access,
@@ -32,8 +34,10 @@ def routes(web: Web) -> list[Route]:
             found = await core_queries.attachment(store, attachment_id)
             if found is None:
                 raise NotFound(f"attachment {attachment_id} does not exist")
-            await core_queries.ticket_access(store, viewer.who, found["ticket_id"])
+            ticket = await core_queries.ticket_access(store, viewer.who, found["ticket_id"])
         content = await rt.blobs.get(found["sha256"])
+        await note_access(rt, viewer.who.user_id, "inbox", [Access(
+            "attachment.read", ticket["requester_id"], ticket["id"], attachment_id)])  # fmt: skip
         inline = request.query_params.get("inline") == "1" and found["content_type"] in INLINE_TYPES
         name = found["filename"]
         ascii_name = name.encode("ascii", "replace").decode().replace('"', "")
@@ -54,7 +58,13 @@ def routes(web: Web) -> list[Route]:
             row = await queries.message_source(store, message_id)
             if row is None:
                 raise NotFound(f"message {message_id} does not exist")
-            await core_queries.ticket_access(store, viewer.who, row["ticket_id"])
+            ticket = await core_queries.ticket_access(store, viewer.who, row["ticket_id"])
+        await note_access(
+            rt,
+            viewer.who.user_id,
+            "inbox",
+            [Access("ticket.view", ticket["requester_id"], ticket["id"])],
+        )
         # Sanitised again on the way out: stored HTML from an older parser is not trusted.
         html, text = row["html"], row["full_text"]
         body = nh3.clean(html) if html else f"<pre>{nh3.clean_text(text)}</pre>"
@@ -73,8 +83,14 @@ def routes(web: Web) -> list[Route]:
             row = await queries.message_source(store, message_id)
             if row is None or row["raw_ref"] is None:
                 raise NotFound(f"message {message_id} has no raw source")
-            await core_queries.ticket_access(store, viewer.who, row["ticket_id"])
+            ticket = await core_queries.ticket_access(store, viewer.who, row["ticket_id"])
         content = await rt.blobs.get(row["raw_ref"])
+        await note_access(
+            rt,
+            viewer.who.user_id,
+            "inbox",
+            [Access("ticket.view", ticket["requester_id"], ticket["id"])],
+        )
         # As plain text, never interpreted: the raw source is exactly what the sender sent.
         headers = {
             **SECURITY_HEADERS,

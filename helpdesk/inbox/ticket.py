@@ -17,7 +17,9 @@ from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.inbox import queries, timeline, uploads
 from helpdesk.inbox.layout import list_params, shell
 from helpdesk.inbox.web import Viewer, Web, form_of, page
+from helpdesk.privacy import note_access
 from helpdesk.services import UNSET, Actor, TicketChanges
+from helpdesk.services.access import Access
 
 MAX_TEXT = 100_000
 
@@ -58,6 +60,13 @@ def routes(web: Web) -> list[Route]:
             profile = await customer_queries.customer_360(
                 store, who, detail.ticket["requester_id"], ticket_id
             )
+        # Every staff view of a customer's data is audited (DESIGN §10), as the API does.
+        await note_access(
+            rt,
+            who.user_id,
+            "inbox",
+            [Access("ticket.view", detail.ticket["requester_id"], ticket_id)],
+        )
         for message in detail.messages:
             message["has_raw"] = message["id"] in raw
         entries = timeline.entries(
