@@ -27,6 +27,7 @@ PAGE = 50
 # Past this a rail count reads "999+": reading more index entries tells an agent nothing.
 COUNT_CAP = 999
 SORTS = {"due": Sort.DUE, "updated": Sort.UPDATED}
+DEFAULT_SORT = Sort.UPDATED  # what the inbox has always shown first; "due" is one click away
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class Filters:
     assignee_id: int | None = None
     language: str | None = None
     q: str | None = None
-    sort: str | None = None  # "due" or "updated"; None: the view's own order
+    sort: str | None = None  # "due" or "updated"; None: DEFAULT_SORT (SLA views: due)
 
     def active(self) -> bool:
         return any(getattr(self, name) for name in self.__slots__ if name != "sort")
@@ -128,7 +129,8 @@ def resolve(
     if view.saved is not None:
         f = view.saved.merged(f)
     # SLA views are their due order: "at risk by latest activity" would sort the whole window.
-    sort = SORTS.get(f.sort or "") if view.group != "sla" else None
+    # Elsewhere latest activity first unless the person picks the due order.
+    sort = None if view.group == "sla" else SORTS.get(f.sort or "", DEFAULT_SORT)
     if f.q:
         # A search spans every ticket the person may see, whatever the view, like a mail search.
         return TicketFilter(status=f.status, team_id=f.team_id, assignee_id=f.assignee_id,
