@@ -110,12 +110,13 @@ class TicketListQuery(BaseModel):
         "(full-text, every word must match), or a ticket number",
     )
     view: (
-        Literal["mine", "unassigned", "pending", "triage", "at_risk", "all"]
+        Literal["mine", "unassigned", "pending", "triage", "at_risk", "breached", "all"]
         | Annotated[str, StringConstraints(pattern=r"^team:[1-9][0-9]{0,8}$")]
         | None
     ) = Field(
         default=None,
-        description="A named view: mine, unassigned, team:<id>, pending, triage, at_risk, all",
+        description="A named view: mine, unassigned, team:<id>, pending, triage, at_risk, "
+        "breached, all",
     )
     sort: Literal["updated", "due"] | None = Field(
         default=None, description="`updated` (default) or `due` (soonest SLA due first)"

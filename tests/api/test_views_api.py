@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 
 from helpdesk import services
@@ -61,6 +63,9 @@ async def test_views_sort_and_search_through_the_api(
     assert await _ids(client, alice, sort="due") == [billing[0], billing[2], billing[1], triage]
     assert await _ids(client, alice, q="refund") == [triage, *billing[::-1]]
     assert await _ids(client, directory.auth("bob"), q="refund") == [triage]
+    async with runtime.stores() as store:
+        await services.set_sla_next_due(store, {billing[0]: now - timedelta(minutes=1)})
+    assert await _ids(client, alice, view="breached") == [billing[0]]
 
 
 async def test_bad_view_sort_and_foreign_cursor_get_422(
