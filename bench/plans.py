@@ -16,7 +16,13 @@ from helpdesk.store import Store
 
 
 async def explain(
-    engine: AsyncEngine, store: Store, who: Principal, filters: TicketFilter, *, cap: int
+    engine: AsyncEngine,
+    store: Store,
+    who: Principal,
+    filters: TicketFilter,
+    *,
+    cap: int,
+    discourage: bool = True,
 ) -> list[list[tuple[int, int, str]]]:
     """The plan of each statement a first page and a count of `filters` run: per statement,
     (node id, parent id, text) rows (SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN lines
@@ -25,7 +31,8 @@ async def explain(
     PostgreSQL is told to avoid sequential scans and sorts: on a test database's few rows (or
     without statistics) they are the cheapest, and the question asked is whether an index path
     that reads rows in the page's order exists at all. With them only discouraged, a statement
-    that has no such path still shows its scan or sort."""
+    that has no such path still shows its scan or sort. `discourage=False` (a benchmark's
+    analysed tables) shows the plan the planner picks by itself."""
     targets = await listing.statements(store, who, filters, cap=cap)
     dialect = engine.dialect.name
     prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
@@ -33,21 +40,34 @@ async def explain(
     def explained(_conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> Any:
         return prefix + sql, params
 
+    captured: list[list[Any]] = []
+
+    def fetched(_conn: Any, cursor: Any, *_rest: Any) -> None:
+        # Read the plan off the driver's cursor: SQLAlchemy would match its rows against the
+        # statement's own columns (and a cached compilation of it).
+        captured.append(list(cursor.fetchall()))
+
     plans = []
     async with engine.connect() as conn:
-        if dialect == "postgresql":
+        if dialect == "postgresql" and discourage:
             for knob in ("enable_seqscan", "enable_sort", "enable_bitmapscan"):
                 await conn.exec_driver_sql(f"SET {knob} = off")
-        event.listen(conn.sync_connection, "before_cursor_execute", explained, retval=True)
+        sync = conn.sync_connection
+        assert sync is not None
+        event.listen(sync, "before_cursor_execute", explained, retval=True)
+        event.listen(sync, "after_cursor_execute", fetched)
         try:
             for statement, params in targets:
-                rows = (await conn.execute(statement, params)).all()
+                plain = await conn.execution_options(compiled_cache=None)
+                (await plain.execute(statement, params)).close()
+                rows = captured.pop()
                 if dialect == "sqlite":
                     plans.append([(int(r[0]), int(r[1]), str(r[3])) for r in rows])
                 else:
                     plans.append([(i, -1, str(r[0])) for i, r in enumerate(rows)])
         finally:
-            event.remove(conn.sync_connection, "before_cursor_execute", explained)
+            event.remove(sync, "before_cursor_execute", explained)
+            event.remove(sync, "after_cursor_execute", fetched)
         await conn.rollback()
     return plans
 
