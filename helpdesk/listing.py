@@ -139,10 +139,14 @@ def check_cursor(cursor: str) -> None:
 # --- branches ------------------------------------------------------------------------------
 
 
-def _visibility(who: Principal) -> list[Branch]:
+def _visibility(who: Principal, f: TicketFilter) -> list[Branch]:
     if who.role is Role.BOT:
         return [Branch((("bot_id", who.user_id),))]  # a bot's queue is its own tickets
     if who.sees_everything:
+        return [Branch(())]
+    if f.assignee_id == who.user_id and not f.unassigned:
+        # Their own tickets, which they see whichever team holds them: no visibility split
+        # (it would multiply the branches, each reading a page, for nothing).
         return [Branch(())]
     teams = tuple(sorted(who.team_ids))
     found = [Branch((("team_id", t),)) for t in teams]
@@ -177,7 +181,7 @@ def branches(who: Principal, f: TicketFilter) -> list[Branch]:
     options = _options(f)
     names = list(options)
     result = []
-    for base in _visibility(who):
+    for base in _visibility(who, f):
         for combo in itertools.product(*(options[n] for n in names)):
             eq = dict(base.eq)
             if any(n in eq and eq[n] != v for n, v in zip(names, combo, strict=True)):
@@ -288,8 +292,10 @@ async def list_tickets(
     *,
     limit: int = 50,
     cursor: str | None = None,
+    with_due: bool = False,
 ) -> Page:
-    """Tickets the caller may see in the filter's order, one keyset page at a time.
+    """Tickets the caller may see in the filter's order, one keyset page at a time; each row
+    has `sla_next_due_at` when sorted by it or asked `with_due`.
 
     Keyset instead of OFFSET keeps page 1,000 as fast as page 1 and stable while tickets change
     underneath. The next_cursor is None on the last page.
@@ -316,7 +322,7 @@ async def list_tickets(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = _next_cursor(rows[-1], sort, row_phases[limit - 1]) if more else None
-    if sort is not Sort.DUE:
+    if sort is not Sort.DUE and not with_due:
         for row in rows:
             del row["sla_next_due_at"]
     return Page(rows, next_cursor)
