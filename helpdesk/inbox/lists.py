@@ -184,9 +184,9 @@ async def list_view(
     sort = "due" if filt is not None and filt.sort is Sort.DUE and not filt.text else "updated"
     if filt is None:
         return ListPage([], None, f, sort)
-    page = await listing.list_tickets(store, who, filt, limit=PAGE, cursor=cursor)
-    extras = await queries.list_extras(store, [row["id"] for row in page.items])
-    rows = [{**row, **extras.get(row["id"], {})} for row in page.items]
+    page = await listing.list_tickets(store, who, filt, limit=PAGE, cursor=cursor, with_due=True)
+    names = await queries.requester_names(store, {row["requester_id"] for row in page.items})
+    rows = [{**row, "requester": names.get(row["requester_id"], "")} for row in page.items]
     return ListPage(rows, page.next_cursor, f, sort)
 
 

@@ -32,19 +32,14 @@ CHANNELS = ("email", "telegram", "web_form", "phone")
 LANGUAGES = ("en", "tr")
 
 
-async def list_extras(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """What a list row shows beyond the core's list columns: the requester's name and the
-    SLA due time, for one page of tickets (a primary-key look-up each)."""
-    if not ids:
+async def requester_names(store: Store, customer_ids: set[int]) -> dict[int, str]:
+    """The names of one page's requesters (a primary-key look-up each)."""
+    if not customer_ids:
         return {}
     rows = await store.execute(
-        select(ticket_t.c.id, customer_t.c.name, ticket_t.c.sla_next_due_at)
-        .join(customer_t, customer_t.c.id == ticket_t.c.requester_id)
-        .where(ticket_t.c.id.in_(ids))
+        select(customer_t.c.id, customer_t.c.name).where(customer_t.c.id.in_(customer_ids))
     )
-    return {
-        int(r.id): {"requester": r.name or "", "sla_next_due_at": r.sla_next_due_at} for r in rows
-    }
+    return {int(r.id): r.name or "" for r in rows}
 
 
 async def people(store: Store) -> dict[int, dict[str, Any]]:
