@@ -136,6 +136,16 @@ class Ticket(SQLModel, table=True):
         ),
         # The inbox's triage view: what still waits for a category, soonest due first.
         Index("ix_ticket_category_status_due", "category_id", "status", "sla_next_due_at", "id"),
+        # "Unassigned in my teams": SQLite's statistics take assignee IS NULL for as rare as one
+        # assignee's tickets, and would walk the unassigned tickets of every team otherwise.
+        Index(
+            "ix_ticket_team_assignee_status_updated",
+            "team_id",
+            "assignee_id",
+            "status",
+            "updated_at",
+            "id",
+        ),
         # A supervisor's "All tickets" by SLA due: no equality column to lead with.
         Index("ix_ticket_due", "sla_next_due_at", "id"),
     )

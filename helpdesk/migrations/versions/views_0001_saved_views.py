@@ -1,4 +1,4 @@
-"""views: saved inbox views and their change log, indexes for triage and "all" by due
+"""views: saved inbox views and their change log, indexes for triage, unassigned, all by due
 
 Revision ID: views_0001
 Revises: 0001
@@ -57,9 +57,16 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index("ix_ticket_due", "ticket", ["sla_next_due_at", "id"], unique=False)
+    op.create_index(
+        "ix_ticket_team_assignee_status_updated",
+        "ticket",
+        ["team_id", "assignee_id", "status", "updated_at", "id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ticket_team_assignee_status_updated", table_name="ticket")
     op.drop_index("ix_ticket_due", table_name="ticket")
     op.drop_index("ix_ticket_category_status_due", table_name="ticket")
     op.drop_index("ix_saved_view_change_saved_view_id", table_name="saved_view_change")
