@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg
 from sqlalchemy import and_, exists, or_, select, text
 
+from bench import inbox_views
 from helpdesk import queries, search, views
 from helpdesk.domain import Principal, Role
 from helpdesk.migrate import upgrade
@@ -604,6 +605,15 @@ class Result:
     rows: int
 
 
+@dataclass
+class Inbox:
+    timed: list[inbox_views.Timed]
+    plans: list[str]
+
+
+INBOX: dict[str, Inbox] = {}  # per database URL: the inbox's own pages, measured in `measure`
+
+
 async def measure(url: str, reps: int, before: bool) -> tuple[dict[str, Result], dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=url, data_dir=Path(tmp), secret_key="bench")
@@ -619,6 +629,10 @@ async def measure(url: str, reps: int, before: bool) -> tuple[dict[str, Result],
                     assert rows == min(raw_rows, 50), (name, rows, raw_rows)
                 app_samples, raw_samples = await timed(rt, (app, raw), reps)
                 results[name] = Result(app_samples, raw_samples, rows)
+            INBOX[url] = Inbox(
+                await inbox_views.measure(rt, shape.agent, NOW, max(10, reps // 4)),
+                await inbox_views.plans(rt, shape.agent, NOW),
+            )
             old: dict[str, float] = {}
             if before:
                 old = await _before(rt, shape, dialect)
@@ -673,7 +687,7 @@ async def _before(rt: Runtime, shape: Shape, dialect: str) -> dict[str, float]:
 
 def report(
     label: str, n: int, small: int, big: dict[str, Result], little: dict[str, Result],
-    old: dict[str, float],
+    old: dict[str, float], inbox: Inbox | None = None,
 ) -> None:  # fmt: skip
     print(f"\n{label}: {n:,} tickets (p99 compared with {small:,})")
     print(f"  {'view':32} {'p50 ms':>8} {'p99 ms':>8} {'raw p50':>8} {'raw p99':>8} "
@@ -685,6 +699,18 @@ def report(
             f"{pct(r.raw, 0.99):8.2f} {pct(r.raw, 0.5) / pct(r.app, 0.5):8.2f} "
             f"{pct(r.app, 0.99) / p99_small:11.2f} {r.rows:>5}"
         )
+    if inbox is not None:
+        print("  the inbox's pages, now and with the inbox's own SQL before (445db34):")
+        print(f"  {'page':32} {'p50 ms':>8} {'p99 ms':>8} {'old p50':>8} {'old p99':>8} "
+              f"{'old/now':>8} {'rows':>5}")  # fmt: skip
+        for t in inbox.timed:
+            old50 = pct(t.old, 0.5) if t.old else float("nan")
+            old99 = pct(t.old, 0.99) if t.old else float("nan")
+            print(f"  {t.name:32} {pct(t.new, 0.5):8.2f} {pct(t.new, 0.99):8.2f} {old50:8.2f} "
+                  f"{old99:8.2f} {old50 / pct(t.new, 0.5):8.2f} {t.rows:>5}")  # fmt: skip
+        print("  plans of the inbox's views (first page and capped count):")
+        for line in inbox.plans:
+            print(line)
     if old:
         print("  before (old list query, old indexes), median of 3:")
         for name, ms in old.items():
@@ -692,7 +718,7 @@ def report(
 
 
 async def run_sqlite(n: int, small: int, reps: int, before: bool, keep: Path | None) -> None:
-    results = {}
+    results, inboxes = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sorted({small, n}):
             path = (keep / f"inbox-{size}.db") if keep else Path(tmp) / f"inbox-{size}.db"
@@ -707,11 +733,12 @@ async def run_sqlite(n: int, small: int, reps: int, before: bool, keep: Path | N
                 print(f"SQLite {size:,}: generated in {generated:.0f} s, "
                       f"seeded in {clock.perf_counter() - began:.0f} s")  # fmt: skip
             results[size] = await measure(url, reps, before and size == n)
-    report("SQLite", n, small, results[n][0], results[small][0], results[n][1])
+            inboxes[size] = INBOX.pop(url)
+    report("SQLite", n, small, results[n][0], results[small][0], results[n][1], inboxes[n])
 
 
 async def run_pg(n: int, small: int, reps: int, before: bool) -> None:
-    results = {}
+    results, inboxes = {}, {}
     for size in sorted({small, n}):
         name = f"helpdesk_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         admin = await asyncpg.connect(PG_URL, timeout=5)
@@ -729,13 +756,14 @@ async def run_pg(n: int, small: int, reps: int, before: bool) -> None:
             del data
             print(f"PostgreSQL {size:,}: seeded in {clock.perf_counter() - began:.0f} s")
             results[size] = await measure(url, reps, before and size == n)
+            inboxes[size] = INBOX.pop(url)
         finally:
             admin = await asyncpg.connect(PG_URL, timeout=5)
             try:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             finally:
                 await admin.close()
-    report("PostgreSQL", n, small, results[n][0], results[small][0], results[n][1])
+    report("PostgreSQL", n, small, results[n][0], results[small][0], results[n][1], inboxes[n])
 
 
 def main() -> None:
