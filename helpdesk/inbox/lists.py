@@ -116,11 +116,6 @@ def find_view(available: list[View], key: str) -> View:
     raise Forbidden(f"there is no view {key!r} for you")
 
 
-def standard_keys(available: list[View]) -> list[str]:
-    """What a saved view may be based on: the person's own standard and SLA views."""
-    return [v.key for v in available if v.group != "saved"]
-
-
 def resolve(
     view: View, who: Principal, now: datetime, f: Filters, teams: list[dict[str, Any]]
 ) -> TicketFilter | None:
@@ -143,7 +138,7 @@ def resolve(
     if view.core == "unassigned" and who.sees_everything:
         # Unassigned means waiting in a team's queue; the triage queue has its own view.
         resolved = replace(resolved, team_ids=tuple(sorted(t["id"] for t in teams)) or (-1,))
-    if view.key == "triage":
+    if view.core == "triage":  # the triage view, or a view saved from it
         # The inbox's triage queue is what still waits for a category, in a team or not.
         resolved = replace(core_views.resolve("all", who, now, base), no_category=True,
                            status=base.status or core_views.UNSOLVED, sort=Sort.DUE)  # fmt: skip

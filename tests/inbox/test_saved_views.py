@@ -144,3 +144,24 @@ async def test_a_supervisor_shares_a_view_with_one_team_or_everyone(
         rows = [(r.action, r.data) for r in log]
     assert [a for a, _d in rows] == ["created", "shared"]
     assert rows[1][1]["scope"] == "everyone" and rows[1][1]["old_scope"] == "team"
+
+
+async def test_a_view_saved_from_triage_keeps_waiting_for_a_category(
+    runtime: Runtime, clients: ClientFactory, directory: Directory
+) -> None:
+    waiting = await customer_writes(runtime, "cat-1", "w@example.com", "W", "No category", "?")
+    async with runtime.stores() as store:
+        billing = await services.create_category(store, "billing", "Billing")
+        support = directory.teams["Support"]
+        await services.update_ticket(store, waiting, Actor.system(), TicketChanges(team_id=support))
+        await services.update_ticket(store, directory.tickets["support"], Actor.system(),
+                                     TicketChanges(category_id=billing))  # fmt: skip
+    async with clients() as ayse:
+        csrf = await sign_in(ayse, "ayse@example.test")
+        triage = await ayse.get("/inbox?view=triage&channel=email")
+        assert _subjects(triage.text) == ["No category"]
+        form = {"csrf": csrf, "view": "triage", "channel": "email", "name": "Email triage"}
+        saved = await ayse.post("/inbox/views", data=form)
+        opened = await ayse.get(saved.headers["location"])
+        assert _subjects(opened.text) == ["No category"]
+        assert _rail(opened.text) == {"Email triage": "1"}
