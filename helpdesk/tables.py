@@ -431,19 +431,6 @@ class SavedView(SQLModel, table=True):
     updated_at: datetime
 
 
-class SavedViewChange(SQLModel, table=True):
-    """Who created, renamed, shared or deleted a saved view, and when. No foreign key to the
-    view: the log outlives a deleted one."""
-
-    __tablename__ = "saved_view_change"
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime
-    user_id: int | None = Field(default=None, foreign_key="user.id")
-    saved_view_id: int = Field(index=True)
-    action: str = Field(max_length=20)  # created, renamed, shared, deleted
-    data: dict[str, Any] = _json_dict()
-
-
 class AutoReply(SQLModel, table=True):
     """One automatic message (an acknowledgement) per ticket and kind, and what became of it:
     `queued` (an outbox entry), `throttled` (the customer got too many lately) or `skipped`."""
@@ -549,5 +536,4 @@ notification_t = table(Notification)
 user_totp_t = table(UserTotp)
 macro_t = table(Macro)
 saved_view_t = table(SavedView)
-saved_view_change_t = table(SavedViewChange)
 process_t = table(Process)

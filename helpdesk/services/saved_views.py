@@ -1,6 +1,6 @@
 """Saved inbox views: an agent keeps the filters, sort and search they use as a named view;
 a supervisor or admin may share one with a team or with everyone. Every change is logged in
-`saved_view_change` with who made it, in the same unit of work.
+the configuration change log (area "saved_view") with who made it, in the same unit of work.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from sqlalchemy.engine import RowMapping
 
 from helpdesk.domain import Principal
 from helpdesk.errors import Forbidden, NotFound, ValidationFailed
+from helpdesk.services.config_log import record_change
 from helpdesk.store import Store
-from helpdesk.tables import saved_view_change_t, saved_view_t, team_t
+from helpdesk.tables import saved_view_t, team_t
 
 MAX_NAME = 80
 MAX_PARAMS = 2000
@@ -27,12 +28,10 @@ class Scope(StrEnum):
     EVERYONE = "everyone"  # every staff member
 
 
-async def _log(store: Store, who: Principal, view_id: int, action: str, **data: Any) -> None:
-    await store.execute(
-        insert(saved_view_change_t),
-        {"at": store.now(), "user_id": who.user_id, "saved_view_id": view_id,
-         "action": action, "data": data},
-    )  # fmt: skip
+async def _log(
+    store: Store, who: Principal, view_id: int, action: str, name: str, **data: Any
+) -> None:
+    await record_change(store, who.user_id, "saved_view", action, name, {"id": view_id, **data})
 
 
 def _name(name: str) -> str:
@@ -94,7 +93,7 @@ async def save_view(
         .returning(saved_view_t.c.id)
     )  # fmt: skip
     view_id = int(result.scalar_one())
-    await _log(store, who, view_id, "created", name=clean, scope=chosen.value, team_id=team,
+    await _log(store, who, view_id, "created", clean, scope=chosen.value, team_id=team,
                base_view=base_view, params=params)  # fmt: skip
     return view_id
 
@@ -126,7 +125,7 @@ async def rename_view(store: Store, who: Principal, view_id: int, name: str) -> 
         .where(saved_view_t.c.id == view_id)
         .values(name=clean, updated_at=store.now())
     )
-    await _log(store, who, view_id, "renamed", old=row["name"], new=clean)
+    await _log(store, who, view_id, "renamed", clean, old=row["name"])
 
 
 async def share_view(
@@ -140,13 +139,13 @@ async def share_view(
         .where(saved_view_t.c.id == view_id)
         .values(scope=chosen.value, team_id=team, updated_at=store.now())
     )
-    await _log(store, who, view_id, "shared", old_scope=row["scope"], old_team_id=row["team_id"],
-               scope=chosen.value, team_id=team)  # fmt: skip
+    await _log(store, who, view_id, "shared", row["name"], old_scope=row["scope"],
+               old_team_id=row["team_id"], scope=chosen.value, team_id=team)  # fmt: skip
 
 
 async def delete_view(store: Store, who: Principal, view_id: int) -> None:
     """Remove a saved view; its change log stays."""
     row = await _editable(store, who, view_id)
     await store.execute(delete(saved_view_t).where(saved_view_t.c.id == view_id))
-    await _log(store, who, view_id, "deleted", name=row["name"], scope=row["scope"],
+    await _log(store, who, view_id, "deleted", row["name"], scope=row["scope"],
                team_id=row["team_id"], params=row["params"])  # fmt: skip

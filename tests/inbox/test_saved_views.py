@@ -9,9 +9,10 @@ import re
 from sqlalchemy import select
 
 from helpdesk import services
+from helpdesk.config_log_tables import config_change_t
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
-from helpdesk.tables import saved_view_change_t, saved_view_t
+from helpdesk.tables import saved_view_t
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, csrf_in, customer_writes, sign_in
 
@@ -86,14 +87,21 @@ async def test_a_personal_view_keeps_filters_and_is_its_owners_alone(
         assert _rail((await ayse.get("/inbox")).text) == {}
         assert (await ayse.get(location)).status_code == 403
     async with runtime.stores() as store:
-        log = await store.execute(select(saved_view_change_t).order_by(saved_view_change_t.c.id))
-        changes = [(r.user_id, r.saved_view_id, r.action, r.data) for r in log]
+        log = await store.execute(
+            select(config_change_t)
+            .where(config_change_t.c.area == "saved_view")
+            .order_by(config_change_t.c.id)
+        )
+        changes = [(r.user_id, r.data["id"], r.action, r.subject, r.data) for r in log]
         left = (await store.execute(select(saved_view_t.c.id))).all()
     me = directory.users["ayse"]
-    assert [c[:3] for c in changes] == [
-        (me, view_id, "created"), (me, view_id, "renamed"), (me, view_id, "deleted")]  # fmt: skip
-    assert changes[0][3]["params"] == "priority=urgent" and changes[0][3]["scope"] == "personal"
-    assert changes[1][3] == {"old": "Urgent support", "new": "Fires"}
+    assert [c[:4] for c in changes] == [
+        (me, view_id, "created", "Urgent support"),
+        (me, view_id, "renamed", "Fires"),
+        (me, view_id, "deleted", "Fires"),
+    ]
+    assert changes[0][4]["params"] == "priority=urgent" and changes[0][4]["scope"] == "personal"
+    assert changes[1][4] == {"id": view_id, "old": "Urgent support"}
     assert left == []
 
 
@@ -137,9 +145,9 @@ async def test_a_supervisor_shares_a_view_with_one_team_or_everyone(
         assert missing.status_code == 422 and "team_id" in missing.text
     async with runtime.stores() as store:
         log = await store.execute(
-            select(saved_view_change_t.c.action, saved_view_change_t.c.data).order_by(
-                saved_view_change_t.c.id
-            )
+            select(config_change_t.c.action, config_change_t.c.data)
+            .where(config_change_t.c.area == "saved_view")
+            .order_by(config_change_t.c.id)
         )
         rows = [(r.action, r.data) for r in log]
     assert [a for a, _d in rows] == ["created", "shared"]

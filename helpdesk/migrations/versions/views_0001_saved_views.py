@@ -1,4 +1,4 @@
-"""views: saved inbox views and their change log, indexes for triage, unassigned, all by due
+"""views: saved inbox views, indexes for triage, unassigned, all by due
 
 Revision ID: views_0001
 Revises: 0001
@@ -34,20 +34,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_saved_view_owner_id", "saved_view", ["owner_id"], unique=False)
-    op.create_table(
-        "saved_view_change",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("saved_view_id", sa.Integer(), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(
-        "ix_saved_view_change_saved_view_id", "saved_view_change", ["saved_view_id"], unique=False
-    )
     # Not in batch mode: SQLite creates an index in place, where a batch would rebuild `ticket`
     # and drop the full-text triggers on it.
     op.create_index(
@@ -69,7 +55,5 @@ def downgrade() -> None:
     op.drop_index("ix_ticket_team_assignee_status_updated", table_name="ticket")
     op.drop_index("ix_ticket_due", table_name="ticket")
     op.drop_index("ix_ticket_category_status_due", table_name="ticket")
-    op.drop_index("ix_saved_view_change_saved_view_id", table_name="saved_view_change")
-    op.drop_table("saved_view_change")
     op.drop_index("ix_saved_view_owner_id", table_name="saved_view")
     op.drop_table("saved_view")
