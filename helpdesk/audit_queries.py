@@ -83,7 +83,7 @@ class Change:
     kind: str
     action: str  # what was done ("created", "moved", ...): the entry's `action`, else its kind
     subject: str  # the item's name or slug (the entry's `item`)
-    data: dict[str, Any]
+    data: dict[str, Any]  # the entry's other data
 
 
 async def recent_changes(
@@ -102,10 +102,9 @@ async def recent_changes(
     changes = []
     for r in (await store.execute(query)).mappings():
         data = dict(r["data"])
-        action = str(data.get("action") or r["kind"])
-        changes.append(
-            Change(r["at"], r["user_name"], r["kind"], action, str(data.get("item", "")), data)
-        )
+        action = str(data.pop("action", None) or r["kind"])
+        item = str(data.pop("item", ""))
+        changes.append(Change(r["at"], r["user_name"], r["kind"], action, item, data))
     return changes
 
 

@@ -139,6 +139,8 @@ class AuditKind(StrEnum):
     # Configuration of the engines and channels; the changed item's name is in `item` (the
     # pages' "recent changes" lists filter on it) and what was done in `action`.
     ROUTING_RULE_CHANGED = "routing_rule_changed"  # created, updated, enabled, moved, ...
+    ROUTING_CONFIG_REPLACED = "routing_config_replaced"  # the whole document, API or CLI
+    ROUTING_AGENT_CHANGED = "routing_agent_changed"  # availability, capacity, skills
     WEB_FORM_SAVED = "web_form_saved"  # created or updated
     WEB_FORM_REMOVED = "web_form_removed"
     MAILBOX_CHANGED = "mailbox_changed"  # added or updated
