@@ -4,13 +4,12 @@ with the role and teams the admin chose."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from helpdesk import queries
-from helpdesk.account_tables import staff_audit_t
+from helpdesk.domain import AuditKind
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from tests.admin.conftest import ADMIN_EMAIL
+from tests.admin.trail import config_trail
 from tests.fixtures_db import scheduler_of
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.mail_support import add_sending_mailbox, link_path
@@ -71,12 +70,13 @@ async def test_an_invited_person_sets_a_password_and_signs_in(
 
     async with runtime.stores() as store:
         [nur] = [u for u in await queries.list_users(store) if u["email"] == "nur@example.test"]
-        actions = [
-            (r.action, r.actor_user_id)
-            for r in await store.execute(select(staff_audit_t).order_by(staff_audit_t.c.id))
-        ]
+    trail = await config_trail(runtime, AuditKind.USER_INVITED, AuditKind.PASSWORD_SET)
+    actions = [(kind, actor, data["user_id"]) for kind, actor, data in trail]
     assert nur["role"] == "supervisor" and nur["team_ids"] == sorted([support, tech])
-    assert actions == [("user.invited", admin.users["ada"]), ("user.password_set", nur["id"])]
+    assert actions == [
+        ("user_invited", admin.users["ada"], nur["id"]),
+        ("password_set", nur["id"], nur["id"]),
+    ]
 
 
 async def test_bad_invitations_name_each_field(
@@ -141,6 +141,5 @@ async def test_an_admin_sends_a_user_a_reset_link(
         sam_csrf = await sign_in(sam, "sam@example.test")
         denied = await sam.post(f"/admin/users/{ayse_id}/reset-password", data={"csrf": sam_csrf})
         assert denied.status_code == 403
-    async with runtime.stores() as store:
-        rows = (await store.execute(select(staff_audit_t))).all()
-    assert [(r.action, r.target) for r in rows] == [("user.password_reset_sent", f"user:{ayse_id}")]
+    trail = await config_trail(runtime, AuditKind.PASSWORD_RESET_SENT)
+    assert trail == [("password_reset_sent", admin.users["ada"], {"user_id": ayse_id})]
