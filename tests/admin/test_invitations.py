@@ -4,6 +4,8 @@ with the role and teams the admin chose."""
 
 from __future__ import annotations
 
+import re
+
 from helpdesk import queries
 from helpdesk.domain import AuditKind
 from helpdesk.ports import FixedClock
@@ -143,3 +145,32 @@ async def test_an_admin_sends_a_user_a_reset_link(
         assert denied.status_code == 403
     trail = await config_trail(runtime, AuditKind.PASSWORD_RESET_SENT)
     assert trail == [("password_reset_sent", admin.users["ada"], {"user_id": ayse_id})]
+
+
+async def test_the_users_page_button_sends_the_reset_mail(
+    runtime: Runtime, admin: Directory, clients: ClientFactory, smtp_sink: SmtpServer
+) -> None:
+    await add_sending_mailbox(runtime, smtp_sink)
+    ayse_id = admin.users["ayse"]
+    async with clients() as ada:
+        await sign_in(ada, ADMIN_EMAIL)
+        person = await ada.get(f"/admin/users/{ayse_id}")
+        assert person.status_code == 200
+        form = re.search(
+            r'<form[^>]*action="(/admin/users/\d+/reset-password)".*?</form>', person.text, re.S
+        )
+        assert form is not None and "Send password reset link" in form.group(0)
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form[0]))
+        assert set(fields) == {"csrf", "next"}  # what the browser posts, CSRF token included
+        sent = await ada.post(form.group(1), data=fields)
+        assert sent.status_code == 200
+        assert "A password reset link was sent to ayse@example.test" in sent.text
+        assert f'href="/admin/users/{ayse_id}"' in sent.text  # back to the person's page
+        await scheduler_of(runtime).drain()
+        [mail] = await smtp_sink.wait_for(1)
+        assert mail.rcpt_tos == ("ayse@example.test",)
+        assert link_path(mail).startswith("/")
+        forged = await ada.post(form.group(1), data={**fields, "csrf": "forged"})
+        assert forged.status_code == 403
+    trail = await config_trail(runtime, AuditKind.PASSWORD_RESET_SENT)
+    assert [data for _, _, data in trail] == [{"user_id": ayse_id}]
