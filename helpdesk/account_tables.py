@@ -1,6 +1,5 @@
-"""Tables of staff accounts beyond sign-in: one-use password links (reset and invitation),
-the throttle log of reset requests, and the audit log of account and configuration changes
-made by admins (which have no ticket to write a timeline entry on).
+"""Tables of staff accounts beyond sign-in: one-use password links (reset and invitation) and
+the throttle log of reset requests. (Who sent or used a link is in the core's audit log.)
 
 Core tables like those in `helpdesk.tables`, kept in their own module and migration
 (`accounts_0001`, on the inbox branch) so the trunk's schema stays what it is.
@@ -9,9 +8,8 @@ Core tables like those in `helpdesk.tables`, kept in their own module and migrat
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from helpdesk.tables import table
@@ -48,21 +46,5 @@ class PasswordResetRequest(SQLModel, table=True):
     at: datetime
 
 
-class StaffAudit(SQLModel, table=True):
-    """An account or configuration change by staff (or by the system on their behalf)."""
-
-    __tablename__ = "staff_audit"
-    __table_args__ = (Index("ix_staff_audit_at", "at", "id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime
-    actor_user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
-    action: str = Field(max_length=50)  # user.invited, mailbox.updated, bot.webhook_set, ...
-    # What was changed, as a short name ("user:12", "mailbox:support"): no FK, the log
-    # outlives what it names.
-    target: str = Field(default="", max_length=200)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-
-
 password_token_t = table(PasswordToken)
 password_reset_request_t = table(PasswordResetRequest)
-staff_audit_t = table(StaffAudit)

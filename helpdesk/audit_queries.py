@@ -1,6 +1,7 @@
 """The audit log's read model: every audit entry (ticket changes and configuration changes),
 newest first, filtered by actor, kind, ticket and time, a page at a time by keyset on the
-entry's id (ids grow with time, so "before id N" is "older than entry N")."""
+entry's id (ids grow with time, so "before id N" is "older than entry N"); and the short
+"recent changes" lists the admin pages show for their own kinds of configuration."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from helpdesk.domain import AuditKind
 from helpdesk.store import Store
 from helpdesk.tables import audit_t, customer_t, team_t, ticket_t, user_t
 
@@ -70,6 +72,40 @@ async def audit_page(store: Store, where: AuditFilter, limit: int = PAGE) -> Aud
     more = len(rows) > limit
     rows = rows[:limit]
     return AuditPage(rows, int(rows[-1]["id"]) if more and rows else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A configuration change as a page's "recent changes" list shows it."""
+
+    at: datetime
+    user: str | None  # the actor's name, None for the system
+    kind: str
+    action: str  # what was done ("created", "moved", ...): the entry's `action`, else its kind
+    subject: str  # the item's name or slug (the entry's `item`)
+    data: dict[str, Any]  # the entry's other data
+
+
+async def recent_changes(
+    store: Store, kinds: tuple[AuditKind, ...], item: str | None = None, limit: int = 20
+) -> list[Change]:
+    """The latest configuration entries of `kinds` (about `item`, if given), newest first."""
+    query = (
+        select(audit_t.c.at, audit_t.c.kind, audit_t.c.data, user_t.c.name.label("user_name"))
+        .outerjoin(user_t, user_t.c.id == audit_t.c.actor_user_id)
+        .where(audit_t.c.ticket_id.is_(None), audit_t.c.kind.in_([k.value for k in kinds]))
+        .order_by(audit_t.c.id.desc())
+        .limit(max(1, min(limit, 1000)))
+    )
+    if item is not None:
+        query = query.where(audit_t.c.data["item"].as_string() == item)
+    changes = []
+    for r in (await store.execute(query)).mappings():
+        data = dict(r["data"])
+        action = str(data.pop("action", None) or r["kind"])
+        item = str(data.pop("item", ""))
+        changes.append(Change(r["at"], r["user_name"], r["kind"], action, item, data))
+    return changes
 
 
 async def actors(store: Store) -> list[dict[str, Any]]:

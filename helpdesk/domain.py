@@ -136,6 +136,28 @@ class AuditKind(StrEnum):
     MACRO_DELETED = "macro_deleted"
     TEMPLATE_CHANGED = "template_changed"
     TEMPLATE_RESET = "template_reset"
+    # Configuration of the engines and channels; the changed item's name is in `item` (the
+    # pages' "recent changes" lists filter on it) and what was done in `action`.
+    ROUTING_RULE_CHANGED = "routing_rule_changed"  # created, updated, enabled, moved, ...
+    ROUTING_CONFIG_REPLACED = "routing_config_replaced"  # the whole document, API or CLI
+    ROUTING_AGENT_CHANGED = "routing_agent_changed"  # availability, capacity, skills
+    WEB_FORM_SAVED = "web_form_saved"  # created or updated
+    WEB_FORM_REMOVED = "web_form_removed"
+    MAILBOX_CHANGED = "mailbox_changed"  # added or updated
+    MAILBOX_TESTED = "mailbox_tested"
+    BOT_ADDED = "bot_added"
+    BOT_WEBHOOK_SET = "bot_webhook_set"
+    BOT_WEBHOOK_FAILED = "bot_webhook_failed"
+    SLA_CALENDAR_CHANGED = "sla_calendar_changed"
+    SLA_POLICY_CHANGED = "sla_policy_changed"
+    SLA_LADDER_CHANGED = "sla_ladder_changed"
+    CATEGORY_SAVED = "category_saved"  # the category tree, not a ticket's category
+    # Accounts: invitations and password links (the actor is the system for a self-served
+    # reset request, the user themself when they set a password with a link).
+    USER_INVITED = "user_invited"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an audit kind
+    PASSWORD_RESET_SENT = "password_reset_sent"  # noqa: S105 - an audit kind
+    PASSWORD_SET = "password_set"  # noqa: S105 - an audit kind
 
 
 class SurveyStatus(StrEnum):

@@ -1,9 +1,10 @@
 """Changes to the rule list, one rule at a time, for the admin pages.
 
 Every change rebuilds the whole configuration and validates it exactly as the API's
-`PUT /api/v1/routing/config` does (`RoutingConfig`), saves it and logs the change with who
-made it. A rule is saved disabled; it is enabled only for the version its dry-run showed (the
-caller passes the `fingerprint` of that version), so what was checked is what runs.
+`PUT /api/v1/routing/config` does (`RoutingConfig`), saves it and writes the change with who
+made it to the audit log (`audit_event`). A rule is saved disabled; it is enabled only for the
+version its dry-run showed (the caller passes the `fingerprint` of that version), so what was
+checked is what runs.
 
 Rules are addressed by position plus name: a position alone could name another rule after a
 concurrent change, and rule names need not be unique.
@@ -17,15 +18,16 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from helpdesk.domain import Actor, AuditKind
 from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.http import pydantic_fields
-from helpdesk.services.config_log import record_change
+from helpdesk.services._common import audit_config
 from helpdesk.store import Store
 from routing import store as routing_store
 from routing.config import RoutingConfig
 from routing.rules import Rule
 
-AREA = "routing"
+KINDS = (AuditKind.ROUTING_RULE_CHANGED,)  # this module's entries in the audit log
 
 
 def fingerprint(rule: Rule) -> str:
@@ -62,9 +64,10 @@ async def _save(
     store: Store, config: RoutingConfig, rules: list[Rule], user_id: int, action: str, rule: Rule
 ) -> None:
     await routing_store.save_config(store, _with_rules(config, rules))
-    await record_change(
-        store, user_id, AREA, action, rule.name, {"rule": rule.model_dump(mode="json")}
-    )
+    await audit_config(
+        store, Actor.user(user_id), AuditKind.ROUTING_RULE_CHANGED,
+        action=action, item=rule.name, rule=rule.model_dump(mode="json"),
+    )  # fmt: skip
 
 
 async def add_rule(store: Store, rule: Rule, *, user_id: int) -> int:
@@ -119,9 +122,10 @@ async def move_rule(
     rules = list(config.rules)
     rules[position], rules[target] = rules[target], rules[position]
     await routing_store.save_config(store, _with_rules(config, rules))
-    await record_change(
-        store, user_id, AREA, "moved", rule.name, {"from": position + 1, "to": target + 1}
-    )
+    await audit_config(
+        store, Actor.user(user_id), AuditKind.ROUTING_RULE_CHANGED,
+        action="moved", item=rule.name, **{"from": position + 1, "to": target + 1},
+    )  # fmt: skip
     return target
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from helpdesk.config_log_queries import recent_changes
-from helpdesk.domain import Role
+from helpdesk.audit_queries import recent_changes
+from helpdesk.domain import Actor, AuditKind, Role
 from helpdesk.privacy_tables import webhook_subscription_t
-from helpdesk.services import config_log
+from helpdesk.services._common import audit_config
 from helpdesk.store import Store
 from helpdesk.tables import user_t
 from routing.config import RoutingConfig
@@ -26,7 +26,12 @@ from routing.tables import (
 from routing.text import normalise
 
 CONFIG_KEY = "config"
-AREA = "routing"  # in the configuration change log
+# Routing's entries in the audit log; a change's `action` names which kind it is.
+_KIND_OF = {
+    "configuration replaced": AuditKind.ROUTING_CONFIG_REPLACED,
+    "agent changed": AuditKind.ROUTING_AGENT_CHANGED,
+}
+KINDS = (*_KIND_OF.values(), AuditKind.ROUTING_RULE_CHANGED)  # rules edited in the admin pages
 AVAILABILITY = ("online", "away", "offline")
 
 
@@ -75,9 +80,12 @@ async def missing_webhooks(store: Store, config: RoutingConfig) -> dict[str, str
 async def record_change(
     store: Store, user_id: int | None, via: str, action: str, subject: str, data: dict[str, Any]
 ) -> None:
-    """Log a key user's change in the configuration change log (area "routing"), in the same
-    unit of work as the change."""
-    await config_log.record_change(store, user_id, AREA, action, subject, {"via": via, **data})
+    """Write a key user's change (None: the command line) to the audit log, in the same unit
+    of work as the change."""
+    actor = Actor.system() if user_id is None else Actor.user(user_id)
+    await audit_config(
+        store, actor, _KIND_OF[action], action=action, item=subject[:200], via=via, **data
+    )
 
 
 async def changes(store: Store, limit: int = 100) -> list[dict[str, Any]]:
@@ -90,7 +98,7 @@ async def changes(store: Store, limit: int = 100) -> list[dict[str, Any]]:
             "subject": c.subject,
             "data": c.data,
         }
-        for c in await recent_changes(store, AREA, limit)
+        for c in await recent_changes(store, KINDS, limit=limit)
     ]
 
 

@@ -1,6 +1,7 @@
 """SLA configuration changed by a person (the admin pages): the same savers the API and the CLI
-use, each change recorded in `sla_change` in the same unit of work, with how many open tickets
-the change re-evaluates.
+use, each change recorded in the same unit of work twice: in `sla_change`, the SLA pages' own
+history (by row, with how many open tickets the change re-evaluates), and in the core's audit
+log (`audit_event`), where every admin change is found in one place.
 
 A change is saved in two steps on the pages: `preview` runs the whole save (every check the API
 makes, the references to other rows included) and rolls it back, answering how many open
@@ -15,8 +16,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
-from helpdesk.domain import OPEN_STATUSES, Principal
+from helpdesk.domain import OPEN_STATUSES, Actor, AuditKind, Principal
 from helpdesk.errors import NotFound
+from helpdesk.services._common import audit_config
 from helpdesk.store import Store, Stores
 from helpdesk.tables import ticket_t
 from sla import admin
@@ -24,7 +26,7 @@ from sla._config import bump_version
 from sla.schemas import CalendarIn, LadderIn, PolicyIn
 from sla.tables import change_t, policy_t
 
-__all__ = ["KINDS", "move_policy", "open_tickets", "preview", "record", "save"]
+__all__ = ["AUDIT_KINDS", "KINDS", "move_policy", "open_tickets", "preview", "record", "save"]
 
 Saver = Callable[[Store, Any, int | None], Awaitable[int]]
 # kind -> (the API's body model, the API's saver)
@@ -32,6 +34,15 @@ KINDS: dict[str, tuple[type[BaseModel], Saver]] = {
     "calendar": (CalendarIn, admin.save_calendar),
     "policy": (PolicyIn, admin.save_policy),
     "ladder": (LadderIn, admin.save_ladder),
+}
+
+
+# What a change of each kind of row is called in the audit log.
+AUDIT_KINDS = {
+    "calendar": AuditKind.SLA_CALENDAR_CHANGED,
+    "policy": AuditKind.SLA_POLICY_CHANGED,
+    "ladder": AuditKind.SLA_LADDER_CHANGED,
+    "category": AuditKind.CATEGORY_SAVED,
 }
 
 
@@ -78,6 +89,7 @@ async def record(
     """Write one audit row for a change made in this unit of work; with `recomputes`, the
     count of open tickets the change re-evaluates goes with it (else 0: a category renamed
     changes no clock)."""
+    count = await open_tickets(store) if recomputes else 0
     await store.execute(
         change_t.insert().values(
             at=store.now(),
@@ -86,9 +98,13 @@ async def record(
             row_id=row_id,
             action=action,
             data=data,
-            open_tickets=await open_tickets(store) if recomputes else 0,
+            open_tickets=count,
         )
     )
+    await audit_config(
+        store, Actor.user(who.user_id), AUDIT_KINDS[kind],
+        action=action, id=row_id, item=str(data.get("name") or row_id), open_tickets=count,
+    )  # fmt: skip
 
 
 async def save(

@@ -19,12 +19,14 @@ from channels.web_form.queries import Form
 from channels.web_form.tables import web_form_submission_t, web_form_t
 from channels.web_form.validation import Accepted
 from helpdesk import lookups
+from helpdesk.domain import Actor, AuditKind
 from helpdesk.errors import Conflict, Inconsistent, NotFound, ValidationFailed
 from helpdesk.services import Store, ingest
-from helpdesk.services.config_log import record_change
+from helpdesk.services._common import audit_config
 from helpdesk.services.outbox import queue_notification
 
-AREA = "web_form"  # this channel's entries in the configuration change log
+# This channel's entries in the audit log (the forms page lists them as recent changes).
+KINDS = (AuditKind.WEB_FORM_SAVED, AuditKind.WEB_FORM_REMOVED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ async def save_form(
     store: Store, definition: FormDefinition, *, replace: bool = False, by: int | None = None
 ) -> int:
     """Store `definition` under its slug; with `replace`, overwrite an existing one. The
-    change is logged (`config_change`) as made by user `by` (None: the CLI or the system).
+    change is written to the audit log as made by user `by` (None: the CLI or the system).
 
     Raises ValidationFailed for categories or a team that do not exist, Conflict when the slug
     is taken and `replace` is false.
@@ -82,9 +84,14 @@ async def save_form(
 
 
 async def _log(store: Store, by: int | None, action: str, definition: FormDefinition) -> None:
-    await record_change(
-        store, by, AREA, action, definition.slug, {"form": definition.model_dump(mode="json")}
-    )
+    await audit_config(
+        store, _actor(by), AuditKind.WEB_FORM_SAVED,
+        action=action, item=definition.slug, form=definition.model_dump(mode="json"),
+    )  # fmt: skip
+
+
+def _actor(by: int | None) -> Actor:
+    return Actor.system() if by is None else Actor.user(by)
 
 
 async def _check_references(store: Store, definition: FormDefinition) -> int | None:
@@ -113,7 +120,7 @@ async def remove_form(store: Store, slug: str, *, by: int | None = None) -> None
     result = await store.execute(delete(web_form_t).where(web_form_t.c.slug == slug))
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"no form {slug!r}")
-    await record_change(store, by, AREA, "removed", slug)
+    await audit_config(store, _actor(by), AuditKind.WEB_FORM_REMOVED, action="removed", item=slug)
 
 
 async def submit(

@@ -11,13 +11,16 @@ from starlette.routing import Route
 
 from channels.chat import bots, webhook_setup
 from channels.chat.tables import DEFAULT_API_URL
+from helpdesk.admin.forms import actor
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
+from helpdesk.audit_queries import recent_changes
 from helpdesk.crypto import SecretBox
+from helpdesk.domain import AuditKind
 from helpdesk.errors import Conflict, ValidationFailed
 from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import Viewer, Web, form_of, page
-from helpdesk.services import staff_audit
+from helpdesk.services._common import audit_config
 
 SECTIONS.append(
     Section(
@@ -26,7 +29,7 @@ SECTIONS.append(
     )
 )  # fmt: skip
 
-_WEBHOOK_ACTIONS = ("bot.webhook_set", "bot.webhook_failed")
+_WEBHOOK = (AuditKind.BOT_WEBHOOK_SET, AuditKind.BOT_WEBHOOK_FAILED)
 
 
 def _file_url(api_url: str) -> str | None:
@@ -52,10 +55,9 @@ def routes(web: Web) -> list[Route]:
             items = await bots.list_bots(store)
             hooks: dict[str, Any] = {}
             for info in items:
-                for entry in await staff_audit.entries(store, target=f"bot:{info.name}", limit=20):
-                    if entry["action"] in _WEBHOOK_ACTIONS:
-                        hooks[info.name] = entry
-                        break
+                # The last webhook attempt, from the audit log: its outcome is what it says.
+                for entry in await recent_changes(store, _WEBHOOK, item=info.name, limit=1):
+                    hooks[info.name] = entry
         return web.render(
             request, "admin_bots.html",
             {**rail(viewer, "bots"), "items": items, "hooks": hooks,
@@ -103,9 +105,9 @@ def routes(web: Web) -> list[Route]:
                     api_url=values["api_url"], file_url=_file_url(values["api_url"]),
                 )  # fmt: skip
                 await bots.set_username(store, info.id, username)
-                await staff_audit.record(
-                    store, viewer.who.user_id, "bot.added", f"bot:{info.name}",
-                    username=username, mode=info.mode,
+                await audit_config(
+                    store, actor(viewer), AuditKind.BOT_ADDED,
+                    action="added", item=info.name, username=username, mode=info.mode,
                 )  # fmt: skip
         except ValidationFailed as exc:
             return await _page(request, viewer, values=values, errors=exc.errors, status=422)
@@ -126,10 +128,9 @@ def routes(web: Web) -> list[Route]:
         async with web.rt.stores() as store:
             if outcome.username is not None:
                 await bots.set_username(store, config.id, outcome.username)
-            await staff_audit.record(
-                store, viewer.who.user_id,
-                "bot.webhook_set" if outcome.ok else "bot.webhook_failed", f"bot:{name}",
-                detail=outcome.detail,
+            await audit_config(
+                store, actor(viewer), _WEBHOOK[0] if outcome.ok else _WEBHOOK[1],
+                item=name, detail=outcome.detail,
             )  # fmt: skip
         return await _page(request, viewer, outcome=outcome, outcome_bot=name)
 

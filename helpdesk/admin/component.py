@@ -8,7 +8,6 @@ from typing import Any
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-import helpdesk.config_log_tables  # noqa: F401  (registers the change log's table)
 from helpdesk.runtime import Component, Runtime
 
 STATIC = Path(__file__).parent / "static"

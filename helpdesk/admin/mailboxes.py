@@ -14,14 +14,16 @@ from starlette.routing import Route
 from channels.email import probe, queries
 from channels.email import services as email_services
 from channels.email.config import MailboxCreate, MailboxPatch
+from helpdesk.admin.forms import actor
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.crypto import SecretBox
+from helpdesk.domain import AuditKind
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import pydantic_fields
 from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import Viewer, Web, form_of, page
-from helpdesk.services import staff_audit
+from helpdesk.services._common import audit_config
 
 SECTIONS.append(
     Section(
@@ -114,9 +116,9 @@ def routes(web: Web) -> list[Route]:
         try:
             async with web.rt.stores() as store:
                 await email_services.add_mailbox(store, box, data)
-                await staff_audit.record(
-                    store, viewer.who.user_id, "mailbox.added", f"mailbox:{data.name}",
-                    address=data.address,
+                await audit_config(
+                    store, actor(viewer), AuditKind.MAILBOX_CHANGED,
+                    action="added", item=data.name, address=data.address,
                 )  # fmt: skip
         except ValidationFailed as exc:
             return _form_page(request, viewer, values, new=True, errors=exc.errors, status=422)
@@ -145,9 +147,9 @@ def routes(web: Web) -> list[Route]:
             async with web.rt.stores() as store:
                 await email_services.update_mailbox(store, box, name, patch)
                 changed = sorted(patch.model_dump(exclude_unset=True))
-                await staff_audit.record(
-                    store, viewer.who.user_id, "mailbox.updated", f"mailbox:{name}",
-                    fields=changed,
+                await audit_config(
+                    store, actor(viewer), AuditKind.MAILBOX_CHANGED,
+                    action="updated", item=name, fields=changed,
                 )  # fmt: skip
         except ValidationFailed as exc:
             return _form_page(request, viewer, shown, new=False, errors=exc.errors, status=422)
@@ -161,9 +163,9 @@ def routes(web: Web) -> list[Route]:
             mailbox = queries.decrypt(await queries.mailbox_row(store, name), box)
         report = await probe.try_connection(mailbox)
         async with web.rt.stores() as store:
-            await staff_audit.record(
-                store, viewer.who.user_id, "mailbox.tested", f"mailbox:{name}",
-                imap_ok=report.imap.ok, smtp_ok=report.smtp.ok,
+            await audit_config(
+                store, actor(viewer), AuditKind.MAILBOX_TESTED,
+                item=name, imap_ok=report.imap.ok, smtp_ok=report.smtp.ok,
             )  # fmt: skip
         return await _list_page(request, viewer, tested=name, report=report)
 

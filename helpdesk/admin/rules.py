@@ -18,7 +18,7 @@ from helpdesk import queries as core_queries
 from helpdesk.admin import rule_form
 from helpdesk.admin.nav import ADMINS, MANAGERS, SECTIONS, Section
 from helpdesk.admin.web import rail
-from helpdesk.config_log_queries import recent_changes
+from helpdesk.audit_queries import recent_changes
 from helpdesk.domain import Role
 from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.inbox.queries import N_
@@ -120,7 +120,7 @@ def routes(web: Web) -> list[Route]:
     async def list_rules(request: Request, viewer: Viewer) -> Response:
         async with web.rt.stores.read() as store:
             config = await routing_store.load_config(store)
-            changes = await recent_changes(store, rule_edits.AREA, limit=10)
+            changes = await recent_changes(store, rule_edits.KINDS, limit=10)
         return web.render(
             request,
             "admin_rules.html",

@@ -21,7 +21,7 @@ from helpdesk import queries as core_queries
 from helpdesk.admin import form_editor
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
-from helpdesk.config_log_queries import recent_changes
+from helpdesk.audit_queries import recent_changes
 from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import Viewer, Web, form_of, page
@@ -145,7 +145,7 @@ def routes(web: Web) -> list[Route]:
     async def list_forms(request: Request, viewer: Viewer) -> Response:
         async with web.rt.stores.read() as store:
             forms = await queries.list_forms(store)
-            changes = await recent_changes(store, services.AREA, limit=10)
+            changes = await recent_changes(store, services.KINDS, limit=10)
         return web.render(
             request,
             "admin_forms.html",

@@ -19,10 +19,10 @@ from sqlalchemy import delete, func, insert, select, update
 
 from helpdesk import lookups
 from helpdesk.account_tables import password_reset_request_t, password_token_t
-from helpdesk.domain import Role
+from helpdesk.domain import Actor, AuditKind, Role
 from helpdesk.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from helpdesk.security import hash_api_token, hash_password
-from helpdesk.services import staff_audit
+from helpdesk.services._common import audit_config
 from helpdesk.services.directory import create_user
 from helpdesk.services.sessions import sign_out_everywhere
 from helpdesk.store import Store
@@ -179,7 +179,9 @@ async def request_reset(store: Store, email: str, *, address: str) -> IssuedLink
     if sent_lately >= MAX_MAILS_PER_ACCOUNT:
         return None
     link = await issue_link(store, int(user.id), RESET)
-    await staff_audit.record(store, None, "user.password_reset_requested", f"user:{user.id}")
+    await audit_config(
+        store, Actor.system(), AuditKind.PASSWORD_RESET_REQUESTED, user_id=int(user.id)
+    )
     return link
 
 
@@ -244,9 +246,9 @@ async def set_password_with_link(store: Store, token: str, password: str, confir
     )
     await _void_open_links(store, holder.user_id)
     ended = await sign_out_everywhere(store, holder.user_id)
-    await staff_audit.record(
-        store, holder.user_id, "user.password_set", f"user:{holder.user_id}",
-        purpose=holder.purpose, sessions_ended=ended,
+    await audit_config(
+        store, Actor.user(holder.user_id), AuditKind.PASSWORD_SET,
+        user_id=holder.user_id, purpose=holder.purpose, sessions_ended=ended,
     )  # fmt: skip
     return holder.user_id
 
@@ -282,9 +284,9 @@ async def invite_user(
     except Conflict:
         raise ValidationFailed({"email": "a user with this email already exists"}) from None
     link = await issue_link(store, user_id, INVITATION, created_by=actor_user_id)
-    await staff_audit.record(
-        store, actor_user_id, "user.invited", f"user:{user_id}",
-        email=link.email, role=role.value, team_ids=list(team_ids),
+    await audit_config(
+        store, Actor.user(actor_user_id), AuditKind.USER_INVITED,
+        user_id=user_id, email=link.email, role=role.value, team_ids=list(team_ids),
     )  # fmt: skip
     return link
 
@@ -300,7 +302,9 @@ async def send_reset(store: Store, actor_user_id: int, user_id: int) -> IssuedLi
     if not active.active or active.role == Role.BOT.value:
         raise ValidationFailed({"user": "only active staff accounts can get a reset link"})
     link = await issue_link(store, user_id, RESET, created_by=actor_user_id)
-    await staff_audit.record(store, actor_user_id, "user.password_reset_sent", f"user:{user_id}")
+    await audit_config(
+        store, Actor.user(actor_user_id), AuditKind.PASSWORD_RESET_SENT, user_id=user_id
+    )
     return link
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -11,8 +12,14 @@ from helpdesk.runtime import Runtime
 from helpdesk.services import staff
 from helpdesk.tables import ticket_t
 from tests.admin.conftest import ADMIN_EMAIL
+from tests.admin.test_mailboxes import _form as mailbox_form
+from tests.admin.test_rules import _create as create_rule
+from tests.admin.test_sla_pages import OFFICE
+from tests.admin.test_sla_pages import _save as save_sla
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, sign_in
+from tests.support.dovecot import MailUser
+from tests.support.smtp import SmtpServer
 
 
 async def test_the_audit_log_filters_and_pages_newest_first(
@@ -68,3 +75,42 @@ async def test_only_admins_read_the_audit_log(admin: Directory, clients: ClientF
         assert (await sam.get("/admin/audit")).status_code == 403
         assert (await ayse.get("/admin/audit")).status_code == 403
         assert (await nobody.get("/admin/audit")).status_code == 303
+
+
+async def test_engine_channel_and_sla_changes_all_land_in_the_one_audit_log(
+    admin: Directory,
+    clients: ClientFactory,
+    runtime: Runtime,
+    mailbox: MailUser,
+    smtp_server_factory: Callable[..., SmtpServer],
+) -> None:
+    smtp = smtp_server_factory(users={"agent": "smtp-secret"})
+    async with clients() as ada:
+        csrf = await sign_in(ada, ADMIN_EMAIL)
+        assert (await create_rule(ada, csrf)).status_code == 303
+        added = await ada.post("/admin/mailboxes", data=mailbox_form(mailbox, smtp, csrf))
+        assert added.status_code == 303
+        await save_sla(ada, "/admin/calendars/new", csrf, OFFICE)
+
+        log = await ada.get("/admin/audit")
+        assert log.status_code == 200
+        rows = re.findall(r"<tr>(.*?)</tr>", log.text, re.S)
+        whats = {
+            what: row
+            for row in rows
+            for what in ("routing rule changed", "mailbox changed", "sla calendar changed")
+            if f"<td>{what}</td>" in row
+        }
+        assert set(whats) == {"routing rule changed", "mailbox changed", "sla calendar changed"}
+        for row in whats.values():
+            assert "Ada Admin" in row
+        assert "item: Printers are hardware" in whats["routing rule changed"]
+        assert "item: support" in whats["mailbox changed"]
+        assert "item: Office" in whats["sla calendar changed"]
+        assert "open tickets: 2" in whats["sla calendar changed"]
+        # Each of them can be picked in the "What" filter, which then shows only that kind.
+        for kind in ("routing_rule_changed", "mailbox_changed", "sla_calendar_changed"):
+            assert f'<option value="{kind}">' in log.text
+        only = await ada.get("/admin/audit", params={"kind": "mailbox_changed"})
+        assert "<td>mailbox changed</td>" in only.text
+        assert "<td>routing rule changed</td>" not in only.text

@@ -4,11 +4,10 @@ CSRF, roles and the audit log."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from helpdesk.account_tables import staff_audit_t
+from helpdesk.domain import AuditKind
 from helpdesk.runtime import Runtime
 from tests.admin.conftest import ADMIN_EMAIL
+from tests.admin.trail import config_trail
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, sign_in
 from tests.support.services import free_port
@@ -65,11 +64,10 @@ async def test_an_admin_adds_a_bot_and_sets_its_webhook(
         assert again.status_code == 422 and "already exists" in again.text
         assert (await ada.post("/admin/bots/nope/webhook", data={"csrf": csrf})).status_code == 404
 
-    async with runtime.stores() as store:
-        rows = (await store.execute(select(staff_audit_t).order_by(staff_audit_t.c.id))).all()
-    assert [(r.action, r.target) for r in rows] == [
-        ("bot.added", "bot:support"),
-        ("bot.webhook_set", "bot:support"),
+    trail = await config_trail(runtime, AuditKind.BOT_ADDED, AuditKind.BOT_WEBHOOK_SET)
+    assert [(kind, data["item"]) for kind, _, data in trail] == [
+        ("bot_added", "support"),
+        ("bot_webhook_set", "support"),
     ]
 
 

@@ -11,8 +11,9 @@ import pytest_asyncio
 
 from channels.web_form import queries
 from channels.web_form.definition import FormDefinition
+from channels.web_form.services import KINDS as FORM_KINDS
 from helpdesk import services
-from helpdesk.config_log_queries import recent_changes
+from helpdesk.audit_queries import recent_changes
 from helpdesk.runtime import Runtime
 from tests.admin.conftest import ADMIN_EMAIL
 from tests.inbox.conftest import ClientFactory
@@ -95,9 +96,13 @@ async def test_an_admin_builds_a_form_that_the_public_page_serves(
         assert "Ürün iadesi" in public.text and "Telefon" in public.text
 
     async with runtime.stores.read() as store:
-        [change] = await recent_changes(store, "web_form")
+        [change] = await recent_changes(store, FORM_KINDS)
     assert (change.action, change.subject, change.user) == ("created", "returns", "Ada Admin")
     assert change.data["form"]["fields"][3]["name"] == "device"
+    async with clients() as ada:
+        await sign_in(ada, ADMIN_EMAIL)
+        log = (await ada.get("/admin/audit?kind=web_form_saved")).text
+    assert "web form saved" in log and "item: returns" in log and "Ada Admin" in log
 
 
 async def test_bad_input_is_a_422_per_field_and_saves_nothing(
@@ -182,7 +187,7 @@ async def test_editing_replaces_the_form_and_is_logged(
         assert "Send it back" in listing.text and "updated" in listing.text
         assert (await ada.get("/admin/forms/nope/edit")).status_code == 404
     async with runtime.stores.read() as store:
-        actions = [c.action for c in await recent_changes(store, "web_form")]
+        actions = [c.action for c in await recent_changes(store, FORM_KINDS)]
     assert actions == ["updated", "created"]
 
 

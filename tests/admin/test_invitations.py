@@ -4,13 +4,14 @@ with the role and teams the admin chose."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
 
 from helpdesk import queries
-from helpdesk.account_tables import staff_audit_t
+from helpdesk.domain import AuditKind
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from tests.admin.conftest import ADMIN_EMAIL
+from tests.admin.trail import config_trail
 from tests.fixtures_db import scheduler_of
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.mail_support import add_sending_mailbox, link_path
@@ -71,12 +72,13 @@ async def test_an_invited_person_sets_a_password_and_signs_in(
 
     async with runtime.stores() as store:
         [nur] = [u for u in await queries.list_users(store) if u["email"] == "nur@example.test"]
-        actions = [
-            (r.action, r.actor_user_id)
-            for r in await store.execute(select(staff_audit_t).order_by(staff_audit_t.c.id))
-        ]
+    trail = await config_trail(runtime, AuditKind.USER_INVITED, AuditKind.PASSWORD_SET)
+    actions = [(kind, actor, data["user_id"]) for kind, actor, data in trail]
     assert nur["role"] == "supervisor" and nur["team_ids"] == sorted([support, tech])
-    assert actions == [("user.invited", admin.users["ada"]), ("user.password_set", nur["id"])]
+    assert actions == [
+        ("user_invited", admin.users["ada"], nur["id"]),
+        ("password_set", nur["id"], nur["id"]),
+    ]
 
 
 async def test_bad_invitations_name_each_field(
@@ -141,6 +143,34 @@ async def test_an_admin_sends_a_user_a_reset_link(
         sam_csrf = await sign_in(sam, "sam@example.test")
         denied = await sam.post(f"/admin/users/{ayse_id}/reset-password", data={"csrf": sam_csrf})
         assert denied.status_code == 403
-    async with runtime.stores() as store:
-        rows = (await store.execute(select(staff_audit_t))).all()
-    assert [(r.action, r.target) for r in rows] == [("user.password_reset_sent", f"user:{ayse_id}")]
+    trail = await config_trail(runtime, AuditKind.PASSWORD_RESET_SENT)
+    assert trail == [("password_reset_sent", admin.users["ada"], {"user_id": ayse_id})]
+
+
+async def test_the_users_page_button_sends_the_reset_mail(
+    runtime: Runtime, admin: Directory, clients: ClientFactory, smtp_sink: SmtpServer
+) -> None:
+    await add_sending_mailbox(runtime, smtp_sink)
+    ayse_id = admin.users["ayse"]
+    async with clients() as ada:
+        await sign_in(ada, ADMIN_EMAIL)
+        person = await ada.get(f"/admin/users/{ayse_id}")
+        assert person.status_code == 200
+        form = re.search(
+            r'<form[^>]*action="(/admin/users/\d+/reset-password)".*?</form>', person.text, re.S
+        )
+        assert form is not None and "Send password reset link" in form.group(0)
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form[0]))
+        assert set(fields) == {"csrf", "next"}  # what the browser posts, CSRF token included
+        sent = await ada.post(form.group(1), data=fields)
+        assert sent.status_code == 200
+        assert "A password reset link was sent to ayse@example.test" in sent.text
+        assert f'href="/admin/users/{ayse_id}"' in sent.text  # back to the person's page
+        await scheduler_of(runtime).drain()
+        [mail] = await smtp_sink.wait_for(1)
+        assert mail.rcpt_tos == ("ayse@example.test",)
+        assert link_path(mail).startswith("/")
+        forged = await ada.post(form.group(1), data={**fields, "csrf": "forged"})
+        assert forged.status_code == 403
+    trail = await config_trail(runtime, AuditKind.PASSWORD_RESET_SENT)
+    assert [data for _, _, data in trail] == [{"user_id": ayse_id}]

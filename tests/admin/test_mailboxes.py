@@ -8,12 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
 from channels.email import queries
-from helpdesk.account_tables import staff_audit_t
+from helpdesk.domain import AuditKind
 from helpdesk.runtime import Runtime
 from tests.admin.conftest import ADMIN_EMAIL
+from tests.admin.trail import config_trail
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, csrf_in, sign_in
 from tests.support.dovecot import MailUser
@@ -107,18 +107,17 @@ async def test_an_admin_adds_edits_and_tests_a_mailbox(
         both = await _test_connection(ada, csrf)
         assert "IMAP: working" in both and "SMTP: failed" in both and "535" in both
 
-    async with runtime.stores() as store:
-        rows = (await store.execute(select(staff_audit_t).order_by(staff_audit_t.c.id))).all()
-    assert [(r.action, r.target) for r in rows] == [
-        ("mailbox.added", "mailbox:support"),
-        ("mailbox.tested", "mailbox:support"),
-        ("mailbox.updated", "mailbox:support"),
-        ("mailbox.tested", "mailbox:support"),
-        ("mailbox.updated", "mailbox:support"),
-        ("mailbox.tested", "mailbox:support"),
+    trail = await config_trail(runtime, AuditKind.MAILBOX_CHANGED, AuditKind.MAILBOX_TESTED)
+    assert [(kind, data.get("action"), data["item"]) for kind, _, data in trail] == [
+        ("mailbox_changed", "added", "support"),
+        ("mailbox_tested", None, "support"),
+        ("mailbox_changed", "updated", "support"),
+        ("mailbox_tested", None, "support"),
+        ("mailbox_changed", "updated", "support"),
+        ("mailbox_tested", None, "support"),
     ]
-    assert rows[0].actor_user_id == admin.users["ada"]
-    assert rows[3].data == {"imap_ok": False, "smtp_ok": True}
+    assert trail[0][1] == admin.users["ada"]
+    assert trail[3][2] == {"item": "support", "imap_ok": False, "smtp_ok": True}
 
 
 async def test_only_admins_open_the_mailboxes_page(

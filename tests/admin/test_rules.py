@@ -1,5 +1,5 @@
 """/admin/rules over HTTP: who may see and change rules, the editor's 422s, the dry-run, and
-that every change is saved in the routing configuration and in the change log."""
+that every change is saved in the routing configuration and in the audit log."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 
 import httpx
 
-from helpdesk.config_log_queries import recent_changes
+from helpdesk.audit_queries import recent_changes
 from helpdesk.runtime import Runtime
 from routing import store as routing_store
 from routing.config import RoutingConfig
+from routing.rule_edits import KINDS
 from tests.admin.conftest import ADMIN_EMAIL
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, csrf_in, sign_in
@@ -83,11 +84,18 @@ async def test_an_admin_saves_a_rule_disabled_sees_its_dry_run_and_enables_it(
         assert "Enabled" in listing.text and "Printers are hardware" in listing.text
 
     async with runtime.stores.read() as store:
-        changes = await recent_changes(store, "routing")
+        changes = await recent_changes(store, KINDS)
+        about = await recent_changes(store, KINDS, item="Printers are hardware")
+        other = await recent_changes(store, KINDS, item="another rule")
     assert [(c.action, c.subject, c.user) for c in changes] == [
         ("enabled", "Printers are hardware", "Ada Admin"),
         ("created", "Printers are hardware", "Ada Admin"),
     ]
+    assert about == changes and other == []
+    async with clients() as ada:
+        await sign_in(ada, ADMIN_EMAIL)
+        log = (await ada.get("/admin/audit?kind=routing_rule_changed")).text
+    assert log.count("<td>routing rule changed</td>") == 2 and "action: enabled" in log
 
 
 async def test_enabling_needs_the_version_the_dry_run_showed(
@@ -188,7 +196,7 @@ async def test_edit_move_enable_disable_and_remove_are_saved_and_logged(
         assert removed.status_code == 303
         assert [r.name for r in (await _config(runtime)).rules] == ["Printers are hardware"]
     async with runtime.stores.read() as store:
-        actions = [c.action for c in await recent_changes(store, "routing")]
+        actions = [c.action for c in await recent_changes(store, KINDS)]
     assert actions == ["removed", "disabled", "enabled", "moved", "updated", "created", "created"]
 
 

@@ -1,6 +1,6 @@
 """The SLA admin pages over HTTP: who may open them, CSRF, per-field refusals (422) with the
 API's messages, the "this will recompute N open tickets" step, and what a confirmed save stores
-(with its audit row)."""
+(with its row in the SLA pages' history and its entry in the central audit log)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 
 from helpdesk import queries
+from helpdesk.domain import AuditKind
 from helpdesk.runtime import Runtime
 from sla import config_reads
 from tests.admin.conftest import ADMIN_EMAIL
+from tests.admin.trail import config_trail
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, sign_in
 
@@ -118,6 +120,10 @@ async def test_a_calendar_is_checked_confirmed_with_its_open_ticket_count_and_sa
         [change] = await config_reads.changes(store, "calendar")
     assert (change["action"], change["row_id"], change["open_tickets"]) == ("created", row["id"], 2)
     assert change["user_id"] == admin.users["ada"]
+    assert await config_trail(runtime, AuditKind.SLA_CALENDAR_CHANGED) == [
+        ("sla_calendar_changed", admin.users["ada"],
+         {"action": "created", "id": row["id"], "item": "Office", "open_tickets": 2}),
+    ]  # fmt: skip
 
 
 async def test_policies_take_targets_in_hours_and_minutes_and_move_in_order(
@@ -251,6 +257,10 @@ async def test_categories_form_a_tree_without_cycles(
         ("created", hardware["id"], 0),
     ]  # fmt: skip
     assert moved["parent_id"] is None
+    central = await config_trail(runtime, AuditKind.CATEGORY_SAVED)
+    assert [(d["action"], d["id"], d["open_tickets"]) for _, _, d in reversed(central)] == [
+        (c["action"], c["row_id"], c["open_tickets"]) for c in trail
+    ]
     assert (hardware["default_team_id"], hardware["default_priority"]) == (
         admin.teams["Tech"], "high",
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""accounts: one-use password links, reset request throttling, staff audit log
+"""accounts: one-use password links and reset request throttling
 
 Revision ID: accounts_0001
 Revises: inbox_0001
@@ -51,22 +51,7 @@ def upgrade() -> None:
             "ix_password_reset_request_address_at", ["address", "at"], unique=False
         )
 
-    op.create_table(
-        "staff_audit",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("actor_user_id", sa.Integer(), nullable=True),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-        sa.Column("target", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["actor_user_id"], ["user.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("staff_audit", schema=None) as batch_op:
-        batch_op.create_index("ix_staff_audit_at", ["at", "id"], unique=False)
-
 
 def downgrade() -> None:
-    op.drop_table("staff_audit")
     op.drop_table("password_reset_request")
     op.drop_table("password_token")
