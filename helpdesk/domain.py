@@ -152,6 +152,7 @@ class AuditKind(StrEnum):
     SLA_POLICY_CHANGED = "sla_policy_changed"
     SLA_LADDER_CHANGED = "sla_ladder_changed"
     CATEGORY_SAVED = "category_saved"  # the category tree, not a ticket's category
+    SAVED_VIEW_CHANGED = "saved_view_changed"  # an inbox view created, renamed, shared, deleted
     # Accounts: invitations and password links (the actor is the system for a self-served
     # reset request, the user themself when they set a password with a link).
     USER_INVITED = "user_invited"

@@ -1,6 +1,6 @@
 """Saved inbox views: an agent keeps the filters, sort and search they use as a named view;
-a supervisor or admin may share one with a team or with everyone. Every change is logged in
-the configuration change log (area "saved_view") with who made it, in the same unit of work.
+a supervisor or admin may share one with a team or with everyone. Every change is written to
+the audit trail (kind `saved_view_changed`) with who made it, in the same unit of work.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from helpdesk.domain import Principal
+from helpdesk.domain import Actor, AuditKind, Principal
 from helpdesk.errors import Forbidden, NotFound, ValidationFailed
-from helpdesk.services.config_log import record_change
+from helpdesk.services._common import audit_config
 from helpdesk.store import Store
 from helpdesk.tables import saved_view_t, team_t
 
@@ -31,7 +31,10 @@ class Scope(StrEnum):
 async def _log(
     store: Store, who: Principal, view_id: int, action: str, name: str, **data: Any
 ) -> None:
-    await record_change(store, who.user_id, "saved_view", action, name, {"id": view_id, **data})
+    await audit_config(
+        store, Actor.user(who.user_id), AuditKind.SAVED_VIEW_CHANGED,
+        action=action, item=name, id=view_id, **data,
+    )  # fmt: skip
 
 
 def _name(name: str) -> str:

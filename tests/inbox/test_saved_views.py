@@ -9,10 +9,9 @@ import re
 from sqlalchemy import select
 
 from helpdesk import services
-from helpdesk.config_log_tables import config_change_t
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
-from helpdesk.tables import saved_view_t
+from helpdesk.tables import audit_t, saved_view_t
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, csrf_in, customer_writes, sign_in
 
@@ -88,11 +87,13 @@ async def test_a_personal_view_keeps_filters_and_is_its_owners_alone(
         assert (await ayse.get(location)).status_code == 403
     async with runtime.stores() as store:
         log = await store.execute(
-            select(config_change_t)
-            .where(config_change_t.c.area == "saved_view")
-            .order_by(config_change_t.c.id)
+            select(audit_t)
+            .where(audit_t.c.kind == "saved_view_changed", audit_t.c.ticket_id.is_(None))
+            .order_by(audit_t.c.id)
         )
-        changes = [(r.user_id, r.data["id"], r.action, r.subject, r.data) for r in log]
+        changes = [
+            (r.actor_user_id, r.data["id"], r.data["action"], r.data["item"], r.data) for r in log
+        ]
         left = (await store.execute(select(saved_view_t.c.id))).all()
     me = directory.users["ayse"]
     assert [c[:4] for c in changes] == [
@@ -101,7 +102,12 @@ async def test_a_personal_view_keeps_filters_and_is_its_owners_alone(
         (me, view_id, "deleted", "Fires"),
     ]
     assert changes[0][4]["params"] == "priority=urgent" and changes[0][4]["scope"] == "personal"
-    assert changes[1][4] == {"id": view_id, "old": "Urgent support"}
+    assert changes[1][4] == {
+        "action": "renamed",
+        "item": "Fires",
+        "id": view_id,
+        "old": "Urgent support",
+    }
     assert left == []
 
 
@@ -145,11 +151,11 @@ async def test_a_supervisor_shares_a_view_with_one_team_or_everyone(
         assert missing.status_code == 422 and "team_id" in missing.text
     async with runtime.stores() as store:
         log = await store.execute(
-            select(config_change_t.c.action, config_change_t.c.data)
-            .where(config_change_t.c.area == "saved_view")
-            .order_by(config_change_t.c.id)
+            select(audit_t.c.data)
+            .where(audit_t.c.kind == "saved_view_changed", audit_t.c.ticket_id.is_(None))
+            .order_by(audit_t.c.id)
         )
-        rows = [(r.action, r.data) for r in log]
+        rows = [(r.data["action"], r.data) for r in log]
     assert [a for a, _d in rows] == ["created", "shared"]
     assert rows[1][1]["scope"] == "everyone" and rows[1][1]["old_scope"] == "team"
 
