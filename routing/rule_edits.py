@@ -63,7 +63,16 @@ def _at(config: RoutingConfig, position: int, name: str) -> Rule:
 async def _save(
     store: Store, config: RoutingConfig, rules: list[Rule], user_id: int, action: str, rule: Rule
 ) -> None:
-    await routing_store.save_config(store, _with_rules(config, rules))
+    updated = _with_rules(config, rules)
+    # The same check the API's PUT makes: a webhook action must name an active subscription.
+    missing = await routing_store.missing_webhooks(store, updated)
+    if missing:
+        here = next((i for i, r in enumerate(rules) if r is rule), None)
+        prefix = f"rules.{here}."
+        raise ValidationFailed(
+            {k.removeprefix(prefix) if k.startswith(prefix) else k: v for k, v in missing.items()}
+        )
+    await routing_store.save_config(store, updated)
     await audit_config(
         store, Actor.user(user_id), AuditKind.ROUTING_RULE_CHANGED,
         action=action, item=rule.name, rule=rule.model_dump(mode="json"),
@@ -121,7 +130,16 @@ async def move_rule(
         )
     rules = list(config.rules)
     rules[position], rules[target] = rules[target], rules[position]
-    await routing_store.save_config(store, _with_rules(config, rules))
+    updated = _with_rules(config, rules)
+    # The same check the API's PUT makes: a webhook action must name an active subscription.
+    missing = await routing_store.missing_webhooks(store, updated)
+    if missing:
+        here = next((i for i, r in enumerate(rules) if r is rule), None)
+        prefix = f"rules.{here}."
+        raise ValidationFailed(
+            {k.removeprefix(prefix) if k.startswith(prefix) else k: v for k, v in missing.items()}
+        )
+    await routing_store.save_config(store, updated)
     await audit_config(
         store, Actor.user(user_id), AuditKind.ROUTING_RULE_CHANGED,
         action="moved", item=rule.name, **{"from": position + 1, "to": target + 1},

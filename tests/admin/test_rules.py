@@ -133,6 +133,19 @@ async def test_bad_input_is_a_422_per_field_and_saves_nothing(
         assert (await _config(runtime)).rules == []
 
 
+async def test_a_webhook_action_must_name_an_active_subscription_as_in_the_api(
+    admin: Directory, clients: ClientFactory, runtime: Runtime
+) -> None:
+    async with clients() as ada:
+        csrf = await sign_in(ada, ADMIN_EMAIL)
+        bad = await _create(
+            ada, csrf, **{"actions-1-field": "call_webhook", "actions-1-value": "999"}
+        )
+        assert bad.status_code == 422
+        assert 'id="actions-1-error"' in bad.text and "999" in bad.text
+        assert (await _config(runtime)).rules == []
+
+
 async def test_the_add_row_button_shows_the_form_again_without_saving(
     admin: Directory, clients: ClientFactory, runtime: Runtime
 ) -> None:
