@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from helpdesk import queries
+from helpdesk.admin.forms import row_id
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.domain import Role
@@ -71,7 +72,7 @@ def routes(web: Web) -> list[Route]:
     async def invite(request: Request, viewer: Viewer) -> Response:
         form = form_of(request)
         chosen = [str(t) for t in form.getlist("team")]
-        team_ids = [int(t) for t in chosen if t.isdigit() and len(t) < 10]
+        team_ids = [t for t in map(row_id, chosen) if t is not None]
         name = str(form.get("name") or "").strip()[:300]
         email = str(form.get("email") or "").strip()[:400]
         role = str(form.get("role") or "")
@@ -92,12 +93,12 @@ def routes(web: Web) -> list[Route]:
 
     @page(web, *ADMINS)
     async def reset_password(request: Request, viewer: Viewer) -> Response:
-        raw = request.path_params["user_id"]
-        if not raw.isdigit() or len(raw) > 12:
+        user_id = row_id(request.path_params["user_id"])
+        if user_id is None:
             raise NotFound("no such user")
         back = _safe_back(str(form_of(request).get("next") or ""))
         async with web.rt.stores() as store:
-            link = await passwords.send_reset(store, viewer.who.user_id, int(raw))
+            link = await passwords.send_reset(store, viewer.who.user_id, user_id)
             await queue_link_mail(store, link, base_url)
         return web.render(
             request, "admin_reset_sent.html",
