@@ -42,6 +42,13 @@ def _safe_back(value: str) -> str:
     return "/admin"
 
 
+def _invited(request: Request, sent: list[dict[str, Any]]) -> str:
+    # The address comes from the URL: confirm only an invitation that exists, so a crafted
+    # link cannot make the page claim one was made.
+    address = request.query_params.get("invited", "")
+    return address if any(item["email"] == address for item in sent) else ""
+
+
 def routes(web: Web) -> list[Route]:
     base_url = web.rt.settings.base_url
 
@@ -60,7 +67,7 @@ def routes(web: Web) -> list[Route]:
             request, "admin_invitations.html",
             {**rail(viewer, "invitations"), "teams": teams, "sent": sent, "roles": ROLES,
              "values": values or {"role": Role.AGENT.value, "team_ids": []},
-             "errors": errors or {}, "invited": request.query_params.get("invited", "")},
+             "errors": errors or {}, "invited": _invited(request, sent)},
             viewer=viewer, status=status,
         )  # fmt: skip
 
