@@ -125,6 +125,8 @@ GARBAGE = {
     "long": "x" * 20_000,
     "float": "1e400",
     "unknown": "nonsense",
+    "last-day": "9999-12-31",
+    "first-day": "0001-01-01",
 }
 IDS = {"int": ("0", "99999999999999999999999"), "str": ("nope", "\u00e9" * 300)}
 
