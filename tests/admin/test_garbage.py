@@ -214,3 +214,23 @@ async def test_non_utf8_form_bodies_are_refused_not_a_500(
         ]
     bad = [f for f in failures if f]
     assert not bad, "\n".join(bad)
+
+
+QUERY = ("actor", "kind", "ticket", "since", "until", "before", "last", "category_id",
+         "parent_id", "saved", "invited", "tested")  # fmt: skip
+
+
+async def test_garbage_in_the_query_of_every_admin_page_is_refused_not_a_500(
+    admin: Directory, clients: ClientFactory, runtime: Runtime
+) -> None:
+    async with clients() as ada:
+        await sign_in(ada, ADMIN_EMAIL)
+        failures = [
+            # A URL longer than a few thousand characters is refused by the client already.
+            await _send(ada, "GET", path, params=dict.fromkeys(QUERY, value[:2000]))
+            for path, methods in _paths(runtime)
+            if "GET" in methods and "9999" not in path
+            for value in GARBAGE.values()
+        ]
+    bad = [f for f in failures if f]
+    assert not bad, "\n".join(bad)
