@@ -146,7 +146,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from helpdesk.app import create_app
     from helpdesk.demo import ADMIN_EMAIL, ADMIN_PASSWORD, has_users, load_demo
-    from helpdesk.serving import uvicorn_options
+    from helpdesk.serving import redact_access_log, uvicorn_options
 
     settings = settings.with_changes(
         host=args.host or settings.host, port=args.port or settings.port
@@ -188,6 +188,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         create_app(settings), **uvicorn_options(settings), log_level="info",
         timeout_graceful_shutdown=5,
     )  # fmt: skip
+    redact_access_log()
     uvicorn.Server(config).run(sockets=[listener])
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from helpdesk.settings import Settings
@@ -23,3 +25,24 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # An explicit value always: uvicorn's default (and $FORWARDED_ALLOW_IPS) is loopback.
         "forwarded_allow_ips": trusted or "",
     }
+
+
+# A password link carries its secret in the path; the access log keeps the route, not the key.
+_SECRET_PATH = re.compile(r"^/reset/[^?]*")
+
+
+class _RedactPasswordLinks(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        # uvicorn's access record: (client, method, path with query, HTTP version, status).
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], _SECRET_PATH.sub("/reset/[redacted]", args[2]), *args[3:])
+        return True
+
+
+def redact_access_log() -> None:
+    """Keep password-link secrets out of uvicorn's access log. Call after `uvicorn.Config`
+    (its logging setup runs there) and before the server starts."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _RedactPasswordLinks) for f in access.filters):
+        access.addFilter(_RedactPasswordLinks())

@@ -95,7 +95,8 @@ async def agent_load(
                 "availability": person.availability or "online",
                 "capacity": capacity,
                 "open": load,
-                "utilisation": round(load / capacity, 4),
+                # Capacity 0 (set from the CLI: "take no tickets") has no share to fill.
+                "utilisation": round(load / capacity, 4) if capacity > 0 else None,
                 "pending": waiting.get(user_id, 0),
                 "replies": replies.get(user_id, 0),
                 "solved": solved.get(user_id, 0),

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from helpdesk import queries
 from helpdesk.admin import sla_labels as labels
+from helpdesk.admin.forms import row_id
 from helpdesk.admin.nav import ADMINS, MANAGERS, SECTIONS, Section
 from helpdesk.admin.sla_forms import PRIORITIES
 from helpdesk.admin.web import rail
@@ -33,7 +34,7 @@ _FIELDS = ("slug", "name", "parent_id", "default_team_id", "default_priority")
 
 
 def _id(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return row_id(text)
 
 
 def routes(web: Web) -> list[Route]:

@@ -10,6 +10,7 @@ editor works without script; htmx only refreshes the live preview as the admin t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, get_args
@@ -220,9 +221,11 @@ def _field_data(f: FieldDraft) -> dict[str, Any]:
 
 def _mib_to_bytes(text: str) -> Any:
     try:
-        return round(float(text) * MIB)
+        value = float(text)
     except ValueError:
         return text
+    # "inf" and "nan" parse as floats but are no size; the model refuses the text by name.
+    return round(value * MIB) if math.isfinite(value) else text
 
 
 def to_data(d: FormDraft) -> dict[str, Any]:

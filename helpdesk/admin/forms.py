@@ -3,6 +3,7 @@ shown again on its own page with a message at each field (422) instead of an err
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -11,7 +12,10 @@ from starlette.datastructures import FormData
 
 from helpdesk.domain import Actor
 from helpdesk.errors import Conflict, ValidationFailed
-from helpdesk.inbox.web import Viewer
+from helpdesk.inbox.web import MAX_ROW_ID, Viewer
+
+# ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses.
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def actor(viewer: Viewer) -> Actor:
@@ -23,23 +27,31 @@ def text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def row_id(value: str) -> int | None:
+    """A row id typed or posted as text: None unless it is a number a row id can be."""
+    value = value.strip()
+    if not _DIGITS.fullmatch(value) or int(value) > MAX_ROW_ID:
+        return None
+    return int(value)
+
+
 def optional_id(form: FormData | dict[str, str], name: str, errors: dict[str, str]) -> int | None:
     """An optional numeric id: blank is None, anything else not a number is a field error."""
     value = str(form.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 18:
+    found = row_id(value)
+    if found is None:
         errors[name] = "must be a number"
-        return None
-    return int(value)
+    return found
 
 
 def ids(form: FormData, name: str, errors: dict[str, str]) -> tuple[int, ...]:
-    values = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
-    if not all(v.strip().isdigit() and len(v.strip()) <= 18 for v in values):
+    values = [row_id(v) for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+    if None in values:
         errors[name] = "must be numbers"
         return ()
-    return tuple(sorted({int(v) for v in values}))
+    return tuple(sorted({v for v in values if v is not None}))
 
 
 def optional_date(value: str, name: str, errors: dict[str, str]) -> date | None:

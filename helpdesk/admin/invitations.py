@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from helpdesk import queries
+from helpdesk.admin.forms import row_id
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.domain import Role
@@ -41,6 +42,13 @@ def _safe_back(value: str) -> str:
     return "/admin"
 
 
+def _invited(request: Request, sent: list[dict[str, Any]]) -> str:
+    # The address comes from the URL: confirm only an invitation that exists, so a crafted
+    # link cannot make the page claim one was made.
+    address = request.query_params.get("invited", "")
+    return address if any(item["email"] == address for item in sent) else ""
+
+
 def routes(web: Web) -> list[Route]:
     base_url = web.rt.settings.base_url
 
@@ -59,7 +67,7 @@ def routes(web: Web) -> list[Route]:
             request, "admin_invitations.html",
             {**rail(viewer, "invitations"), "teams": teams, "sent": sent, "roles": ROLES,
              "values": values or {"role": Role.AGENT.value, "team_ids": []},
-             "errors": errors or {}, "invited": request.query_params.get("invited", "")},
+             "errors": errors or {}, "invited": _invited(request, sent)},
             viewer=viewer, status=status,
         )  # fmt: skip
 
@@ -71,7 +79,7 @@ def routes(web: Web) -> list[Route]:
     async def invite(request: Request, viewer: Viewer) -> Response:
         form = form_of(request)
         chosen = [str(t) for t in form.getlist("team")]
-        team_ids = [int(t) for t in chosen if t.isdigit() and len(t) < 10]
+        team_ids = [t for t in map(row_id, chosen) if t is not None]
         name = str(form.get("name") or "").strip()[:300]
         email = str(form.get("email") or "").strip()[:400]
         role = str(form.get("role") or "")
@@ -92,12 +100,12 @@ def routes(web: Web) -> list[Route]:
 
     @page(web, *ADMINS)
     async def reset_password(request: Request, viewer: Viewer) -> Response:
-        raw = request.path_params["user_id"]
-        if not raw.isdigit() or len(raw) > 12:
+        user_id = row_id(request.path_params["user_id"])
+        if user_id is None:
             raise NotFound("no such user")
         back = _safe_back(str(form_of(request).get("next") or ""))
         async with web.rt.stores() as store:
-            link = await passwords.send_reset(store, viewer.who.user_id, int(raw))
+            link = await passwords.send_reset(store, viewer.who.user_id, user_id)
             await queue_link_mail(store, link, base_url)
         return web.render(
             request, "admin_reset_sent.html",

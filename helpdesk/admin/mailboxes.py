@@ -54,7 +54,8 @@ def _values(form: Any, *, new: bool) -> dict[str, Any]:
         data["name"] = str(form.get("name") or "").strip()
     for name in _PORTS:
         raw = str(form.get(name) or "").strip()
-        data[name] = int(raw) if raw.isdigit() and len(raw) < 7 else raw
+        # ASCII digits only ("²".isdigit() is true); anything else the model refuses by name.
+        data[name] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else raw
     for name in ("imap_tls", "smtp_tls"):
         data[name] = str(form.get(name) or "")
     for name in _SECRETS:

@@ -6,7 +6,7 @@ includes `admin_user_access.html` when it exists, so they slot in without touchi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -140,6 +140,9 @@ def routes(web: Web) -> list[Route]:
         form = form_of(request)
         errors: dict[str, str] = {}
         expires = optional_date(text(form, "expires_on"), "expires_on", errors)
+        if expires is not None and expires >= date.max:  # the day after it has no date
+            errors["expires_on"] = "must be a date before 9999-12-31"
+            expires = None
         # A token expires at the end of the chosen day in the admin's time zone.
         expires_at = (
             datetime.combine(expires + timedelta(days=1), time(), zone(viewer.session.timezone))

@@ -63,7 +63,8 @@ def routes(web: Web) -> list[Route]:
                 request, status=403, email=email,
                 error=N_("The form expired. Please try again."),
             )  # fmt: skip
-        if "@" not in email:
+        # Control characters (a NUL byte the database refuses) are never part of an address.
+        if "@" not in email or not email.isprintable():
             return _forgot_form(
                 request, status=422, email=email, error=N_("Enter your email address.")
             )

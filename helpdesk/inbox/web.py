@@ -43,6 +43,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 # More file parts than any form takes is refused by the parser (400) before it spools them.
 MAX_UPLOAD_PARTS = 20
+# Row ids are 32-bit columns: a bigger number in a URL names no row, and the database driver
+# would refuse it with an error (a 500) rather than find nothing.
+MAX_ROW_ID = 2**31 - 1
 # Our pages load only our own files; a sanitiser miss in a customer's HTML still cannot run
 # script, load a remote image (a tracking pixel) or post a form elsewhere.
 CSP = (
@@ -226,6 +229,8 @@ def page(web: Web, *roles: Role) -> Callable[[Handler], Callable[[Request], Awai
             try:
                 if viewer.who.role not in allowed:
                     raise Forbidden("your role does not give access to this page")
+                if any(isinstance(v, int) and v > MAX_ROW_ID for v in request.path_params.values()):
+                    raise NotFound("no such item")
                 return await handler(request, viewer)
             except HelpdeskError as exc:
                 return web.error_page(request, exc, viewer)

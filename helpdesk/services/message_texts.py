@@ -39,6 +39,16 @@ def check(subject: str, text: str, allowed: frozenset[str]) -> None:
         except ValueError as exc:
             errors[field] = f"not a valid template: {exc}"
             continue
+        # "{number:>999999999}" or "{link:d}" parse, but would fill memory or fail when the
+        # message is sent (long after "saved"): only plain "{name}" placeholders are accepted.
+        styled = sorted(
+            "{" + name + "}"
+            for _, name, spec, conversion in string.Formatter().parse(value)
+            if name is not None and (spec or conversion)
+        )
+        if styled:
+            errors[field] = f"use plain placeholders such as {styled[0]} without ':' or '!'"
+            continue
         if unknown:
             names = ", ".join("{" + n + "}" for n in sorted(unknown))
             known = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"

@@ -118,7 +118,7 @@ async def test_an_admin_sets_up_mail_and_chat_in_the_browser(
         await page.get_by_label("Support").check()
         await page.get_by_role("button", name="Send invitation").click()
         await expect(page.locator("main").get_by_role("status")).to_have_text(
-            "Invitation sent to nur@example.test."
+            "The invitation to nur@example.test is queued; it leaves with the next mail delivery."
         )
         await expect(page.get_by_role("cell", name="nur@example.test")).to_be_visible()
         await check_page(page, "mail-04-invitations", SHOTS, full_page=True)

@@ -73,6 +73,13 @@ async def test_unknown_placeholders_are_refused_at_their_field(
             "/admin/templates/promise/telegram/en", data={"csrf": csrf, "text": "By {opens}"}
         )
         assert chat.status_code == 422 and "unknown placeholders {opens}" in chat.text
+        # A known placeholder with a format spec or conversion would fail (or fill memory)
+        # when the message is sent, not when it is saved: refused here.
+        for styled in ("By {due:>999999999}.", "By {due:d}.", "By {due!z}."):
+            spec = await ada.post(
+                "/admin/templates/promise/telegram/en", data={"csrf": csrf, "text": styled}
+            )
+            assert spec.status_code == 422 and "use plain placeholders such as {due}" in spec.text
         fine = await ada.post(
             "/admin/templates/promise/telegram/en", data={"csrf": csrf, "text": "By {due}."}
         )

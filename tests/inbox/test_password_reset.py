@@ -191,3 +191,17 @@ async def test_old_requests_are_not_kept(
     async with runtime.stores() as store:
         emails = [r.email for r in await store.execute(select(password_reset_request_t))]
     assert emails == ["bea@example.test"]
+
+
+async def test_odd_addresses_and_passwords_are_refused_not_a_500(
+    directory: Directory, clients: ClientFactory
+) -> None:
+    async with clients() as visitor:
+        for email in ("a\x00b@example.test", "x" * 5000 + "@example.test", "\u00e9@\u00e9.tr"):
+            assert (await _ask(visitor, email)).status_code in (200, 422), email
+        form = await visitor.get("/reset/not-a-link")
+        assert form.status_code == 404
+        for token in ("a%00.b", "x" * 300, "%FF%FE", "a.b"):
+            assert (await visitor.get(f"/reset/{token}")).status_code in (404, 410)
+            posted = await visitor.post(f"/reset/{token}", data={"password": "\x00" * 10})
+            assert posted.status_code in (404, 410)
