@@ -157,7 +157,8 @@ async def _agent(rt: Runtime, args: argparse.Namespace) -> int:
                 {"user_id": int(user_id), **asked},
             )
         except ValueError as exc:
-            raise ValidationFailed({"availability": str(exc)}) from None
+            field = "capacity" if str(exc).startswith("capacity") else "availability"
+            raise ValidationFailed({field: str(exc)}) from None
     assigned = await rt.run_job(RECONCILE_JOB)
     print(f"{args.email}: saved; {assigned} waiting tickets assigned")
     return 0

@@ -33,6 +33,7 @@ _KIND_OF = {
 }
 KINDS = (*_KIND_OF.values(), AuditKind.ROUTING_RULE_CHANGED)  # rules edited in the admin pages
 AVAILABILITY = ("online", "away", "offline")
+MAX_CAPACITY = 1000  # the API model's bound (`routing.routes`, `routing.config`)
 
 
 async def load_config(store: Store) -> RoutingConfig:
@@ -134,6 +135,10 @@ async def set_agent(
     Availability set by the agent is theirs: it ends an idle-away."""
     if availability is not None and availability not in AVAILABILITY:
         raise ValueError(f"availability is one of {AVAILABILITY}")
+    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
+        # The API's bound, for every caller: a capacity of 0 would make the agent a dead end
+        # for assignment and a division by zero in the load report.
+        raise ValueError(f"capacity is a whole number from 1 to {MAX_CAPACITY}")
     await store.execute(store.insert_ignoring_duplicates(routing_agent_t), {"user_id": user_id})
     values: dict[str, Any] = {}
     if availability is not None:
