@@ -36,8 +36,14 @@ ROLES = (
 
 
 def _safe_back(value: str) -> str:
-    # Only paths on this site: "//evil.example" and "https://..." would leave it.
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    # Only paths on this site: "//evil.example" and "https://..." would leave it, and so would
+    # "/\t/evil.example", since browsers drop tabs and newlines from a URL before reading it.
+    if (
+        value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+    ):
         return value
     return "/admin"
 

@@ -188,3 +188,12 @@ async def test_a_crafted_link_cannot_make_the_page_confirm_an_invitation(
         assert page.status_code == 200
         assert "ceo@example.test" not in page.text
         assert "is queued" not in page.text
+
+
+def test_the_back_link_stays_on_this_site() -> None:
+    from helpdesk.admin.invitations import _safe_back
+
+    assert _safe_back("/admin/users/3") == "/admin/users/3"
+    for leaving in ("//evil.example", "https://evil.example", "/\\evil.example",
+                    "/\t/evil.example", "/\n/evil.example", "/\x7f"):  # fmt: skip
+        assert _safe_back(leaving) == "/admin", repr(leaving)
