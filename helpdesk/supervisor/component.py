@@ -15,7 +15,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _routes(rt: Runtime) -> list[Any]:
-    from helpdesk.supervisor import board, escalations, reports
+    from helpdesk.supervisor import board, escalations, reports, ticket_sla
     from helpdesk.supervisor.web import supervisor_web
 
     web = supervisor_web(rt)
@@ -23,6 +23,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *board.routes(web),
         *reports.routes(web),
         *escalations.routes(web),
+        *ticket_sla.routes(web),
         Mount("/supervisor/static", StaticFiles(directory=STATIC), name="supervisor-static"),
     ]
 

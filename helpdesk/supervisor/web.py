@@ -54,12 +54,28 @@ def supervisor_web(rt: Runtime) -> Web:
     web.env.loader = ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(INBOX_TEMPLATES)])
     web.env.globals["how_long"] = how_long
     web.env.globals["percent"] = percent
+    web.env.globals["duration"] = duration
     return web
 
 
 def how_long(fmt: Formatter, due: datetime) -> str:
     """How far `due` is from now, without direction ("12 min"), in the reader's language."""
     return format_timedelta(abs(due - fmt.now), format="short", locale=fmt.language)
+
+
+def duration(fmt: Formatter, seconds: int) -> str:
+    """A length of time in hours and minutes ("1 hr 30 min"), in the reader's language; an
+    explanation of a due time needs both units, not the nearest one."""
+    whole = max(0, int(seconds)) // 60 * 60
+    hours, minutes = divmod(whole // 60, 60)
+    parts = []
+    if hours:
+        parts.append(format_timedelta(timedelta(hours=hours), threshold=10**6, format="short",
+                                      granularity="hour", locale=fmt.language))  # fmt: skip
+    if minutes or not hours:
+        parts.append(format_timedelta(timedelta(minutes=minutes), threshold=10**6, format="short",
+                                      granularity="minute", locale=fmt.language))  # fmt: skip
+    return " ".join(parts)
 
 
 def percent(fmt: Formatter, share: float | None, digits: int = 0) -> str:
