@@ -27,7 +27,7 @@ PAGE = 50
 # Past this a rail count reads "999+": reading more index entries tells an agent nothing.
 COUNT_CAP = 999
 SORTS = {"due": Sort.DUE, "updated": Sort.UPDATED}
-DEFAULT_SORT = Sort.UPDATED  # what the inbox has always shown first; "due" is one click away
+DEFAULT_SORT = Sort.DUE  # the issue: next SLA due first; tickets without a due time after them
 
 
 @dataclass(frozen=True, slots=True)
