@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from helpdesk import audit_queries, queries
 from helpdesk.admin.audit_details import describe
+from helpdesk.admin.audit_labels import KIND_LABELS
 from helpdesk.admin.forms import optional_date, optional_id
 from helpdesk.admin.labels import ACTOR_LABELS, ROLE_LABELS
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
@@ -79,6 +80,7 @@ def routes(web: Web) -> list[Route]:
         )  # fmt: skip
         context: dict[str, Any] = {
             "entries": result.entries, "older": older, "actors": actors, "kinds": KINDS,
+            "kind_labels": KIND_LABELS,
             "params": params, "errors": errors, "first_page": before is None,
         }  # fmt: skip
         return web.render(

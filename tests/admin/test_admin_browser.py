@@ -132,8 +132,8 @@ async def test_an_admin_sets_up_a_team_a_person_and_a_macro_and_audits_it(
 
         await rail.get_by_role("link", name="Audit log").click()
         entries = page.get_by_role("table")
-        for what in ("template changed", "macro created", "token created", "user created",
-                     "member added", "team created"):  # fmt: skip
+        for what in ("Automatic message changed", "Macro created", "API token created",
+                     "User created", "Member added", "Team created"):  # fmt: skip
             await expect(entries.get_by_role("cell", name=what, exact=True).first).to_be_visible()
         await expect(entries).to_contain_text("name: Billing")
         await expect(entries).to_contain_text("email: nil@example.test")

@@ -46,10 +46,10 @@ async def test_the_audit_log_filters_and_pages_newest_first(
         mine = await client.get(
             "/admin/audit", params={"actor": admin.users["ada"], "kind": "team_created"}
         )
-        assert mine.text.count("<td>team created</td>") == 50  # a page, all of them Ada's
+        assert mine.text.count("<td>Team created</td>") == 50  # a page, all of them Ada's
         ticket = await client.get("/admin/audit", params={"ticket": str(number)})
         assert (
-            "<td>ticket created</td>" in ticket.text and "<td>team created</td>" not in ticket.text
+            "<td>Ticket created</td>" in ticket.text and "<td>Team created</td>" not in ticket.text
         )
         none = await client.get(
             "/admin/audit", params={"since": "2001-01-01", "until": "2001-01-02"}
@@ -98,19 +98,31 @@ async def test_engine_channel_and_sla_changes_all_land_in_the_one_audit_log(
         whats = {
             what: row
             for row in rows
-            for what in ("routing rule changed", "mailbox changed", "sla calendar changed")
+            for what in ("Routing rule changed", "Mailbox changed", "SLA calendar changed")
             if f"<td>{what}</td>" in row
         }
-        assert set(whats) == {"routing rule changed", "mailbox changed", "sla calendar changed"}
+        assert set(whats) == {"Routing rule changed", "Mailbox changed", "SLA calendar changed"}
         for row in whats.values():
             assert "Ada Admin" in row
-        assert "item: Printers are hardware" in whats["routing rule changed"]
-        assert "item: support" in whats["mailbox changed"]
-        assert "item: Office" in whats["sla calendar changed"]
-        assert "open tickets: 2" in whats["sla calendar changed"]
+        assert "item: Printers are hardware" in whats["Routing rule changed"]
+        assert "item: support" in whats["Mailbox changed"]
+        assert "item: Office" in whats["SLA calendar changed"]
+        assert "open tickets: 2" in whats["SLA calendar changed"]
         # Each of them can be picked in the "What" filter, which then shows only that kind.
         for kind in ("routing_rule_changed", "mailbox_changed", "sla_calendar_changed"):
             assert f'<option value="{kind}">' in log.text
         only = await ada.get("/admin/audit", params={"kind": "mailbox_changed"})
-        assert "<td>mailbox changed</td>" in only.text
-        assert "<td>routing rule changed</td>" not in only.text
+        assert "<td>Mailbox changed</td>" in only.text
+        assert "<td>Routing rule changed</td>" not in only.text
+
+
+def test_every_kind_of_entry_has_a_name_in_both_languages() -> None:
+    from helpdesk.admin.audit_labels import KIND_LABELS
+    from helpdesk.domain import AuditKind
+    from helpdesk.inbox.i18n import translations
+
+    assert {k.value for k in AuditKind} == set(KIND_LABELS)
+    turkish = translations("tr")
+    untranslated = [m for m in KIND_LABELS.values() if turkish.gettext(m) == m and m != "SLA"]
+    assert untranslated == []
+    assert turkish.gettext(KIND_LABELS["team_created"]) == "Ekip oluşturuldu"

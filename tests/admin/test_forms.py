@@ -102,7 +102,7 @@ async def test_an_admin_builds_a_form_that_the_public_page_serves(
     async with clients() as ada:
         await sign_in(ada, ADMIN_EMAIL)
         log = (await ada.get("/admin/audit?kind=web_form_saved")).text
-    assert "web form saved" in log and "item: returns" in log and "Ada Admin" in log
+    assert "Web form saved" in log and "item: returns" in log and "Ada Admin" in log
 
 
 async def test_bad_input_is_a_422_per_field_and_saves_nothing(

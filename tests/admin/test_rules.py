@@ -95,7 +95,7 @@ async def test_an_admin_saves_a_rule_disabled_sees_its_dry_run_and_enables_it(
     async with clients() as ada:
         await sign_in(ada, ADMIN_EMAIL)
         log = (await ada.get("/admin/audit?kind=routing_rule_changed")).text
-    assert log.count("<td>routing rule changed</td>") == 2 and "action: enabled" in log
+    assert log.count("<td>Routing rule changed</td>") == 2 and "action: enabled" in log
 
 
 async def test_enabling_needs_the_version_the_dry_run_showed(
