@@ -92,6 +92,16 @@ async def test_a_breach_appears_live_and_the_supervisor_acknowledges_it(
         await expect(first).to_contain_text("Sam Supervisor")
         await check_page(page, "escalations", SCREENSHOTS)
 
+        # The ticket's own page shows the breached clock, its level and why it was due then.
+        await page.goto(f"{base_url}/inbox/tickets/{found.ticket}")
+        panel = page.locator(".sla-panel")
+        clock = panel.locator('[data-metric="first_reply"]')
+        await expect(clock).to_contain_text("Breached")
+        await expect(clock).to_contain_text("Level 2")
+        await clock.get_by_text("Why is this due at").click()
+        await expect(clock.locator(".sla-events")).to_contain_text("Started")
+        await check_page(page, "ticket-sla", SCREENSHOTS)
+
         await page.goto(f"{base_url}/inbox/preferences")
         await page.get_by_label("Language").select_option("tr")
         await page.get_by_label("Time zone").select_option("Europe/Istanbul")
