@@ -222,10 +222,13 @@ async def add_user(
 
 
 async def _other_active_admins(store: Store, user_id: int) -> int:
+    admins = (user_t.c.role == Role.ADMIN.value, user_t.c.active.is_(True))
+    if store.dialect == "postgresql":
+        # Two admins demoting each other at once: the row locks make the second wait for the
+        # first and then count without it. SQLite already runs one writer at a time.
+        await store.execute(select(user_t.c.id).where(*admins).with_for_update())
     found = await store.execute(
-        select(func.count())
-        .select_from(user_t)
-        .where(user_t.c.role == Role.ADMIN.value, user_t.c.active.is_(True), user_t.c.id != user_id)
+        select(func.count()).select_from(user_t).where(*admins, user_t.c.id != user_id)
     )
     return int(found.scalar_one())
 

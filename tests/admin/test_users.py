@@ -3,14 +3,18 @@ stop working), API tokens shown once and revoked; validation per field; audited.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
+from sqlalchemy import select
 
 from helpdesk import services
-from helpdesk.domain import Role
-from helpdesk.errors import Unauthorized
+from helpdesk.domain import Actor, Role
+from helpdesk.errors import Unauthorized, ValidationFailed
 from helpdesk.runtime import Runtime
+from helpdesk.services import staff
+from helpdesk.tables import user_t
 from tests.admin.conftest import ADMIN_EMAIL, audit_entries
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import PASSWORD, Directory, csrf_in, sign_in
@@ -195,3 +199,36 @@ async def test_only_admins_with_a_form_token_manage_users(
         assert isinstance(nobody, httpx.AsyncClient)
     assert await audit_entries(runtime, "user_created") == []
     assert await audit_entries(runtime, "user_changed") == []
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(runtime: Runtime) -> None:
+    """Each change sees the other admin still active when it starts; only one may win. On
+    PostgreSQL both transactions are open before either reads; SQLite runs one writer at a time."""
+    async with runtime.stores() as store:
+        ids = [
+            await services.create_user(
+                store, email=f"{n}@example.test", name=n.title(), role=Role.ADMIN
+            )
+            for n in ("ann", "bob")
+        ]
+    concurrent = runtime.settings.database_url.startswith("postgresql")
+    both_started = asyncio.Barrier(2)
+
+    async def demote(me: int, other: int) -> str:
+        try:
+            async with runtime.stores() as store:
+                if concurrent:
+                    await both_started.wait()
+                await staff.change_user(
+                    store, Actor.user(me), other, name="Demoted", role="agent", team_ids=()
+                )
+        except ValidationFailed as exc:
+            return str(exc.errors["role"])
+        return "done"
+
+    outcomes = await asyncio.gather(demote(ids[0], ids[1]), demote(ids[1], ids[0]))
+    assert sorted(outcomes) == ["done", "the last active admin must stay an admin"]
+    async with runtime.stores() as store:
+        found = await store.execute(select(user_t.c.role).where(user_t.c.id.in_(ids)))
+        roles = [str(role) for role in found.scalars()]
+    assert sorted(roles) == [Role.ADMIN.value, Role.AGENT.value]
