@@ -114,22 +114,3 @@ async def test_agent_load_matches_the_hand_counted_history(
         assert (
             await ana.get("/supervisor/reports/agent_load.csv", params=PERIOD)
         ).status_code == 403
-
-
-async def test_an_agent_with_no_capacity_has_no_utilisation_and_the_report_still_opens(
-    runtime: Runtime, clock: FixedClock, clients: ClientFactory
-) -> None:
-    people = await _history(runtime, clock)
-    # `helpdesk routing agent --capacity 0` stores 0: this agent takes no tickets.
-    async with runtime.stores() as store:
-        await routing_store.set_agent(store, people["bea"], capacity=0)
-    async with clients() as ada:
-        await sign_in(ada, "ada@example.test")
-        download = await ada.get("/supervisor/reports/agent_load.csv", params=PERIOD)
-        assert download.status_code == 200
-        bea = _rows(download.text)["Bea Agent"]
-        assert bea["capacity"] == "0" and bea["open"] == "1" and bea["utilisation"] == ""
-        page = await ada.get("/supervisor/reports", params=PERIOD)
-        assert page.status_code == 200
-        row = page.text.split('<h2 id="r-agents">')[1].split("Bea Agent")[1].split("</tr>")[0]
-        assert "–" in row
