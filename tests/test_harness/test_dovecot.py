@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
@@ -53,15 +51,12 @@ def test_idle_wakes_up_on_delivery(mailbox: MailUser) -> None:
         c.select_folder("INBOX")
         c.idle()
         mailbox.deliver(RAW)
-        started = time.monotonic()
+        # Returns with the server's push, or with nothing once the 5 s are over.
         responses = c.idle_check(timeout=5)
         c.idle_done()
     finally:
         c.logout()
     assert (1, b"EXISTS") in responses
-    # Pushed, not found by waiting out the 5 s check: the bound is the timeout itself, so a
-    # slow, loaded machine still passes and a server that does not push still fails.
-    assert time.monotonic() - started < 5
 
 
 def test_bad_password_raises_login_error_without_an_escalating_penalty(
