@@ -10,8 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from helpdesk.domain import Priority, Status
 from helpdesk.endpoints import BodyId, QueryId, QueryInt, QueryTime
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+# Something besides whitespace, with whitespace spelled out as Python's `str.strip()` (which the
+# services use) knows it: `\s` means other sets to the ECMA-262 regexes of JSON Schema (no
+# U+0085, no U+001C-U+001F), so a schema saying `\S` would call "\u0085" text the API then
+# finds empty.
+VISIBLE = "[^\t\n\v\f\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000, pattern=VISIBLE),
+]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=VISIBLE)
+]
 
 
 class _Body(BaseModel):
@@ -50,7 +60,9 @@ class TicketCreate(_Body):
     """An agent logs a ticket on a customer's behalf (a phone call, a walk-in)."""
 
     requester: Requester
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=998)]
+    subject: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=998, pattern=VISIBLE)
+    ]
     text: Text
     channel: Annotated[str, StringConstraints(pattern=r"^(phone|api|walk_in)$")] = "phone"
     priority: Priority | None = None
