@@ -3,7 +3,6 @@ finds each change in the audit log; every page gets a screenshot and an axe-core
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,17 +10,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from helpdesk import services
-from helpdesk.app import create_app
-from helpdesk.domain import Role
-from helpdesk.runtime import Runtime
-from helpdesk.settings import Settings
-from helpdesk.worker import assemble, start
 from tests.admin.conftest import ADMIN_EMAIL
-from tests.fixtures_db import SECRET
+from tests.admin.served import admin_desk
 from tests.inbox.browser import check_page
-from tests.inbox.support import PASSWORD, setup_directory
-from tests.support.asgi import serve_asgi
+from tests.inbox.support import PASSWORD
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -29,23 +21,8 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def served(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str]:
-    path = tmp_path / "helpdesk.db"
-    shutil.copy(sqlite_template, path)
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{path}", data_dir=tmp_path / "data", secret_key=SECRET
-    )
-    rt: Runtime = assemble(settings)
-    await start(rt, periodic=False)
-    try:
-        await setup_directory(rt)
-        async with rt.stores() as store:
-            await services.create_user(
-                store, email=ADMIN_EMAIL, name="Ada Admin", role=Role.ADMIN, password=PASSWORD
-            )
-        async with serve_asgi(create_app(settings, runtime=rt)) as base_url:
-            yield base_url
-    finally:
-        await rt.close()
+    async with admin_desk(tmp_path, sqlite_template) as base_url:
+        yield base_url
 
 
 async def _sign_in(page: Page, base_url: str) -> None:
