@@ -9,8 +9,12 @@ classification: it trains in seconds and classifies in well under a millisecond.
 scaling, fitted on out-of-fold scores, turns its margins into probabilities with one
 parameter: it keeps the SVM's ranking (so its accuracy) and costs one softmax at prediction,
 where per-class sigmoid calibration cost ~30x more per ticket (77 calibrators for Banking77).
-Measured alternatives (logistic regression, SGD) were slower to train or less accurate:
-`bench/categorise.py --alternatives`.
+Measured alternatives were slower to train or no more accurate (5-fold CV on Banking77, 10k
+short queries, 77 intents: this model 0.903; logistic regression, SGD, NB-SVM log-count
+ratios, stems, skip-bigrams, wider n-gram ranges and an SVM + logistic regression blend all
+within 0.885-0.905 at up to 7x the training time): `bench/categorise.py --alternatives`.
+The remaining gap to fine-tuned transformers (~0.93) is knowledge of what words mean, which
+n-grams learned from the desk's own tickets do not have.
 
 Pure: nothing here touches the database; `routing.model_store` saves and loads models.
 """
@@ -33,6 +37,9 @@ from sklearn.svm import LinearSVC
 
 from routing.text import normalise
 
+# Every word, one letter or digit long too: scikit-learn's default pattern drops them, losing
+# the "t" of "can't" (so "can't pay" and "can pay" look alike), "1" in "1 day" and "o" in Turkish.
+_WORD = r"(?u)\b\w+\b"
 # Calibration splits each class this many ways; a class needs at least this many examples.
 _CALIBRATION_FOLDS = 3
 
@@ -62,7 +69,12 @@ def _features() -> FeatureUnion:
         [
             (
                 "words",
-                TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True),
+                TfidfVectorizer(
+                    preprocessor=normalise,
+                    token_pattern=_WORD,
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                ),
             ),
             (
                 "chars",
