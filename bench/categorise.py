@@ -7,7 +7,9 @@ prints, for our classifier (word 1-2-gram + char 2-5-gram TF-IDF, calibrated lin
 for a baseline measured in the same run (word-unigram TF-IDF + logistic regression):
 accuracy and macro-F1 by stratified K-fold cross-validation, training time on all examples,
 and per-ticket classification latency (median, p99) one text at a time, as a server
-classifies. `--alternatives` also scores other linear models on our features.
+classifies, and for models that give probabilities the expected calibration error (ECE: the
+gap between confidence and accuracy, averaged over 10 confidence bins), which the triage
+threshold relies on. `--alternatives` also scores other linear models and feature sets.
 """
 
 from __future__ import annotations
@@ -44,10 +46,18 @@ def ours() -> Pipeline:
     return build_pipeline()
 
 
+def _default_tokens() -> Pipeline:
+    pipeline = build_pipeline()
+    words = pipeline.named_steps["features"].transformer_list[0][1]
+    words.set_params(token_pattern=TfidfVectorizer().token_pattern)
+    return pipeline
+
+
 ALTERNATIVES: dict[str, Callable[[], Pipeline]] = {
     "ours: word+char, logistic regression (C=20)": lambda: Pipeline(
         [("features", _features()), ("model", LogisticRegression(C=20, max_iter=2000))]
     ),
+    "ours with scikit-learn's default word tokens (2+ characters)": lambda: _default_tokens(),
     "ours: word+char, SGD modified-huber, calibrated": lambda: Pipeline(
         [
             ("features", _features()),
@@ -62,19 +72,40 @@ ALTERNATIVES: dict[str, Callable[[], Pipeline]] = {
 }
 
 
+def calibration_error(truth: Sequence[str], labels: Sequence[str], confidence: Any) -> float:
+    """Expected calibration error over 10 equal-width confidence bins."""
+    right = np.array([t == p for t, p in zip(truth, labels, strict=True)], dtype=float)
+    confidence = np.asarray(confidence, dtype=float)
+    bins = np.minimum((confidence * 10).astype(int), 9)
+    return float(
+        sum(
+            abs(right[bins == b].mean() - confidence[bins == b].mean()) * (bins == b).mean()
+            for b in range(10)
+            if (bins == b).any()
+        )
+    )
+
+
 def cross_validated(
     make: Callable[[], Pipeline], texts: Sequence[str], labels: Sequence[str], folds: int
-) -> tuple[float, float]:
+) -> tuple[float, float, float | None]:
     x = np.array(list(texts), dtype=object)
     y = np.array(list(labels), dtype=object)
     truth: list[str] = []
     predicted: list[str] = []
+    confidence: list[float] = []
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
         model = make().fit(list(x[train]), list(y[train]))
         truth.extend(y[test])
-        predicted.extend(model.predict(list(x[test])))
+        if hasattr(model, "predict_proba"):
+            probabilities = model.predict_proba(list(x[test]))
+            predicted.extend(model.classes_[probabilities.argmax(axis=1)])
+            confidence.extend(probabilities.max(axis=1))
+        else:
+            predicted.extend(model.predict(list(x[test])))
     s = score(truth, predicted)
-    return s.accuracy, s.macro_f1
+    ece = calibration_error(truth, predicted, confidence) if confidence else None
+    return s.accuracy, s.macro_f1, ece
 
 
 def timed_training(make: Callable[[], Pipeline], texts: list[str], labels: list[str]) -> Any:
@@ -108,14 +139,15 @@ def main() -> None:
     if args.alternatives:
         contenders.update(ALTERNATIVES)
     for name, make in contenders.items():
-        accuracy, macro_f1 = cross_validated(make, texts, labels, args.folds)
+        accuracy, macro_f1, ece = cross_validated(make, texts, labels, args.folds)
         model, seconds = timed_training(make, texts, labels)
         median, p99 = latencies(model, sample)
         results[name] = (accuracy, macro_f1, seconds, median, p99)
         print(
             f"{name}:\n  accuracy={accuracy:.4f} macro_f1={macro_f1:.4f} "
             f"training={seconds:.1f}s on {len(texts)} "
-            f"latency median={median:.2f}ms p99={p99:.2f}ms",
+            f"latency median={median:.2f}ms p99={p99:.2f}ms"
+            + (f" calibration_error={ece:.4f}" if ece is not None else ""),
             flush=True,
         )
     base = results["baseline: word unigrams, logistic regression"]
