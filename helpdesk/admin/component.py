@@ -15,6 +15,7 @@ STATIC = Path(__file__).parent / "static"
 
 def _routes(rt: Runtime) -> list[Any]:
     from helpdesk.admin import (
+        agents,
         audit,
         bots,
         categories,
@@ -39,6 +40,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *categories.routes(web),
         *sla_pages.routes(web),
         *rules.routes(web),
+        *agents.routes(web),
         *web_forms.routes(web),
         *mailboxes.routes(web),
         *bots.routes(web),
