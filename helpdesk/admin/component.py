@@ -17,6 +17,7 @@ def _routes(rt: Runtime) -> list[Any]:
     from helpdesk.admin import (
         agents,
         audit,
+        automations,
         bots,
         categories,
         home,
@@ -41,6 +42,7 @@ def _routes(rt: Runtime) -> list[Any]:
         *sla_pages.routes(web),
         *rules.routes(web),
         *agents.routes(web),
+        *automations.routes(web),
         *web_forms.routes(web),
         *mailboxes.routes(web),
         *bots.routes(web),

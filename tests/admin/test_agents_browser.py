@@ -1,6 +1,7 @@
 """An admin in real Chromium sets an agent's skills and capacity and the idle timeout on
-/admin/agents, sees a bad value refused at its field, and finds the page in Turkish; every
-state gets a screenshot and an axe-core check."""
+/admin/agents, sees a bad value refused at its field; writes automations through the API with a
+token made in the admin pages and turns one off on /admin/automations; and finds both pages in
+Turkish. Every state gets a screenshot and an axe-core check."""
 
 from __future__ import annotations
 
@@ -18,6 +19,23 @@ from tests.inbox.support import PASSWORD
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+AUTOMATIONS = [
+    {
+        "name": "solve stale pending",
+        "since": "status_changed",
+        "minutes": 4320,
+        "business_hours": True,
+        "all": [{"field": "ticket.status", "value": "pending"}],
+        "actions": [{"kind": "set_status", "value": "solved"}],
+    },
+    {
+        "name": "unassigned half an hour",
+        "since": "created",
+        "minutes": 30,
+        "all": [{"field": "ticket.assignee", "value": None}],
+        "actions": [{"kind": "add_tags", "value": ["waiting"]}],
+    },
+]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -34,7 +52,7 @@ async def _sign_in(page: Page, base_url: str) -> None:
     await expect(page.get_by_role("navigation", name="Views")).to_be_visible()
 
 
-async def test_an_admin_sets_skills_capacity_and_the_idle_timeout(
+async def test_an_admin_sets_agents_idle_timeout_and_automations(
     browser: Browser, served: str
 ) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -76,6 +94,31 @@ async def test_an_admin_sets_skills_capacity_and_the_idle_timeout(
         await expect(page.get_by_role("cell", name="agent changed")).to_be_visible()
         await check_page(page, "agents-saved", SCREENSHOTS, full_page=True)
 
+        # Automations are written through the API (here with a token made on Ada's page) and
+        # turned on and off in the admin pages.
+        await rail.get_by_role("link", name="Users").click()
+        await page.locator("#main").get_by_role("link", name="Ada Admin").click()
+        await page.get_by_label("What uses it").fill("automations script")
+        await page.get_by_role("button", name="Create token").click()
+        token = (await page.locator(".ad-token").inner_text()).strip()
+        written = await page.request.put(
+            f"{served}/api/v1/routing/config",
+            headers={"Authorization": f"Bearer {token}"},
+            data={"automations": AUTOMATIONS},
+        )
+        assert written.status == 200, await written.text()
+        await rail.get_by_role("link", name="Automations").click()
+        await expect(page.get_by_role("heading", name="Automations", level=1)).to_be_visible()
+        table = page.get_by_role("table", name="Time-based automations")
+        pending = table.get_by_role("row", name="solve stale pending")
+        await expect(pending).to_contain_text("in its status for 4320 business minutes")
+        await pending.get_by_role("button", name="Disable solve stale pending").click()
+        await expect(pending).to_contain_text("Disabled")
+        await expect(table.get_by_role("row", name="unassigned half an hour")).to_contain_text(
+            "Enabled"
+        )
+        await check_page(page, "automations", SCREENSHOTS, full_page=True)
+
         await page.goto(f"{served}/inbox/preferences")
         await page.get_by_label("Language").select_option("tr")
         await page.get_by_role("button", name="Save").click()
@@ -85,5 +128,11 @@ async def test_an_admin_sets_skills_capacity_and_the_idle_timeout(
         ).to_be_visible()
         await expect(page.get_by_role("button", name="Boşta kalma süresini kaydet")).to_be_visible()
         await check_page(page, "agents-tr", SCREENSHOTS, full_page=True)
+        await page.goto(f"{served}/admin/automations")
+        await expect(page.get_by_role("heading", name="Otomasyonlar", level=1)).to_be_visible()
+        await expect(
+            page.get_by_role("button", name="Etkinleştir solve stale pending")
+        ).to_be_visible()
+        await check_page(page, "automations-tr", SCREENSHOTS, full_page=True)
     finally:
         await context.close()
