@@ -11,6 +11,7 @@ from helpdesk.inbound import IngestResult
 from helpdesk.services import bots, conversations, knowledge, saved_views
 from helpdesk.services.customers import add_identity, add_participant, resolve_customer
 from helpdesk.services.directory import (
+    TokenUse,
     add_member,
     authenticate_token,
     create_category,
@@ -18,7 +19,9 @@ from helpdesk.services.directory import (
     create_token,
     create_user,
     revoke_token,
+    touch_token,
     update_preferences,
+    use_token,
 )
 from helpdesk.services.ingest import ingest
 from helpdesk.services.macros import create_macro, render_macro
@@ -66,6 +69,7 @@ __all__ = [
     "SplitResult",
     "Store",
     "TicketChanges",
+    "TokenUse",
     "WebSession",
     "add_identity",
     "add_member",
@@ -107,6 +111,8 @@ __all__ = [
     "start_totp",
     "totp_enabled",
     "touch_session",
+    "touch_token",
     "update_preferences",
     "update_ticket",
+    "use_token",
 ]

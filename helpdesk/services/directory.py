@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -127,16 +128,36 @@ async def create_token(
     return token
 
 
-async def authenticate_token(store: Store, token: str) -> Principal:
-    """The active user behind a Bearer token; `Unauthorized` for anything else."""
+# A token's use is written at most this often: API clients poll, and a write per request
+# would serialise every read behind the database's writer for a timestamp.
+TOKEN_SEEN_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUse:
+    principal: Principal
+    token_id: int
+    stale: bool  # last use not recorded within `TOKEN_SEEN_EVERY`: call `touch_token`
+
+
+async def use_token(store: Store, token: str) -> TokenUse:
+    """The active user behind a Bearer token and whether its use should be recorded (a read);
+    `Unauthorized` for anything else."""
+    now = store.now()
     row = (
         await store.execute(
-            select(user_t.c.id, user_t.c.role, user_t.c.name, api_token_t.c.id.label("token_id"))
+            select(
+                user_t.c.id,
+                user_t.c.role,
+                user_t.c.name,
+                api_token_t.c.id.label("token_id"),
+                api_token_t.c.last_used_at,
+            )
             .join(api_token_t, api_token_t.c.user_id == user_t.c.id)
             .where(
                 api_token_t.c.token_hash == hash_api_token(token),
                 api_token_t.c.revoked_at.is_(None),
-                or_(api_token_t.c.expires_at.is_(None), api_token_t.c.expires_at > store.now()),
+                or_(api_token_t.c.expires_at.is_(None), api_token_t.c.expires_at > now),
                 user_t.c.active.is_(True),
             )
         )
@@ -146,8 +167,22 @@ async def authenticate_token(store: Store, token: str) -> Principal:
     teams = await store.execute(
         select(team_member_t.c.team_id).where(team_member_t.c.user_id == row.id)
     )
-    return Principal(
+    principal = Principal(
         int(row.id), Role(row.role), frozenset(int(t) for t in teams.scalars()), row.name
+    )
+    stale = row.last_used_at is None or now - row.last_used_at >= TOKEN_SEEN_EVERY
+    return TokenUse(principal, int(row.token_id), stale)
+
+
+async def authenticate_token(store: Store, token: str) -> Principal:
+    """The active user behind a Bearer token; `Unauthorized` for anything else."""
+    return (await use_token(store, token)).principal
+
+
+async def touch_token(store: Store, token_id: int) -> None:
+    """Record that a token was used now (its owner is active: see `routing.idle`)."""
+    await store.execute(
+        update(api_token_t).where(api_token_t.c.id == token_id).values(last_used_at=store.now())
     )
 
 
