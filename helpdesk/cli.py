@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from helpdesk import services
 from helpdesk.cli_access import add_token_commands, add_user_commands, duration_arg
-from helpdesk.domain import Priority, Role
+from helpdesk.domain import SYSTEM, Priority, Role
 from helpdesk.errors import HelpdeskError
 from helpdesk.migrate import upgrade
 from helpdesk.ports import SystemClock
 from helpdesk.runtime import Runtime
+from helpdesk.services.categories import save_category
 from helpdesk.settings import Settings, load_settings
 from helpdesk.tables import category_t, team_t, user_t
 
@@ -252,6 +253,8 @@ def _user_add(settings: Settings, args: argparse.Namespace) -> int:
                 role=Role(args.role),
                 password=password,
                 team_ids=tuple(team_ids),
+                actor=SYSTEM,
+                via="cli",
             )
         print(f"user {user_id} {args.email.strip().lower()} ({args.role}) created")
         return 0
@@ -270,7 +273,7 @@ def _token_create(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
             expires_at = rt.clock.now() + args.expires if args.expires else None
             token = await services.create_token(
-                store, int(user_id), args.name, expires_at=expires_at
+                store, int(user_id), args.name, expires_at=expires_at, actor=SYSTEM, via="cli"
             )
         print(token)
         return 0
@@ -281,7 +284,9 @@ def _token_create(settings: Settings, args: argparse.Namespace) -> int:
 def _team_add(settings: Settings, args: argparse.Namespace) -> int:
     async def body(rt: Runtime) -> int:
         async with rt.stores() as store:
-            team_id = await services.create_team(store, args.name, email=args.email)
+            team_id = await services.create_team(
+                store, args.name, email=args.email, actor=SYSTEM, via="cli"
+            )
         print(f"team {team_id} {args.name} created")
         return 0
 
@@ -308,15 +313,18 @@ def _category_add(settings: Settings, args: argparse.Namespace) -> int:
                 if team_id is None:
                     print(f"helpdesk: no team named {args.team!r}", file=sys.stderr)
                     return 2
-            category_id = await services.create_category(
+            saved = await save_category(
                 store,
-                args.slug,
-                args.name,
+                None,
+                slug=args.slug,
+                name=args.name,
                 parent_id=parent_id,
                 default_team_id=team_id,
-                default_priority=Priority(args.priority) if args.priority else None,
+                default_priority=args.priority,
+                actor=SYSTEM,
+                via="cli",
             )
-        print(f"category {category_id} {args.slug} created")
+        print(f"category {saved.id} {args.slug} created")
         return 0
 
     return with_runtime(settings, body)

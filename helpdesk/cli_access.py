@@ -10,6 +10,7 @@ import argparse
 from datetime import datetime, timedelta
 from typing import Any
 
+from helpdesk.domain import SYSTEM
 from helpdesk.durations import parse_duration
 from helpdesk.runtime import Runtime
 from helpdesk.services import credentials
@@ -64,7 +65,7 @@ async def _token_list(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def _token_revoke(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.stores() as store:
-        await credentials.revoke_token_by_id(store, args.id)
+        await credentials.revoke_token_by_id(store, args.id, actor=SYSTEM, via="cli")
     print(f"token {args.id} revoked")
     return 0
 
@@ -80,6 +81,8 @@ async def _user_list(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def _user_deactivate(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.stores() as store:
-        user_id = await credentials.set_user_active(store, args.email, False)
+        user_id = await credentials.set_user_active(
+            store, args.email, False, actor=SYSTEM, via="cli"
+        )
     print(f"user {user_id} {args.email.strip().lower()} deactivated; their tokens no longer work")
     return 0

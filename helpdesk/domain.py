@@ -144,8 +144,10 @@ class AuditKind(StrEnum):
     WEB_FORM_SAVED = "web_form_saved"  # created or updated
     WEB_FORM_REMOVED = "web_form_removed"
     MAILBOX_CHANGED = "mailbox_changed"  # added or updated
+    MAILBOX_REMOVED = "mailbox_removed"  # API or CLI
     MAILBOX_TESTED = "mailbox_tested"
     BOT_ADDED = "bot_added"
+    BOT_REMOVED = "bot_removed"  # deleted, or deactivated when it has history (API or CLI)
     BOT_WEBHOOK_SET = "bot_webhook_set"
     BOT_WEBHOOK_FAILED = "bot_webhook_failed"
     SLA_CALENDAR_CHANGED = "sla_calendar_changed"
@@ -199,6 +201,10 @@ class Actor:
     @classmethod
     def customer(cls, customer_id: int) -> Actor:
         return cls(AuthorKind.CUSTOMER, customer_id=customer_id)
+
+
+# The system as a default actor: setup code (the demo, tests' fixtures) and the command line.
+SYSTEM = Actor.system()
 
 
 # Which statuses an agent may move a ticket to from each status. CLOSED is final: the

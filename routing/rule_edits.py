@@ -140,9 +140,10 @@ async def move_rule(
             {k.removeprefix(prefix) if k.startswith(prefix) else k: v for k, v in missing.items()}
         )
     await routing_store.save_config(store, updated)
+    places: dict[str, Any] = {"from": position + 1, "to": target + 1}  # "from" is a keyword
     await audit_config(
         store, Actor.user(user_id), AuditKind.ROUTING_RULE_CHANGED,
-        action="moved", item=rule.name, **{"from": position + 1, "to": target + 1},
+        action="moved", item=rule.name, **places,
     )  # fmt: skip
     return target
 

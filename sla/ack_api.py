@@ -12,13 +12,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from helpdesk.domain import Principal
+from helpdesk.domain import Actor, Principal
 from helpdesk.endpoints import ADMINS, Endpoint
 from helpdesk.endpoints import routes as declared
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
-from helpdesk.services import autoreplies
+from helpdesk.services import autoreplies, message_texts
 from sla import ack_texts
 
 PREFIX = "/api/v1/auto-replies/templates"
@@ -91,14 +91,20 @@ async def put_template(rt: Runtime, request: Request, who: Principal) -> Respons
     kind, channel, language = _key(request)
     body = _validated(kind, await parse_body(request, TemplateIn))
     async with rt.stores() as store:
-        await autoreplies.set_template(store, kind, channel, language, body.subject, body.text)
+        await message_texts.save(
+            store, Actor.user(who.user_id), kind=kind, channel=channel, language=language,
+            subject=body.subject, text=body.text, allowed=ack_texts.PLACEHOLDERS[kind], via="api",
+        )  # fmt: skip
     return ok({"kind": kind, "channel": channel, "language": language, **body.model_dump()})
 
 
 async def reset_template(rt: Runtime, request: Request, who: Principal) -> Response:
     kind, channel, language = _key(request)
     async with rt.stores() as store:
-        await autoreplies.reset_template(store, kind, channel, language)
+        await message_texts.reset(
+            store, Actor.user(who.user_id), kind=kind, channel=channel, language=language,
+            via="api", must_exist=True,
+        )  # fmt: skip
     return Response(status_code=204)
 
 

@@ -1,7 +1,8 @@
-"""SLA configuration changed by a person (the admin pages): the same savers the API and the CLI
-use, each change recorded in the same unit of work twice: in `sla_change`, the SLA pages' own
-history (by row, with how many open tickets the change re-evaluates), and in the core's audit
-log (`audit_event`), where every admin change is found in one place.
+"""SLA configuration changed by anyone (the admin pages, the API, the CLI): the one way each
+save goes, each change recorded in the same unit of work twice: in `sla_change`, the SLA pages'
+own history (by row, with how many open tickets the change re-evaluates), and in the core's
+audit log (`audit_event`), where every configuration change is found in one place. (A
+category's save is audited by the core's `save_category`; here it only gets its history row.)
 
 A change is saved in two steps on the pages: `preview` runs the whole save (every check the API
 makes, the references to other rows included) and rolls it back, answering how many open
@@ -14,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
-from helpdesk.domain import OPEN_STATUSES, Actor, AuditKind, Principal
+from helpdesk.domain import OPEN_STATUSES, Actor, AuditKind
 from helpdesk.errors import NotFound
 from helpdesk.services._common import audit_config
 from helpdesk.store import Store, Stores
@@ -24,9 +25,11 @@ from helpdesk.tables import ticket_t
 from sla import admin
 from sla._config import bump_version
 from sla.schemas import CalendarIn, LadderIn, PolicyIn
-from sla.tables import change_t, policy_t
+from sla.tables import calendar_t, change_t, ladder_t, policy_t
 
-__all__ = ["AUDIT_KINDS", "KINDS", "move_policy", "open_tickets", "preview", "record", "save"]
+__all__ = [
+    "AUDIT_KINDS", "KINDS", "delete", "move_policy", "open_tickets", "preview", "record", "save",
+]  # fmt: skip
 
 Saver = Callable[[Store, Any, int | None], Awaitable[int]]
 # kind -> (the API's body model, the API's saver)
@@ -35,6 +38,7 @@ KINDS: dict[str, tuple[type[BaseModel], Saver]] = {
     "policy": (PolicyIn, admin.save_policy),
     "ladder": (LadderIn, admin.save_ladder),
 }
+_TABLES: dict[str, Table] = {"calendar": calendar_t, "policy": policy_t, "ladder": ladder_t}
 
 
 # What a change of each kind of row is called in the audit log.
@@ -42,7 +46,6 @@ AUDIT_KINDS = {
     "calendar": AuditKind.SLA_CALENDAR_CHANGED,
     "policy": AuditKind.SLA_POLICY_CHANGED,
     "ladder": AuditKind.SLA_LADDER_CHANGED,
-    "category": AuditKind.CATEGORY_SAVED,
 }
 
 
@@ -78,22 +81,24 @@ async def preview(stores: Stores, kind: str, data: BaseModel, row_id: int | None
 
 async def record(
     store: Store,
-    who: Principal,
+    actor: Actor,
     kind: str,
     row_id: int,
     action: str,
     data: dict[str, Any],
     *,
     recomputes: bool = True,
+    via: str | None = None,
 ) -> None:
-    """Write one audit row for a change made in this unit of work; with `recomputes`, the
-    count of open tickets the change re-evaluates goes with it (else 0: a category renamed
-    changes no clock)."""
+    """Write the history row (and, but for a category, the audit entry) of a change made in
+    this unit of work; with `recomputes`, the count of open tickets the change re-evaluates
+    goes with it (else 0: a category renamed changes no clock). `via` names the API or the
+    CLI (whose actor is the system); None is the admin pages."""
     count = await open_tickets(store) if recomputes else 0
     await store.execute(
         change_t.insert().values(
             at=store.now(),
-            user_id=who.user_id,
+            user_id=actor.user_id,
             kind=kind,
             row_id=row_id,
             action=action,
@@ -101,26 +106,46 @@ async def record(
             open_tickets=count,
         )
     )
-    await audit_config(
-        store, Actor.user(who.user_id), AUDIT_KINDS[kind],
-        action=action, id=row_id, item=str(data.get("name") or row_id), open_tickets=count,
-    )  # fmt: skip
+    if kind in AUDIT_KINDS:
+        await audit_config(
+            store, actor, AUDIT_KINDS[kind], via=via,
+            action=action, id=row_id, item=str(data.get("name") or row_id), open_tickets=count,
+        )  # fmt: skip
 
 
 async def save(
-    store: Store, who: Principal, kind: str, data: BaseModel, row_id: int | None = None
+    store: Store,
+    actor: Actor,
+    kind: str,
+    data: BaseModel,
+    row_id: int | None = None,
+    *,
+    via: str | None = None,
 ) -> int:
     """Create (row_id None) or replace a calendar, policy or ladder, validated and saved as the
     API saves it, and audited; returns its id. The caller queues the re-evaluation after commit
-    (`sla.handlers.reevaluate_later`), as the API does."""
+    (`sla.handlers.reevaluate_later`)."""
     _, saver = KINDS[kind]
     saved = await saver(store, data, row_id)
     action = "created" if row_id is None else "updated"
-    await record(store, who, kind, saved, action, data.model_dump(mode="json"))
+    await record(store, actor, kind, saved, action, data.model_dump(mode="json"), via=via)
     return saved
 
 
-async def move_policy(store: Store, who: Principal, policy_id: int, step: int) -> None:
+async def delete(
+    store: Store, actor: Actor, kind: str, row_id: int, *, via: str | None = None
+) -> None:
+    """Delete a calendar, policy or ladder (a calendar a policy uses is a Conflict), audited
+    under its name. The caller queues the re-evaluation after commit."""
+    table = _TABLES[kind]
+    name = (
+        await store.execute(select(table.c.name).where(table.c.id == row_id))
+    ).scalar_one_or_none()
+    await admin.delete_row(store, table, row_id)  # NotFound when there was none
+    await record(store, actor, kind, row_id, "deleted", {"name": name}, via=via)
+
+
+async def move_policy(store: Store, actor: Actor, policy_id: int, step: int) -> None:
     """Move a policy `step` places earlier (negative) or later in the order policies are tried
     in; positions are renumbered ten apart. Moving past either end leaves it there."""
     rows = await store.execute(select(policy_t.c.id).order_by(policy_t.c.position, policy_t.c.id))
@@ -135,4 +160,4 @@ async def move_policy(store: Store, who: Principal, policy_id: int, step: int) -
             update(policy_t).where(policy_t.c.id == row_id).values(position=position * 10)
         )
     await bump_version(store)
-    await record(store, who, "policy", policy_id, "moved", {"from": at, "to": to})
+    await record(store, actor, "policy", policy_id, "moved", {"from": at, "to": to})

@@ -18,18 +18,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from helpdesk.domain import SYSTEM
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import pydantic_fields
 from helpdesk.runtime import Runtime
-from sla import admin
+from sla import changes
 from sla.handlers import RECONCILE_JOB
-from sla.schemas import DOC, CalendarIn, LadderIn, PolicyIn
-
-_KINDS: dict[str, tuple[type[BaseModel], Any]] = {
-    "calendar": (CalendarIn, admin.save_calendar),
-    "policy": (PolicyIn, admin.save_policy),
-    "ladder": (LadderIn, admin.save_ladder),
-}
+from sla.schemas import DOC
 
 
 def _load(model: type[BaseModel], path: Path) -> BaseModel:
@@ -44,10 +39,10 @@ def _load(model: type[BaseModel], path: Path) -> BaseModel:
 
 
 async def _add(rt: Runtime, args: argparse.Namespace) -> int:
-    model, saver = _KINDS[args.kind]
+    model, _ = changes.KINDS[args.kind]
     data = _load(model, Path(args.file))
     async with rt.stores() as store:
-        row_id = await saver(store, data)
+        row_id = await changes.save(store, SYSTEM, args.kind, data, via="cli")
     print(f"{args.kind} {row_id} created")
     return 0
 
@@ -62,7 +57,7 @@ def add_commands(subparsers: Any) -> None:
     """Add `helpdesk sla ...` to the command line."""
     sla = subparsers.add_parser("sla", help="SLA calendars, policies and escalation ladders")
     commands = sla.add_subparsers(title="sla commands")
-    for kind in _KINDS:
+    for kind in changes.KINDS:
         group = commands.add_parser(kind, help=f"manage {kind}s").add_subparsers()
         add = group.add_parser(
             "add",

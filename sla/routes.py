@@ -14,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from helpdesk.domain import Principal
+from helpdesk.domain import Actor, Principal
 from helpdesk.endpoints import MANAGERS, READERS, Endpoint, QueryId, QueryInt, QueryTime, query
 from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.errors import NotFound
 from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
-from sla import admin, reads
+from sla import admin, changes, reads
 from sla.handlers import reevaluate_later
 from sla.schemas import AckIn, CalendarIn, LadderIn, PolicyIn
 from sla.tables import calendar_t, ladder_t, policy_t
@@ -148,11 +148,9 @@ async def acknowledge(rt: Runtime, request: Request, who: Principal) -> Response
     return ok({**result, "acknowledged": True})
 
 
-def _config(
-    kind: str, one: str, table: Table, model: type[BaseModel], saver: Any
-) -> list[Endpoint]:
+def _config(kind: str, one: str, table: Table, model: type[BaseModel]) -> list[Endpoint]:
     """List, create, read, replace and delete one kind (`one`, plural `kind`) of SLA
-    configuration."""
+    configuration; saves and deletions go through `sla.changes`, as the admin pages' do."""
     title = one.capitalize()
 
     async def list_rows(rt: Runtime, request: Request, who: Principal) -> Response:
@@ -174,14 +172,16 @@ def _config(
         data = await parse_body(request, model)
         row_id = request.path_params.get("row_id")
         async with rt.stores() as store:
-            saved = await saver(store, data, row_id)
+            saved = await changes.save(store, Actor.user(who.user_id), one, data, row_id, via="api")
             row = (await store.execute(select(table).where(table.c.id == saved))).mappings().one()
         await reevaluate_later(rt)
         return ok(dict(row), status=201 if row_id is None else 200)
 
     async def delete_row(rt: Runtime, request: Request, who: Principal) -> Response:
         async with rt.stores() as store:
-            await admin.delete_row(store, table, request.path_params["row_id"])
+            await changes.delete(
+                store, Actor.user(who.user_id), one, request.path_params["row_id"], via="api"
+            )
         await reevaluate_later(rt)
         return Response(status_code=204)
 
@@ -215,9 +215,9 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{PREFIX}/escalations/{{escalation_id:int}}/ack", acknowledge,
              "Acknowledge an escalation: no further level fires for that breach",
              "acknowledgeEscalation", body=AckIn, response=Acknowledged, roles=READERS),
-    *_config("calendars", "calendar", calendar_t, CalendarIn, admin.save_calendar),
-    *_config("policies", "policy", policy_t, PolicyIn, admin.save_policy),
-    *_config("ladders", "ladder", ladder_t, LadderIn, admin.save_ladder),
+    *_config("calendars", "calendar", calendar_t, CalendarIn),
+    *_config("policies", "policy", policy_t, PolicyIn),
+    *_config("ladders", "ladder", ladder_t, LadderIn),
 ]  # fmt: skip
 
 

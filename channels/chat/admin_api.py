@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute
 
 from channels.chat import bots
 from helpdesk.crypto import SecretBox
-from helpdesk.domain import Principal
+from helpdesk.domain import Actor, Principal
 from helpdesk.endpoints import ADMINS, BodyId, Endpoint
 from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.http import ok, parse_body
@@ -67,7 +67,9 @@ def routes(rt: Runtime) -> list[BaseRoute]:
     async def create_bot(rt: Runtime, request: Request, who: Principal) -> Response:
         body = await parse_body(request, BotCreate)
         async with rt.stores() as store:
-            info = await bots.add_bot(store, box, **body.model_dump())
+            info = await bots.add_bot(
+                store, box, **body.model_dump(), actor=Actor.user(who.user_id), via="api"
+            )
         return ok(info.as_dict(), status=201)
 
     async def get_bot(rt: Runtime, request: Request, who: Principal) -> Response:
@@ -77,7 +79,9 @@ def routes(rt: Runtime) -> list[BaseRoute]:
 
     async def delete_bot(rt: Runtime, request: Request, who: Principal) -> Response:
         async with rt.stores() as store:
-            await bots.remove_bot(store, request.path_params["name"])
+            await bots.remove_bot(
+                store, request.path_params["name"], actor=Actor.user(who.user_id), via="api"
+            )
         return Response(status_code=204)
 
     item = PREFIX + "/{name}"

@@ -21,8 +21,10 @@ from telegram.request import HTTPXRequest
 from channels.chat.tables import DEFAULT_API_URL, DEFAULT_FILE_URL, bot_t
 from helpdesk import lookups
 from helpdesk.crypto import SecretBox
+from helpdesk.domain import SYSTEM, Actor, AuditKind
 from helpdesk.errors import Conflict, HelpdeskError, NotFound, ValidationFailed
 from helpdesk.services import Store
+from helpdesk.services._common import audit_config
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,200}$")
@@ -160,8 +162,13 @@ async def add_bot(
     default_category: str | None = None,
     default_team_id: int | None = None,
     greetings: dict[str, str] | None = None,
+    username: str | None = None,
+    actor: Actor = SYSTEM,
+    via: str | None = None,
 ) -> BotInfo:
-    """Configure a bot. The token is encrypted; a webhook secret is generated when not given."""
+    """Configure a bot. The token is encrypted; a webhook secret is generated when not given;
+    `username` is what getMe answered, when the caller checked the token. Audited as `actor`'s
+    change (`via` the API or the CLI; None: the admin pages)."""
     greetings = {k: v for k, v in (greetings or {}).items() if v}
     _validate(name, token, mode, webhook_secret, greetings)
     if default_team_id is not None and not await lookups.team_exists(store, default_team_id):
@@ -178,6 +185,7 @@ async def add_bot(
         "greetings": greetings,
         "active": True,
         "poll_offset": 0,
+        "username": username,
         "created_at": store.now(),
     }
     try:
@@ -185,6 +193,10 @@ async def add_bot(
             await store.execute(insert(bot_t).values(**values))
     except IntegrityError:
         raise Conflict(f"a bot named {name!r} already exists") from None
+    await audit_config(
+        store, actor, AuditKind.BOT_ADDED, via=via,
+        action="added", item=name, username=username, mode=mode,
+    )  # fmt: skip
     return await get_bot_info(store, name)
 
 
@@ -249,14 +261,38 @@ async def polling_bots(store: Store, box: SecretBox) -> list[BotConfig]:
     return [_config(row, box) for row in rows]
 
 
-async def remove_bot(store: Store, name: str) -> None:
+async def remove_bot(
+    store: Store, name: str, *, actor: Actor = SYSTEM, via: str | None = None
+) -> None:
     """Deactivate a bot that has history (its tickets keep their chats); delete an unused one."""
     info = await get_bot_info(store, name)
+    action = "deleted"
     try:
         async with store.savepoint():
             await store.execute(delete(bot_t).where(bot_t.c.id == info.id))
     except IntegrityError:
         await store.execute(update(bot_t).where(bot_t.c.id == info.id).values(active=False))
+        action = "deactivated"
+    await audit_config(store, actor, AuditKind.BOT_REMOVED, via=via, action=action, item=name)
+
+
+async def record_webhook(
+    store: Store,
+    bot_id: int,
+    name: str,
+    *,
+    ok: bool,
+    username: str | None,
+    detail: str,
+    actor: Actor,
+    via: str | None = None,
+) -> None:
+    """Keep what setting a bot's webhook found out (its @username, when getMe answered) and
+    audit the attempt with the Bot API's answer; the admin page shows the last one."""
+    if username is not None:
+        await set_username(store, bot_id, username)
+    kind = AuditKind.BOT_WEBHOOK_SET if ok else AuditKind.BOT_WEBHOOK_FAILED
+    await audit_config(store, actor, kind, via=via, item=name, detail=detail)
 
 
 async def set_username(store: Store, bot_id: int, username: str | None) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from channels.chat import bots, webhook_setup
 from channels.chat.tables import DEFAULT_API_URL, DEFAULT_FILE_URL
 from helpdesk.crypto import SecretBox
+from helpdesk.domain import Actor
 from helpdesk.runtime import Runtime
 
 
@@ -71,9 +72,10 @@ async def _add(rt: Runtime, args: argparse.Namespace) -> int:
             default_category=args.category,
             default_team_id=args.team_id,
             greetings={"en": args.greeting_en or "", "tr": args.greeting_tr or ""},
+            username=username,
+            actor=Actor.system(),
+            via="cli",
         )
-        if username is not None:
-            await bots.set_username(store, info.id, username)
     who = f" @{username}" if username else " (token not checked: --offline)"
     print(f"bot {info.name}{who} added ({info.mode}); webhook path {info.webhook_path}")
     return 0
@@ -89,7 +91,7 @@ async def _list(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def _remove(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.stores() as store:
-        await bots.remove_bot(store, args.name)
+        await bots.remove_bot(store, args.name, actor=Actor.system(), via="cli")
     print(f"bot {args.name} removed")
     return 0
 
@@ -103,9 +105,11 @@ async def _set_webhook(rt: Runtime, args: argparse.Namespace) -> int:
         return 2
     url = args.url or rt.settings.base_url + bots.webhook_path(config.name)
     outcome = await webhook_setup.connect(config, url)
-    if outcome.username is not None:
-        async with rt.stores() as store:
-            await bots.set_username(store, config.id, outcome.username)
+    async with rt.stores() as store:
+        await bots.record_webhook(
+            store, config.id, config.name, ok=outcome.ok, username=outcome.username,
+            detail=outcome.detail, actor=Actor.system(), via="cli",
+        )  # fmt: skip
     if not outcome.ok:
         print(f"helpdesk: {outcome.detail}", file=sys.stderr)
         return 2

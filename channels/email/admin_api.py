@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 from channels.email import queries, services
 from channels.email.config import MailboxCreate, MailboxPatch
 from helpdesk.crypto import SecretBox
-from helpdesk.domain import Principal
+from helpdesk.domain import Actor, Principal
 from helpdesk.endpoints import ADMINS, Endpoint
 from helpdesk.endpoints import routes as endpoint_routes
 from helpdesk.http import ok, parse_body
@@ -51,7 +51,7 @@ def routes(rt: Runtime) -> list[BaseRoute]:
     async def create_mailbox(rt: Runtime, request: Request, who: Principal) -> Response:
         data = await parse_body(request, MailboxCreate)
         async with rt.stores() as store:
-            await services.add_mailbox(store, box, data)
+            await services.add_mailbox(store, box, data, actor=Actor.user(who.user_id), via="api")
         async with rt.stores() as store:
             created: dict[str, Any] = await queries.get_mailbox(store, data.name)
         return ok(created, status=201, headers={"Location": f"{PREFIX}/{data.name}"})
@@ -64,13 +64,17 @@ def routes(rt: Runtime) -> list[BaseRoute]:
         name = request.path_params["name"]
         patch = await parse_body(request, MailboxPatch)
         async with rt.stores() as store:
-            await services.update_mailbox(store, box, name, patch)
+            await services.update_mailbox(
+                store, box, name, patch, actor=Actor.user(who.user_id), via="api"
+            )
         async with rt.stores() as store:
             return ok(await queries.get_mailbox(store, name))
 
     async def delete_mailbox(rt: Runtime, request: Request, who: Principal) -> Response:
         async with rt.stores() as store:
-            await services.remove_mailbox(store, request.path_params["name"])
+            await services.remove_mailbox(
+                store, request.path_params["name"], actor=Actor.user(who.user_id), via="api"
+            )
         return Response(status_code=204)
 
     item = PREFIX + "/{name}"

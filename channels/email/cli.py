@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from channels.email import probe, queries, services
 from channels.email.config import MailboxCreate
 from helpdesk.crypto import SecretBox
+from helpdesk.domain import Actor
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import jsonable, pydantic_fields
 from helpdesk.runtime import Runtime
@@ -92,7 +93,9 @@ async def _add(rt: Runtime, args: argparse.Namespace) -> int:
         raise ValidationFailed(pydantic_fields(exc)) from None
 
     async with rt.stores() as store:
-        mailbox_id = await services.add_mailbox(store, SecretBox(rt.settings.secret_key), data)
+        mailbox_id = await services.add_mailbox(
+            store, SecretBox(rt.settings.secret_key), data, actor=Actor.system(), via="cli"
+        )
     print(f"mailbox {data.name} added (id {mailbox_id})")
     return 0
 
@@ -106,7 +109,7 @@ async def _list(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def _remove(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.stores() as store:
-        await services.remove_mailbox(store, args.name)
+        await services.remove_mailbox(store, args.name, actor=Actor.system(), via="cli")
     print(f"mailbox {args.name} removed")
     return 0
 
@@ -117,6 +120,8 @@ async def _test(rt: Runtime, args: argparse.Namespace) -> int:
         row = await queries.mailbox_row(store, args.name)
     mailbox = queries.decrypt(row, SecretBox(rt.settings.secret_key))
     report = await probe.try_connection(mailbox)
+    async with rt.stores() as store:
+        await services.record_test(store, args.name, report, actor=Actor.system(), via="cli")
     for protocol, check in (("IMAP", report.imap), ("SMTP", report.smtp)):
         print(f"{protocol} {'ok' if check.ok else 'FAILED'}: {check.detail}")
     return 0 if report.ok else 1

@@ -13,12 +13,15 @@ from sqlalchemy import delete, insert, select, update
 
 from channels.email.config import MailboxConfig, MailboxCreate, MailboxPatch
 from channels.email.inbound import ParseError, parse_message
+from channels.email.probe import Report
 from channels.email.queries import mailbox_row
 from channels.email.tables import checkpoint_t, mailbox_t, throttle_t
 from helpdesk import services
 from helpdesk.crypto import SecretBox
+from helpdesk.domain import SYSTEM, Actor, AuditKind
 from helpdesk.errors import ValidationFailed
 from helpdesk.services import Store
+from helpdesk.services._common import audit_config
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +30,16 @@ AUTO_REPLY_WINDOW = timedelta(hours=1)
 _SECRETS = ("imap_password", "smtp_password")
 
 
-async def add_mailbox(store: Store, box: SecretBox, data: MailboxCreate) -> int:
-    """Create a mailbox; passwords are stored encrypted. Duplicate name/address: 422 per field."""
+async def add_mailbox(
+    store: Store,
+    box: SecretBox,
+    data: MailboxCreate,
+    *,
+    actor: Actor = SYSTEM,
+    via: str | None = None,
+) -> int:
+    """Create a mailbox; passwords are stored encrypted. Duplicate name/address: 422 per field.
+    Audited as `actor`'s change (`via` the API or the CLI; None: the admin pages)."""
     await _unique(store, name=data.name, address=data.address)
     now = store.now()
     values: dict[str, Any] = data.model_dump()
@@ -40,14 +51,28 @@ async def add_mailbox(store: Store, box: SecretBox, data: MailboxCreate) -> int:
         .returning(mailbox_t.c.id)
     )
     mailbox_id = int(result.scalar_one())
+    await audit_config(
+        store, actor, AuditKind.MAILBOX_CHANGED, via=via,
+        action="added", item=data.name, address=data.address,
+    )  # fmt: skip
     log.info("mailbox %s (%s) added", data.name, data.address)
     return mailbox_id
 
 
-async def update_mailbox(store: Store, box: SecretBox, name: str, patch: MailboxPatch) -> None:
-    """Change the fields given in `patch`; a new password is encrypted, never echoed."""
+async def update_mailbox(
+    store: Store,
+    box: SecretBox,
+    name: str,
+    patch: MailboxPatch,
+    *,
+    actor: Actor = SYSTEM,
+    via: str | None = None,
+) -> None:
+    """Change the fields given in `patch`; a new password is encrypted, never echoed. Audited
+    with the names of the fields given (never their values: passwords are among them)."""
     row = await mailbox_row(store, name)
     values: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    fields = sorted(values)
     if values.get("address") and values["address"] != row["address"]:
         await _unique(store, address=values["address"])
     for field in ("smtp_user", "smtp_password"):
@@ -63,6 +88,10 @@ async def update_mailbox(store: Store, box: SecretBox, name: str, patch: Mailbox
     for secret in _SECRETS:
         if secret in values:
             values[secret] = box.encrypt(values[secret]) if values[secret] else ""
+    await audit_config(
+        store, actor, AuditKind.MAILBOX_CHANGED, via=via,
+        action="updated", item=name, fields=fields,
+    )  # fmt: skip
     if not values:
         return
     # New connection settings deserve a fresh health verdict.
@@ -73,11 +102,27 @@ async def update_mailbox(store: Store, box: SecretBox, name: str, patch: Mailbox
     )
 
 
-async def remove_mailbox(store: Store, name: str) -> None:
+async def remove_mailbox(
+    store: Store, name: str, *, actor: Actor = SYSTEM, via: str | None = None
+) -> None:
     """Delete a mailbox and its checkpoints; tickets that came through it stay."""
     row = await mailbox_row(store, name)
     await store.execute(delete(checkpoint_t).where(checkpoint_t.c.mailbox_id == row["id"]))
     await store.execute(delete(mailbox_t).where(mailbox_t.c.id == row["id"]))
+    await audit_config(
+        store, actor, AuditKind.MAILBOX_REMOVED, via=via, action="removed", item=name
+    )
+
+
+async def record_test(
+    store: Store, name: str, report: Report, *, actor: Actor, via: str | None = None
+) -> None:
+    """Audit a connection test of mailbox `name` and what it found (the test itself changes
+    nothing: it runs outside any unit of work, the logins may take seconds)."""
+    await audit_config(
+        store, actor, AuditKind.MAILBOX_TESTED, via=via,
+        item=name, imap_ok=report.imap.ok, smtp_ok=report.smtp.ok,
+    )  # fmt: skip
 
 
 async def _unique(store: Store, *, name: str | None = None, address: str | None = None) -> None:

@@ -20,7 +20,6 @@ from helpdesk.domain import AuditKind
 from helpdesk.errors import Conflict, ValidationFailed
 from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import Viewer, Web, form_of, page
-from helpdesk.services._common import audit_config
 
 SECTIONS.append(
     Section(
@@ -103,11 +102,7 @@ def routes(web: Web) -> list[Route]:
                 info = await bots.add_bot(
                     store, box, name=values["name"], token=token, mode=values["mode"],
                     api_url=values["api_url"], file_url=_file_url(values["api_url"]),
-                )  # fmt: skip
-                await bots.set_username(store, info.id, username)
-                await audit_config(
-                    store, actor(viewer), AuditKind.BOT_ADDED,
-                    action="added", item=info.name, username=username, mode=info.mode,
+                    username=username, actor=actor(viewer),
                 )  # fmt: skip
         except ValidationFailed as exc:
             return await _page(request, viewer, values=values, errors=exc.errors, status=422)
@@ -126,11 +121,9 @@ def routes(web: Web) -> list[Route]:
         url = web.rt.settings.base_url.rstrip("/") + bots.webhook_path(name)
         outcome = await webhook_setup.connect(config, url)
         async with web.rt.stores() as store:
-            if outcome.username is not None:
-                await bots.set_username(store, config.id, outcome.username)
-            await audit_config(
-                store, actor(viewer), _WEBHOOK[0] if outcome.ok else _WEBHOOK[1],
-                item=name, detail=outcome.detail,
+            await bots.record_webhook(
+                store, config.id, name, ok=outcome.ok, username=outcome.username,
+                detail=outcome.detail, actor=actor(viewer),
             )  # fmt: skip
         return await _page(request, viewer, outcome=outcome, outcome_bot=name)
 

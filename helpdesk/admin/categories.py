@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from helpdesk import queries
 from helpdesk.admin import sla_labels as labels
-from helpdesk.admin.forms import row_id
+from helpdesk.admin.forms import actor, row_id
 from helpdesk.admin.nav import ADMINS, MANAGERS, SECTIONS, Section
 from helpdesk.admin.sla_forms import PRIORITIES
 from helpdesk.admin.web import rail
@@ -100,11 +100,12 @@ def routes(web: Web) -> list[Route]:
                 saved = await save_category(
                     store, row_id, slug=v["slug"], name=v["name"],
                     parent_id=_id(v["parent_id"]), default_team_id=_id(v["default_team_id"]),
-                    default_priority=v["default_priority"] or None,
+                    default_priority=v["default_priority"] or None, actor=actor(viewer),
                 )  # fmt: skip
+                # The audit entry is the service's; the SLA pages' history gets its row here.
                 action = "created" if row_id is None else ("moved" if saved.moved else "updated")
                 await changes.record(
-                    store, viewer.who, "category", saved.id, action, dict(v),
+                    store, actor(viewer), "category", saved.id, action, dict(v),
                     recomputes=saved.moved,
                 )  # fmt: skip
         except ValidationFailed as exc:

@@ -18,12 +18,10 @@ from helpdesk.admin.forms import actor
 from helpdesk.admin.nav import ADMINS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.crypto import SecretBox
-from helpdesk.domain import AuditKind
 from helpdesk.errors import ValidationFailed
 from helpdesk.http import pydantic_fields
 from helpdesk.inbox.queries import N_
 from helpdesk.inbox.web import Viewer, Web, form_of, page
-from helpdesk.services._common import audit_config
 
 SECTIONS.append(
     Section(
@@ -116,11 +114,7 @@ def routes(web: Web) -> list[Route]:
             )
         try:
             async with web.rt.stores() as store:
-                await email_services.add_mailbox(store, box, data)
-                await audit_config(
-                    store, actor(viewer), AuditKind.MAILBOX_CHANGED,
-                    action="added", item=data.name, address=data.address,
-                )  # fmt: skip
+                await email_services.add_mailbox(store, box, data, actor=actor(viewer))
         except ValidationFailed as exc:
             return _form_page(request, viewer, values, new=True, errors=exc.errors, status=422)
         return RedirectResponse(f"/admin/mailboxes?saved={data.name}", status_code=303)
@@ -146,12 +140,7 @@ def routes(web: Web) -> list[Route]:
             )
         try:
             async with web.rt.stores() as store:
-                await email_services.update_mailbox(store, box, name, patch)
-                changed = sorted(patch.model_dump(exclude_unset=True))
-                await audit_config(
-                    store, actor(viewer), AuditKind.MAILBOX_CHANGED,
-                    action="updated", item=name, fields=changed,
-                )  # fmt: skip
+                await email_services.update_mailbox(store, box, name, patch, actor=actor(viewer))
         except ValidationFailed as exc:
             return _form_page(request, viewer, shown, new=False, errors=exc.errors, status=422)
         return RedirectResponse(f"/admin/mailboxes?saved={name}", status_code=303)
@@ -164,10 +153,7 @@ def routes(web: Web) -> list[Route]:
             mailbox = queries.decrypt(await queries.mailbox_row(store, name), box)
         report = await probe.try_connection(mailbox)
         async with web.rt.stores() as store:
-            await audit_config(
-                store, actor(viewer), AuditKind.MAILBOX_TESTED,
-                item=name, imap_ok=report.imap.ok, smtp_ok=report.smtp.ok,
-            )  # fmt: skip
+            await email_services.record_test(store, name, report, actor=actor(viewer))
         return await _list_page(request, viewer, tested=name, report=report)
 
     return [

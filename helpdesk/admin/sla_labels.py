@@ -21,6 +21,7 @@ LABELS = {
     "assignee": N_("the assignee"), "supervisor": N_("the team's supervisor"),
     "team": N_("a team"), "user": N_("a person"),
     "created": N_("created"), "updated": N_("updated"), "moved": N_("moved"),
+    "deleted": N_("deleted"),  # through the API or the CLI
 }  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from helpdesk import queries
 from helpdesk.admin import sla_forms as forms
 from helpdesk.admin import sla_labels as labels
+from helpdesk.admin.forms import actor
 from helpdesk.admin.nav import ADMINS, MANAGERS, SECTIONS, Section
 from helpdesk.admin.web import rail
 from helpdesk.errors import Conflict, ValidationFailed
@@ -161,7 +162,7 @@ def routes(web: Web) -> list[Route]:
                     "name": body["name"], **(await lookups()),
                 }, viewer=viewer)  # fmt: skip
             async with rt.stores() as store:
-                saved = await changes.save(store, viewer.who, kind, data, row_id)
+                saved = await changes.save(store, actor(viewer), kind, data, row_id)
         except ValidationFailed as exc:
             return await show_form(request, viewer, kind, row_id, v,
                                    forms.level_errors(exc.errors, rows), status=422)  # fmt: skip
@@ -206,7 +207,7 @@ def routes(web: Web) -> list[Route]:
                 "action": f"/admin/policies/{row_id}/move", "name": row["name"],
             }, viewer=viewer)  # fmt: skip
         async with rt.stores() as store:
-            await changes.move_policy(store, viewer.who, row_id, step)
+            await changes.move_policy(store, actor(viewer), row_id, step)
         await reevaluate_later(rt)
         return RedirectResponse(f"/admin/policies?saved={row_id}", status_code=303)
 

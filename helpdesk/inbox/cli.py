@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from helpdesk import services
-from helpdesk.domain import Priority, Status
+from helpdesk.domain import SYSTEM, Priority, Status
 from helpdesk.inbox import queries
 from helpdesk.runtime import Runtime
 
@@ -41,6 +41,8 @@ async def _add(rt: Runtime, args: argparse.Namespace) -> int:
             team_id=team_id,
             set_status=Status(args.status) if args.status else None,
             set_priority=Priority(args.priority) if args.priority else None,
+            actor=SYSTEM,
+            via="cli",
         )
     print(f"macro {macro_id} {args.name} created")
     return 0

@@ -38,9 +38,14 @@ async def audit(
     )
 
 
-async def audit_config(store: Store, actor: Actor, kind: AuditKind, /, **data: Any) -> None:
+async def audit_config(
+    store: Store, actor: Actor, kind: AuditKind, /, via: str | None = None, **data: Any
+) -> None:
     """An audit entry for a change of configuration (a team, a user, a macro, a text): no
-    ticket; the audit log lists these next to the tickets' entries."""
+    ticket; the audit log lists these next to the tickets' entries. `via` names the way in
+    when it was not the admin pages ("api", "cli"); the CLI's actor is the system."""
+    if via is not None:
+        data["via"] = via
     await store.execute(
         _INSERT_AUDIT,
         {

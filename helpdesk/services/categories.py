@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from helpdesk.domain import Priority
+from helpdesk.domain import OPEN_STATUSES, SYSTEM, Actor, AuditKind, Priority
 from helpdesk.errors import NotFound, ValidationFailed
+from helpdesk.services._common import audit_config
 from helpdesk.services.directory import create_category
 from helpdesk.store import Store
-from helpdesk.tables import category_t, team_t
+from helpdesk.tables import category_t, team_t, ticket_t
 
 __all__ = ["CategoryChange", "save_category"]
 
@@ -38,11 +39,14 @@ async def save_category(
     parent_id: int | None,
     default_team_id: int | None,
     default_priority: str | None,
+    actor: Actor = SYSTEM,
+    via: str | None = None,
 ) -> CategoryChange:
     """Create a category (`category_id` None) or change one. ValidationFailed names each bad
     field: a slug that is not lowercase letters, digits, "-" and "_", or is taken; an empty
     name; a parent that does not exist or lies under the category itself (a cycle); an unknown
-    team or priority."""
+    team or priority. Audited as `actor`'s change (`via` the API or the CLI; None: the admin
+    pages), with how many open tickets a move re-evaluates."""
     slug, name = slug.strip().lower(), name.strip()
     parents = {
         int(r.id): r.parent_id
@@ -89,6 +93,7 @@ async def save_category(
             default_team_id=default_team_id,
             default_priority=priority,
         )
+        await _audit(store, actor, via, "created", created, name, moved=False)
         return CategoryChange(created, moved=False)
     try:
         async with store.savepoint():
@@ -105,7 +110,29 @@ async def save_category(
             )
     except IntegrityError:
         raise ValidationFailed({"slug": f"the slug {slug!r} is taken"}) from None
-    return CategoryChange(category_id, moved=parents[category_id] != parent_id)
+    moved = parents[category_id] != parent_id
+    await _audit(store, actor, via, "moved" if moved else "updated", category_id, name, moved=moved)
+    return CategoryChange(category_id, moved=moved)
+
+
+async def _audit(
+    store: Store, actor: Actor, via: str | None, action: str, row_id: int, name: str, *,
+    moved: bool,
+) -> None:  # fmt: skip
+    # A move changes which SLA policies and ladder the category's tickets follow: every open
+    # ticket is re-evaluated, as after any SLA change; the entry says how many.
+    count = 0
+    if moved:
+        found = await store.execute(
+            select(func.count())
+            .select_from(ticket_t)
+            .where(ticket_t.c.status.in_([s.value for s in OPEN_STATUSES]))
+        )
+        count = int(found.scalar_one())
+    await audit_config(
+        store, actor, AuditKind.CATEGORY_SAVED, via=via,
+        action=action, id=row_id, item=name, open_tickets=count,
+    )  # fmt: skip
 
 
 def _under(parents: dict[int, int | None], node: int, ancestor: int) -> bool:

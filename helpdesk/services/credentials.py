@@ -7,7 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from helpdesk.domain import Actor, AuditKind
 from helpdesk.errors import NotFound
+from helpdesk.services._common import audit_config
 from helpdesk.store import Store
 from helpdesk.tables import api_token_t, user_t
 
@@ -61,10 +63,17 @@ async def list_tokens(store: Store, email: str | None = None) -> list[TokenInfo]
     return [TokenInfo(**row) for row in (await store.execute(query)).mappings()]
 
 
-async def revoke_token_by_id(store: Store, token_id: int) -> None:
-    """Revoke a token by the id `list_tokens` shows; revoking twice keeps the first time."""
+async def revoke_token_by_id(
+    store: Store, token_id: int, *, actor: Actor | None = None, via: str | None = None
+) -> None:
+    """Revoke a token by the id `list_tokens` shows; revoking twice keeps the first time.
+    With an `actor`, a revocation (not a repeated one) is audited."""
     found = (
-        await store.execute(select(api_token_t.c.id).where(api_token_t.c.id == token_id))
+        await store.execute(
+            select(api_token_t.c.user_id, api_token_t.c.name, api_token_t.c.revoked_at).where(
+                api_token_t.c.id == token_id
+            )
+        )
     ).first()
     if found is None:
         raise NotFound(f"no token with id {token_id}")
@@ -73,6 +82,11 @@ async def revoke_token_by_id(store: Store, token_id: int) -> None:
         .where(api_token_t.c.id == token_id, api_token_t.c.revoked_at.is_(None))
         .values(revoked_at=store.now())
     )
+    if actor is not None and found.revoked_at is None:
+        await audit_config(
+            store, actor, AuditKind.TOKEN_REVOKED, via=via,
+            user_id=int(found.user_id), token_id=token_id, name=found.name,
+        )  # fmt: skip
 
 
 async def list_users(store: Store) -> list[UserInfo]:
@@ -85,17 +99,27 @@ async def list_users(store: Store) -> list[UserInfo]:
     return [UserInfo(**row) for row in rows.mappings()]
 
 
-async def set_user_active(store: Store, email: str, active: bool) -> int:
+async def set_user_active(
+    store: Store, email: str, active: bool, *, actor: Actor | None = None, via: str | None = None
+) -> int:
     """Deactivate (or reactivate) a user by email: a deactivated user's tokens stop working at
-    once; their tickets, messages and history stay. Returns the user's id."""
+    once; their tickets, messages and history stay. Returns the user's id. With an `actor`, a
+    change (not a repeated one) is audited."""
+    address = email.strip().lower()
+    was = (
+        await store.execute(select(user_t.c.active).where(user_t.c.email == address))
+    ).scalar_one_or_none()
     user_id = (
         await store.execute(
             update(user_t)
-            .where(user_t.c.email == email.strip().lower())
+            .where(user_t.c.email == address)
             .values(active=active)
             .returning(user_t.c.id)
         )
     ).scalar_one_or_none()
     if user_id is None:
         raise NotFound(f"no user {email}")
+    if actor is not None and bool(was) != active:
+        kind = AuditKind.USER_REACTIVATED if active else AuditKind.USER_DEACTIVATED
+        await audit_config(store, actor, kind, via=via, user_id=int(user_id), email=address)
     return int(user_id)

@@ -1,4 +1,8 @@
-"""Users, teams, categories and API tokens: the helpdesk's own directory."""
+"""Users, teams, categories and API tokens: the helpdesk's own directory.
+
+The plain building blocks: set-up code (the demo, tests) calls them without an actor and
+nothing is audited; the command line passes its actor (the system, `via="cli"`) and they audit
+as `staff`'s functions, which the admin pages call, do."""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from helpdesk.domain import Principal, Priority, Role
+from helpdesk.domain import Actor, AuditKind, Principal, Priority, Role
 from helpdesk.errors import Conflict, Unauthorized, ValidationFailed
 from helpdesk.security import hash_api_token, hash_password, new_api_token
+from helpdesk.services._common import audit_config
 from helpdesk.store import Store
 from helpdesk.tables import api_token_t, category_t, team_member_t, team_t, user_t
 
@@ -23,8 +28,11 @@ async def create_user(
     role: Role = Role.AGENT,
     password: str | None = None,
     team_ids: tuple[int, ...] = (),
+    actor: Actor | None = None,
+    via: str | None = None,
 ) -> int:
-    """Add a user (agent, supervisor, admin or bot); the password is stored argon2-hashed."""
+    """Add a user (agent, supervisor, admin or bot); the password is stored argon2-hashed.
+    With an `actor`, audited."""
     email = email.strip().lower()
     if "@" not in email:
         raise ValidationFailed({"email": "must be an email address"})
@@ -49,12 +57,24 @@ async def create_user(
         raise Conflict(f"a user with email {email} already exists") from None
     for team_id in team_ids:
         await add_member(store, team_id, int(user_id))
+    if actor is not None:
+        await audit_config(
+            store, actor, AuditKind.USER_CREATED, via=via, user_id=int(user_id), email=email,
+            role=role.value, team_ids=sorted(team_ids),
+        )  # fmt: skip
     return int(user_id)
 
 
 async def create_team(
-    store: Store, name: str, *, email: str | None = None, supervisor_id: int | None = None
+    store: Store,
+    name: str,
+    *,
+    email: str | None = None,
+    supervisor_id: int | None = None,
+    actor: Actor | None = None,
+    via: str | None = None,
 ) -> int:
+    """Add a team; a taken name is a Conflict. With an `actor`, audited."""
     try:
         async with store.savepoint():
             team_id = (
@@ -71,6 +91,10 @@ async def create_team(
             ).scalar_one()
     except IntegrityError:
         raise Conflict(f"a team named {name!r} already exists") from None
+    if actor is not None:
+        await audit_config(
+            store, actor, AuditKind.TEAM_CREATED, via=via, team_id=int(team_id), name=name.strip()
+        )
     return int(team_id)
 
 
@@ -111,10 +135,16 @@ async def create_category(
 
 
 async def create_token(
-    store: Store, user_id: int, name: str = "api", *, expires_at: datetime | None = None
+    store: Store,
+    user_id: int,
+    name: str = "api",
+    *,
+    expires_at: datetime | None = None,
+    actor: Actor | None = None,
+    via: str | None = None,
 ) -> str:
     """A new API token for `user_id`, valid until `expires_at` (or revoked) when given. The
-    token is returned once; only its hash is kept."""
+    token is returned once; only its hash is kept. With an `actor`, audited."""
     token = new_api_token()
     await store.execute(
         insert(api_token_t).values(
@@ -125,6 +155,10 @@ async def create_token(
             expires_at=expires_at,
         )
     )
+    if actor is not None:
+        await audit_config(
+            store, actor, AuditKind.TOKEN_CREATED, via=via, user_id=user_id, name=name
+        )
     return token
 
 

@@ -27,9 +27,10 @@ async def create_macro(
     set_status: Status | None = None,
     set_priority: Priority | None = None,
     actor: Actor | None = None,
+    via: str | None = None,
 ) -> int:
     """Add a macro; every `{{variable}}` in `body` must be one of `VARIABLES`. With an `actor`
-    (the admin pages) the creation is audited."""
+    (the admin pages; the system `via` the CLI) the creation is audited."""
     await _check(store, name, body, team_id)
     result = await store.execute(
         insert(macro_t)
@@ -46,8 +47,9 @@ async def create_macro(
     macro_id = int(result.scalar_one())
     if actor is not None:
         await audit_config(
-            store, actor, AuditKind.MACRO_CREATED, macro_id=macro_id, name=name.strip()[:200]
-        )
+            store, actor, AuditKind.MACRO_CREATED, via=via,
+            macro_id=macro_id, name=name.strip()[:200],
+        )  # fmt: skip
     return macro_id
 
 

@@ -1,5 +1,5 @@
-"""Edited texts of automatic messages (acknowledgement, CSAT survey) from the admin pages:
-placeholders checked field by field, the change audited. The storage is `autoreplies`'
+"""Edited texts of automatic messages (acknowledgement, CSAT survey) from the admin pages and
+the API: placeholders checked field by field, the change audited. The storage is `autoreplies`'
 template table; without an edited text a sender uses its built-in default."""
 
 from __future__ import annotations
@@ -67,21 +67,37 @@ async def save(
     subject: str,
     text: str,
     allowed: frozenset[str],
+    via: str | None = None,
 ) -> None:
-    """Store the edited text of `kind` for a channel (`*`: any) and language."""
+    """Store the edited text of `kind` for a channel (`*`: any) and language; audited as
+    `actor`'s change (`via` the API; None: the admin pages)."""
     check(subject, text, allowed)
     await autoreplies.set_template(store, kind, channel, language, subject, text)
     await audit_config(
-        store, actor, AuditKind.TEMPLATE_CHANGED, kind=kind, channel=channel, language=language
-    )
+        store, actor, AuditKind.TEMPLATE_CHANGED, via=via,
+        kind=kind, channel=channel, language=language,
+    )  # fmt: skip
 
 
-async def reset(store: Store, actor: Actor, *, kind: str, channel: str, language: str) -> None:
-    """Drop the edited text, so the built-in default applies again (no-op if none)."""
+async def reset(
+    store: Store,
+    actor: Actor,
+    *,
+    kind: str,
+    channel: str,
+    language: str,
+    via: str | None = None,
+    must_exist: bool = False,
+) -> None:
+    """Drop the edited text, so the built-in default applies again: a no-op if there is none,
+    or, with `must_exist` (the API), NotFound."""
     try:
         await autoreplies.reset_template(store, kind, channel, language)
     except NotFound:
+        if must_exist:
+            raise
         return
     await audit_config(
-        store, actor, AuditKind.TEMPLATE_RESET, kind=kind, channel=channel, language=language
-    )
+        store, actor, AuditKind.TEMPLATE_RESET, via=via,
+        kind=kind, channel=channel, language=language,
+    )  # fmt: skip
