@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from helpdesk.domain import AuditKind
 from helpdesk.store import Store
@@ -86,10 +86,11 @@ class Change:
     data: dict[str, Any]  # the entry's other data
 
 
-async def recent_changes(
-    store: Store, kinds: tuple[AuditKind, ...], item: str | None = None, limit: int = 20
-) -> list[Change]:
-    """The latest configuration entries of `kinds` (about `item`, if given), newest first."""
+def recent_changes_query(
+    kinds: tuple[AuditKind, ...], item: str | None = None, limit: int = 20
+) -> Select[Any]:
+    """The statement `recent_changes` runs (its plan is checked in the tests): about one item,
+    it reads `ix_audit_config_item` newest first. (`item` is compared as stored: cut to 200.)"""
     query = (
         select(audit_t.c.at, audit_t.c.kind, audit_t.c.data, user_t.c.name.label("user_name"))
         .outerjoin(user_t, user_t.c.id == audit_t.c.actor_user_id)
@@ -98,7 +99,15 @@ async def recent_changes(
         .limit(max(1, min(limit, 1000)))
     )
     if item is not None:
-        query = query.where(audit_t.c.data["item"].as_string() == item)
+        query = query.where(audit_t.c.item == item[:200])
+    return query
+
+
+async def recent_changes(
+    store: Store, kinds: tuple[AuditKind, ...], item: str | None = None, limit: int = 20
+) -> list[Change]:
+    """The latest configuration entries of `kinds` (about `item`, if given), newest first."""
+    query = recent_changes_query(kinds, item, limit)
     changes = []
     for r in (await store.execute(query)).mappings():
         data = dict(r["data"])

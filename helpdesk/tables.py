@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from helpdesk.domain import (
@@ -244,6 +254,15 @@ class AuditEvent(SQLModel, table=True):
         # The audit log's filters, newest first.
         Index("ix_audit_actor_user_id", "actor_user_id", "id"),
         Index("ix_audit_kind", "kind", "id"),
+        # The admin pages' "recent changes" of one item (`audit_queries.recent_changes`):
+        # configuration entries only, newest first.
+        Index(
+            "ix_audit_config_item",
+            "item",
+            "id",
+            sqlite_where=text("ticket_id IS NULL"),
+            postgresql_where=text("ticket_id IS NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
@@ -253,6 +272,9 @@ class AuditEvent(SQLModel, table=True):
     actor_customer_id: int | None = Field(default=None, foreign_key="customer.id")
     kind: str = Field(max_length=50)
     data: dict[str, Any] = _json_dict()
+    # A configuration entry's `item` (the changed thing's name), copied out of `data` so an
+    # index can hold it: JSON paths are indexed differently, or not at all, per database.
+    item: str | None = Field(default=None, max_length=200)
 
 
 class Outbox(SQLModel, table=True):

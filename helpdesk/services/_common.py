@@ -56,6 +56,7 @@ async def audit_config(
             "actor_customer_id": None,
             "kind": kind.value,
             "data": data,
+            "item": None if data.get("item") is None else str(data["item"])[:200],
         },
     )
 
