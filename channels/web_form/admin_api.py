@@ -54,7 +54,7 @@ def routes(rt: Runtime) -> list[BaseRoute]:
     async def create_form(rt: Runtime, request: Request, who: Principal) -> Response:
         definition = await _definition(request)
         async with rt.stores() as store:
-            await services.save_form(store, definition, by=who.user_id)
+            await services.save_form(store, definition, by=who.user_id, via="api")
         return ok(dump(definition), status=201, headers={"Location": f"{PREFIX}/{definition.slug}"})
 
     def slug_of(request: Request) -> str:
@@ -77,13 +77,13 @@ def routes(rt: Runtime) -> list[BaseRoute]:
         if definition.slug != slug:
             raise ValidationFailed({"slug": f"must be {slug!r}, the slug in the URL"})
         async with rt.stores() as store:
-            await services.save_form(store, definition, replace=True, by=who.user_id)
+            await services.save_form(store, definition, replace=True, by=who.user_id, via="api")
         return ok(dump(definition))
 
     async def delete_form(rt: Runtime, request: Request, who: Principal) -> Response:
         slug = slug_of(request)
         async with rt.stores() as store:
-            await services.remove_form(store, slug, by=who.user_id)
+            await services.remove_form(store, slug, by=who.user_id, via="api")
         return Response(status_code=204)
 
     item = PREFIX + "/{slug}"

@@ -36,7 +36,7 @@ def add_commands(subparsers: Any) -> None:
 async def _add(rt: Runtime, args: argparse.Namespace) -> int:
     definition = load_definition_file(args.file)
     async with rt.stores() as store:
-        await services.save_form(store, definition, replace=args.replace)
+        await services.save_form(store, definition, replace=args.replace, via="cli")
     print(f"form {definition.slug} saved: {rt.settings.base_url}/forms/{definition.slug}")
     return 0
 
@@ -63,6 +63,6 @@ async def _show(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def _remove(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.stores() as store:
-        await services.remove_form(store, args.slug)
+        await services.remove_form(store, args.slug, via="cli")
     print(f"form {args.slug} removed")
     return 0

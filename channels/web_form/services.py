@@ -36,10 +36,16 @@ class Submitted:
 
 
 async def save_form(
-    store: Store, definition: FormDefinition, *, replace: bool = False, by: int | None = None
+    store: Store,
+    definition: FormDefinition,
+    *,
+    replace: bool = False,
+    by: int | None = None,
+    via: str | None = None,
 ) -> int:
     """Store `definition` under its slug; with `replace`, overwrite an existing one. The
-    change is written to the audit log as made by user `by` (None: the CLI or the system).
+    change is written to the audit log as made by user `by` (None: the CLI or the system),
+    `via` the API or the CLI (None: the admin pages).
 
     Raises ValidationFailed for categories or a team that do not exist, Conflict when the slug
     is taken and `replace` is false.
@@ -70,7 +76,7 @@ async def save_form(
         if not replace:
             raise Conflict(f"a form {definition.slug!r} exists already; replace it instead")
         await store.execute(update(web_form_t).where(web_form_t.c.id == existing).values(**values))
-        await _log(store, by, "updated", definition)
+        await _log(store, by, via, "updated", definition)
         return int(existing)
     form_id = (
         await store.execute(
@@ -79,13 +85,15 @@ async def save_form(
             .returning(web_form_t.c.id)
         )
     ).scalar_one()
-    await _log(store, by, "created", definition)
+    await _log(store, by, via, "created", definition)
     return int(form_id)
 
 
-async def _log(store: Store, by: int | None, action: str, definition: FormDefinition) -> None:
+async def _log(
+    store: Store, by: int | None, via: str | None, action: str, definition: FormDefinition
+) -> None:
     await audit_config(
-        store, _actor(by), AuditKind.WEB_FORM_SAVED,
+        store, _actor(by), AuditKind.WEB_FORM_SAVED, via=via,
         action=action, item=definition.slug, form=definition.model_dump(mode="json"),
     )  # fmt: skip
 
@@ -115,12 +123,16 @@ async def _check_references(store: Store, definition: FormDefinition) -> int | N
     return None if team_id is None else int(team_id)
 
 
-async def remove_form(store: Store, slug: str, *, by: int | None = None) -> None:
+async def remove_form(
+    store: Store, slug: str, *, by: int | None = None, via: str | None = None
+) -> None:
     """Delete the form and its submission log; tickets it opened stay."""
     result = await store.execute(delete(web_form_t).where(web_form_t.c.slug == slug))
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"no form {slug!r}")
-    await audit_config(store, _actor(by), AuditKind.WEB_FORM_REMOVED, action="removed", item=slug)
+    await audit_config(
+        store, _actor(by), AuditKind.WEB_FORM_REMOVED, via=via, action="removed", item=slug
+    )
 
 
 async def submit(

@@ -255,3 +255,41 @@ async def test_directory_commands_are_audited_once_as_the_system(
     assert await _seen(runtime, "token_revoked", "token_id", "name") == [(*system, 1, "ci")]
     assert await _seen(runtime, "user_deactivated", "user_id") == [(*system, user.id)]
     assert await _seen(runtime, "macro_created", "name") == [(*system, "Thanks")]
+
+
+# -- web forms ----------------------------------------------------------------------------
+
+FORM = {
+    "slug": "contact",
+    "title": {"en": "Contact us"},
+    "fields": [{"name": "email", "type": "email"}, {"name": "message", "type": "textarea"}],
+}
+
+
+async def test_web_form_changes_through_the_api_are_audited_once(
+    runtime: Runtime, admin: Directory, api: httpx.AsyncClient
+) -> None:
+    ada = admin.users["ada"]
+    assert (await api.post("/api/v1/forms", json=FORM)).status_code == 201
+    assert (await api.post("/api/v1/forms", json=FORM)).status_code == 409  # not audited
+    replaced = await api.put("/api/v1/forms/contact", json={**FORM, "title": {"en": "Hi"}})
+    assert replaced.status_code == 200, replaced.text
+    assert (await api.delete("/api/v1/forms/contact")).status_code == 204
+    assert await _seen(runtime, "web_form_saved", "action", "item") == [
+        ("agent", ada, "api", "updated", "contact"),
+        ("agent", ada, "api", "created", "contact"),
+    ]
+    assert await _seen(runtime, "web_form_removed", "item") == [("agent", ada, "api", "contact")]
+
+
+async def test_web_form_commands_are_audited_once_as_the_system(
+    runtime: Runtime, cli: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "form.json").write_text(json.dumps(FORM))
+    assert await cli("form", "add", str(tmp_path / "form.json")) == 0
+    assert await cli("form", "add", str(tmp_path / "form.json")) == 2  # taken: not audited
+    assert await cli("form", "remove", "contact") == 0
+    assert await _seen(runtime, "web_form_saved", "action", "item") == [
+        ("system", None, "cli", "created", "contact"),
+    ]
+    assert await _seen(runtime, "web_form_removed", "item") == [("system", None, "cli", "contact")]
