@@ -100,18 +100,7 @@ async def _config_show(rt: Runtime, args: argparse.Namespace) -> int:
 async def _config_set(rt: Runtime, args: argparse.Namespace) -> int:
     config = _read_config(Path(args.file))
     async with rt.stores() as unit:
-        missing = await store.missing_webhooks(unit, config)
-        if missing:
-            raise ValidationFailed(missing)
-        await store.save_config(unit, config)
-        await store.record_change(
-            unit,
-            None,
-            "cli",
-            "configuration replaced",
-            store.config_summary(config),
-            config.model_dump(mode="json"),
-        )
+        await store.replace_config(unit, config, user_id=None, via="cli")
     print(
         f"routing configuration saved: {len(config.rules)} rules, "
         f"{len(config.automations)} automations"

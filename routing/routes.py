@@ -112,18 +112,7 @@ async def get_config(rt: Runtime, request: Request, who: Principal) -> Response:
 async def put_config(rt: Runtime, request: Request, who: Principal) -> Response:
     config = await parse_body(request, RoutingConfig)
     async with rt.stores() as unit:
-        missing = await store.missing_webhooks(unit, config)
-        if missing:
-            raise ValidationFailed(missing)
-        await store.save_config(unit, config)
-        await store.record_change(
-            unit,
-            who.user_id,
-            "api",
-            "configuration replaced",
-            store.config_summary(config),
-            config.model_dump(mode="json"),
-        )
+        await store.replace_config(unit, config, user_id=who.user_id, via="api")
     return ok(config.model_dump(mode="json"))
 
 

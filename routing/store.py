@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 
 from helpdesk.audit_queries import recent_changes
 from helpdesk.domain import Actor, AuditKind, Role
+from helpdesk.errors import ValidationFailed
 from helpdesk.privacy_tables import webhook_subscription_t
 from helpdesk.services._common import audit_config
 from helpdesk.store import Store
@@ -120,6 +121,23 @@ async def save_config(store: Store, config: RoutingConfig) -> None:
             "updated_at": store.now(),
         },
     )
+
+
+async def replace_config(
+    store: Store, config: RoutingConfig, *, user_id: int | None, via: str
+) -> None:
+    """Replace the whole configuration (rules, automations, keyword rules, teams), as the API's
+    PUT and `helpdesk routing config set` do: a webhook action must name an active
+    subscription (else ValidationFailed per field); audited as user `user_id`'s change (None:
+    the command line)."""
+    missing = await missing_webhooks(store, config)
+    if missing:
+        raise ValidationFailed(missing)
+    await save_config(store, config)
+    await record_change(
+        store, user_id, via, "configuration replaced", config_summary(config),
+        config.model_dump(mode="json"),
+    )  # fmt: skip
 
 
 async def set_agent(

@@ -293,3 +293,37 @@ async def test_web_form_commands_are_audited_once_as_the_system(
         ("system", None, "cli", "created", "contact"),
     ]
     assert await _seen(runtime, "web_form_removed", "item") == [("system", None, "cli", "contact")]
+
+
+# -- routing rules and automations (the whole configuration document) -----------------------
+
+ROUTING: dict[str, Any] = {
+    "rules": [{"name": "vip", "all": [{"field": "customer.tier", "value": "vip"}],
+               "actions": [{"kind": "set_priority", "value": "high"}]}],
+    "automations": [{"name": "stale", "since": "status_changed", "minutes": 4320,
+                     "all": [{"field": "ticket.status", "value": "pending"}],
+                     "actions": [{"kind": "set_status", "value": "solved"}]}],
+}  # fmt: skip
+
+
+async def test_routing_configuration_replaced_through_the_api_is_audited_once(
+    runtime: Runtime, admin: Directory, api: httpx.AsyncClient
+) -> None:
+    saved = await api.put("/api/v1/routing/config", json=ROUTING)
+    assert saved.status_code == 200, saved.text
+    hook = {"kind": "call_webhook", "value": "999"}
+    bad = {**ROUTING, "rules": [{**ROUTING["rules"][0], "actions": [hook]}]}
+    assert (await api.put("/api/v1/routing/config", json=bad)).status_code == 422
+    assert await _seen(runtime, "routing_config_replaced", "item") == [
+        ("agent", admin.users["ada"], "api", "1 rules, 1 automations, 0 keyword rules, 0 teams"),
+    ]
+
+
+async def test_routing_configuration_set_from_the_cli_is_audited_once(
+    runtime: Runtime, cli: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "routing.json").write_text(json.dumps(ROUTING))
+    assert await cli("routing", "config", "set", str(tmp_path / "routing.json")) == 0
+    assert await _seen(runtime, "routing_config_replaced", "item") == [
+        ("system", None, "cli", "1 rules, 1 automations, 0 keyword rules, 0 teams"),
+    ]
