@@ -203,7 +203,7 @@ class Actor:
         return cls(AuthorKind.CUSTOMER, customer_id=customer_id)
 
 
-# The system as a default actor: setup code (the demo, tests' fixtures) and the command line.
+# The system as the actor of the command line's changes (their entries say `via: cli`).
 SYSTEM = Actor.system()
 
 

@@ -21,7 +21,7 @@ from telegram.request import HTTPXRequest
 from channels.chat.tables import DEFAULT_API_URL, DEFAULT_FILE_URL, bot_t
 from helpdesk import lookups
 from helpdesk.crypto import SecretBox
-from helpdesk.domain import SYSTEM, Actor, AuditKind
+from helpdesk.domain import Actor, AuditKind
 from helpdesk.errors import Conflict, HelpdeskError, NotFound, ValidationFailed
 from helpdesk.services import Store
 from helpdesk.services._common import audit_config
@@ -163,12 +163,13 @@ async def add_bot(
     default_team_id: int | None = None,
     greetings: dict[str, str] | None = None,
     username: str | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor | None = None,
     via: str | None = None,
 ) -> BotInfo:
     """Configure a bot. The token is encrypted; a webhook secret is generated when not given;
-    `username` is what getMe answered, when the caller checked the token. Audited as `actor`'s
-    change (`via` the API or the CLI; None: the admin pages)."""
+    `username` is what getMe answered, when the caller checked the token. With an `actor`,
+    audited as their change (`via` the API or the CLI, whose actor is the system; None: the
+    admin pages). Set-up code (tests, benchmarks) passes none."""
     greetings = {k: v for k, v in (greetings or {}).items() if v}
     _validate(name, token, mode, webhook_secret, greetings)
     if default_team_id is not None and not await lookups.team_exists(store, default_team_id):
@@ -193,10 +194,11 @@ async def add_bot(
             await store.execute(insert(bot_t).values(**values))
     except IntegrityError:
         raise Conflict(f"a bot named {name!r} already exists") from None
-    await audit_config(
-        store, actor, AuditKind.BOT_ADDED, via=via,
-        action="added", item=name, username=username, mode=mode,
-    )  # fmt: skip
+    if actor is not None:
+        await audit_config(
+            store, actor, AuditKind.BOT_ADDED, via=via,
+            action="added", item=name, username=username, mode=mode,
+        )  # fmt: skip
     return await get_bot_info(store, name)
 
 
@@ -262,9 +264,10 @@ async def polling_bots(store: Store, box: SecretBox) -> list[BotConfig]:
 
 
 async def remove_bot(
-    store: Store, name: str, *, actor: Actor = SYSTEM, via: str | None = None
+    store: Store, name: str, *, actor: Actor | None = None, via: str | None = None
 ) -> None:
-    """Deactivate a bot that has history (its tickets keep their chats); delete an unused one."""
+    """Deactivate a bot that has history (its tickets keep their chats); delete an unused one.
+    With an `actor`, audited."""
     info = await get_bot_info(store, name)
     action = "deleted"
     try:
@@ -273,7 +276,8 @@ async def remove_bot(
     except IntegrityError:
         await store.execute(update(bot_t).where(bot_t.c.id == info.id).values(active=False))
         action = "deactivated"
-    await audit_config(store, actor, AuditKind.BOT_REMOVED, via=via, action=action, item=name)
+    if actor is not None:
+        await audit_config(store, actor, AuditKind.BOT_REMOVED, via=via, action=action, item=name)
 
 
 async def record_webhook(

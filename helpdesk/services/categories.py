@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from helpdesk.domain import OPEN_STATUSES, SYSTEM, Actor, AuditKind, Priority
+from helpdesk.domain import OPEN_STATUSES, Actor, AuditKind, Priority
 from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.services._common import audit_config
 from helpdesk.services.directory import create_category
@@ -39,14 +39,15 @@ async def save_category(
     parent_id: int | None,
     default_team_id: int | None,
     default_priority: str | None,
-    actor: Actor = SYSTEM,
+    actor: Actor | None = None,
     via: str | None = None,
 ) -> CategoryChange:
     """Create a category (`category_id` None) or change one. ValidationFailed names each bad
     field: a slug that is not lowercase letters, digits, "-" and "_", or is taken; an empty
     name; a parent that does not exist or lies under the category itself (a cycle); an unknown
-    team or priority. Audited as `actor`'s change (`via` the API or the CLI; None: the admin
-    pages), with how many open tickets a move re-evaluates."""
+    team or priority. With an `actor`, audited as their change (`via` the API or the CLI, whose
+    actor is the system; None: the admin pages), with how many open tickets a move
+    re-evaluates."""
     slug, name = slug.strip().lower(), name.strip()
     parents = {
         int(r.id): r.parent_id
@@ -116,9 +117,11 @@ async def save_category(
 
 
 async def _audit(
-    store: Store, actor: Actor, via: str | None, action: str, row_id: int, name: str, *,
+    store: Store, actor: Actor | None, via: str | None, action: str, row_id: int, name: str, *,
     moved: bool,
 ) -> None:  # fmt: skip
+    if actor is None:
+        return
     # A move changes which SLA policies and ladder the category's tickets follow: every open
     # ticket is re-evaluated, as after any SLA change; the entry says how many.
     count = 0
