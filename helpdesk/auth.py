@@ -7,7 +7,6 @@ from starlette.requests import Request
 from helpdesk.domain import Principal, Role
 from helpdesk.errors import Forbidden, Unauthorized
 from helpdesk.runtime import Runtime
-from helpdesk.services import authenticate_token
 
 
 async def principal(rt: Runtime, request: Request) -> Principal:
@@ -17,7 +16,7 @@ async def principal(rt: Runtime, request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing Bearer token: send `Authorization: Bearer <token>`")
     async with rt.stores.read() as store:  # a read: never queues behind writers
-        return await authenticate_token(store, token.strip())
+        return await rt.tokens.principal(store, token.strip())
 
 
 def require_role(who: Principal, *roles: Role) -> None:

@@ -11,13 +11,16 @@ from helpdesk.inbound import IngestResult
 from helpdesk.services import bots, conversations, knowledge, saved_views
 from helpdesk.services.customers import add_identity, add_participant, resolve_customer
 from helpdesk.services.directory import (
+    TokenGrant,
     add_member,
+    auth_epoch,
     authenticate_token,
     create_category,
     create_team,
     create_token,
     create_user,
     revoke_token,
+    token_grant,
     update_preferences,
 )
 from helpdesk.services.ingest import ingest
@@ -66,11 +69,13 @@ __all__ = [
     "SplitResult",
     "Store",
     "TicketChanges",
+    "TokenGrant",
     "WebSession",
     "add_identity",
     "add_member",
     "add_note",
     "add_participant",
+    "auth_epoch",
     "authenticate_token",
     "bots",
     "check_totp",
@@ -105,6 +110,7 @@ __all__ = [
     "sign_out_everywhere",
     "split_message",
     "start_totp",
+    "token_grant",
     "totp_enabled",
     "touch_session",
     "update_preferences",

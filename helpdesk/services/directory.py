@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, or_, select, update
@@ -11,7 +12,7 @@ from helpdesk.domain import Principal, Priority, Role
 from helpdesk.errors import Conflict, Unauthorized, ValidationFailed
 from helpdesk.security import hash_api_token, hash_password, new_api_token
 from helpdesk.store import Store
-from helpdesk.tables import api_token_t, category_t, team_member_t, team_t, user_t
+from helpdesk.tables import api_token_t, category_t, counter_t, team_member_t, team_t, user_t
 
 
 async def create_user(
@@ -129,9 +130,28 @@ async def create_token(
 
 async def authenticate_token(store: Store, token: str) -> Principal:
     """The active user behind a Bearer token; `Unauthorized` for anything else."""
+    return (await token_grant(store, token)).principal
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGrant:
+    """Who a token stands for, and until when (None: until revoked)."""
+
+    principal: Principal
+    expires_at: datetime | None
+
+
+async def token_grant(store: Store, token: str) -> TokenGrant:
+    """`authenticate_token` with the token's expiry, for callers that keep the answer."""
     row = (
         await store.execute(
-            select(user_t.c.id, user_t.c.role, user_t.c.name, api_token_t.c.id.label("token_id"))
+            select(
+                user_t.c.id,
+                user_t.c.role,
+                user_t.c.name,
+                api_token_t.c.id.label("token_id"),
+                api_token_t.c.expires_at,
+            )
             .join(api_token_t, api_token_t.c.user_id == user_t.c.id)
             .where(
                 api_token_t.c.token_hash == hash_api_token(token),
@@ -146,9 +166,20 @@ async def authenticate_token(store: Store, token: str) -> Principal:
     teams = await store.execute(
         select(team_member_t.c.team_id).where(team_member_t.c.user_id == row.id)
     )
-    return Principal(
+    principal = Principal(
         int(row.id), Role(row.role), frozenset(int(t) for t in teams.scalars()), row.name
     )
+    return TokenGrant(principal, row.expires_at)
+
+
+_AUTH_EPOCH = select(counter_t.c.value).where(counter_t.c.name == "auth_epoch")
+
+
+async def auth_epoch(store: Store) -> int | None:
+    """A number that changes with every committed change to tokens, users' role, name or
+    active flag, and team membership (database triggers bump it); None where it is missing."""
+    value = (await store.execute(_AUTH_EPOCH)).scalar_one_or_none()
+    return None if value is None else int(value)
 
 
 async def revoke_token(store: Store, token: str) -> None:
