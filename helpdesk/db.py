@@ -24,7 +24,16 @@ class Database:
             # the pragmas on every unit of work, which costs more than the queries themselves.
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # Sized for a web process's concurrent requests plus its in-process jobs (arq runs
+            # 10 at a time). No pre-ping: it cost a round trip on every unit of work, and a
+            # connection the server dropped fails one statement, which invalidates the pool.
+            # Statements are prepared once per connection; the product has more distinct
+            # statements than asyncpg's default cache of 100 keeps.
+            kwargs.update(
+                pool_size=20,
+                max_overflow=20,
+                connect_args={"prepared_statement_cache_size": 1000},
+            )
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         # Reads run on their own engine: on SQLite with a deferred BEGIN, so a list page or a
         # token check never queues for the write lock (WAL readers see the last commit).
