@@ -36,8 +36,10 @@ class Database:
             )
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         # Reads run on their own engine: on SQLite with a deferred BEGIN, so a list page or a
-        # token check never queues for the write lock (WAL readers see the last commit).
-        self.read_engine: AsyncEngine = self.engine
+        # token check never queues for the write lock (WAL readers see the last commit). On
+        # PostgreSQL, on the same pool without BEGIN and COMMIT: under READ COMMITTED every
+        # statement sees the latest commit either way, so the pair only cost two round trips.
+        self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.gate: WriteGate | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine.sync_engine, writer=True)
@@ -47,7 +49,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:
             await self.read_engine.dispose()
 
 
