@@ -26,14 +26,9 @@ import contextlib
 import os
 import random
 import re
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +36,19 @@ import asyncpg
 import httpx
 from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
-from sqlalchemy import select
 
+from bench._crash_checks import pending_at_kill, reply_stored, settle, ticket_of
+from bench._crash_world import (
+    PG_URL,
+    REDIS_URL,
+    SECRET,
+    SETTLE_TIMEOUT,
+    TOKEN,
+    ChatLog,
+    Request,
+    Sink,
+    Trial,
+)
 from channels.chat import bots
 from channels.email import services as email_services
 from channels.email.config import MailboxCreate
@@ -50,139 +56,14 @@ from channels.web_form import services as form_services
 from channels.web_form.definition import parse_definition
 from helpdesk import services
 from helpdesk.crypto import SecretBox
-from helpdesk.domain import OutboxStatus, Role
+from helpdesk.domain import Role
 from helpdesk.migrate import upgrade
 from helpdesk.ports import SystemClock
 from helpdesk.runtime import Runtime
 from helpdesk.scheduling import InProcessScheduler
-from helpdesk.settings import Settings
-from helpdesk.tables import message_t, outbox_t, ticket_t
 from helpdesk.worker import assemble
 from tests.support.services import free_port
 from tests.support.telegram_api import BotApiStandIn, text_message_update
-
-PG_URL = os.environ.get("HELPDESK_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("HELPDESK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
-SECRET = "bench-crash-secret-key"
-TOKEN = "987654321:BENCH-token-for-crash-trials"
-SETTLE_TIMEOUT = 90.0
-
-
-# -- the outside world: an SMTP sink and the Bot API stand-in, both timestamping arrivals --
-
-
-class Sink:
-    """aiosmtpd handler: keeps (arrival time, subject, body) of every accepted message."""
-
-    def __init__(self) -> None:
-        self.mail: list[tuple[float, str, str]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        # A short pause per message widens the window in which a kill finds sends in flight.
-        await asyncio.sleep(0.02)
-        text = envelope.content.decode("utf-8", "replace")
-        subject = re.search(r"^Subject: (.*)$", text, re.M)
-        self.mail.append((time.monotonic(), subject.group(1) if subject else "", text))
-        return "250 2.0.0 accepted"
-
-
-class ChatLog:
-    """First-seen times of the Bot API stand-in's sendMessage texts (polled, it keeps none)."""
-
-    def __init__(self, api: BotApiStandIn) -> None:
-        self.api = api
-        self.seen: list[tuple[float, str]] = []
-        self._count = len(api.calls("sendMessage", token=TOKEN))  # earlier trials' calls
-
-    def poll(self) -> None:
-        calls = [c for c in self.api.calls("sendMessage", token=TOKEN) if c.error_code is None]
-        now = time.monotonic()
-        for call in calls[self._count :]:
-            self.seen.append((now, str(call.params.get("text"))))
-        self._count = len(calls)
-
-
-# -- one trial ------------------------------------------------------------------------------
-
-
-@dataclass
-class Request:
-    kind: str  # "create", "form", "telegram", "reply"
-    marker: str
-    key: str
-    body: dict[str, Any] = field(default_factory=dict)
-    acked: bool = False
-    attempts: int = 0
-
-
-@dataclass
-class Trial:
-    setup: str
-    data_dir: Path
-    database_url: str
-    port: int
-    smtp_port: int
-    api: BotApiStandIn
-    token: str = ""
-    webhook_secret: str = ""
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    restarted_at: float = 0.0
-    killed: list[str] = field(default_factory=list)
-    in_flight: int = 0
-    pending_markers: set[str] = field(default_factory=set)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self) -> dict[str, str]:
-        env = {
-            **os.environ,
-            "HELPDESK_DATA_DIR": str(self.data_dir),
-            "HELPDESK_DATABASE_URL": self.database_url,
-            "HELPDESK_SECRET_KEY": SECRET,
-            "HELPDESK_HOST": "127.0.0.1",
-            "HELPDESK_PORT": str(self.port),
-            "HELPDESK_BASE_URL": self.base,
-            "HELPDESK_LOG_LEVEL": "WARNING",
-        }
-        env.pop("HELPDESK_REDIS_URL", None)
-        if self.setup == "postgresql":
-            env["HELPDESK_REDIS_URL"] = REDIS_URL
-        return env
-
-    def settings(self) -> Settings:
-        return Settings(database_url=self.database_url, data_dir=self.data_dir, secret_key=SECRET)
-
-    def spawn(self, role: str) -> None:
-        args = ["serve"] if role == "web" else ["worker"]
-        log = open(self.data_dir / f"{role}.log", "ab")  # noqa: SIM115 - the child owns it
-        self.procs[role] = subprocess.Popen(
-            [sys.executable, "-m", "helpdesk.cli", *args],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def roles(self) -> list[str]:
-        return ["web", "worker"] if self.setup == "postgresql" else ["web"]
-
-    def kill(self, roles: list[str]) -> None:
-        for role in roles:
-            proc = self.procs[role]
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()  # reaped: its pid is gone, as after a real crash
-        self.killed = roles
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
 
 
 async def _prepare(trial: Trial, rt: Runtime) -> None:
@@ -277,7 +158,7 @@ async def _send(trial: Trial, client: httpx.AsyncClient, req: Request, rt: Runti
                 )
         else:
             ticket_id = req.body["ticket_id"]
-            if req.attempts > 1 and await _reply_stored(rt, req.marker):
+            if req.attempts > 1 and await reply_stored(rt, req.marker):
                 req.acked = True  # the first attempt committed before the crash
                 return
             resp = await client.post(
@@ -293,24 +174,6 @@ async def _send(trial: Trial, client: httpx.AsyncClient, req: Request, rt: Runti
         raise RuntimeError(f"{req.kind} {req.key} refused: {resp.status_code} {resp.text[:200]}")
 
 
-async def _reply_stored(rt: Runtime, marker: str) -> bool:
-    async with rt.stores() as store:
-        found = await store.execute(select(message_t.c.id).where(message_t.c.text == marker))
-        return found.first() is not None
-
-
-async def _ticket_of(rt: Runtime, req: Request) -> int | None:
-    """The ticket a create (by subject) or a chat message (by its text) opened, once it exists."""
-    query = (
-        select(ticket_t.c.id).where(ticket_t.c.subject == req.marker)
-        if req.kind in ("create", "form")
-        else select(message_t.c.ticket_id).where(message_t.c.text == req.marker)
-    )
-    async with rt.stores() as store:
-        value = (await store.execute(query.limit(1))).scalar_one_or_none()
-    return None if value is None else int(value)
-
-
 async def _until_acked(
     trial: Trial, client: httpx.AsyncClient, req: Request, rt: Runtime, up: asyncio.Event
 ) -> None:
@@ -320,26 +183,6 @@ async def _until_acked(
         await _send(trial, client, req, rt)
         if not req.acked:
             await asyncio.sleep(0.2)
-
-
-async def _pending_at_kill(rt: Runtime) -> tuple[int, set[str]]:
-    """Entries claimed but not recorded (in flight), and the markers of everything not sent."""
-    async with rt.stores() as store:
-        rows = (
-            await store.execute(
-                select(outbox_t.c.status, outbox_t.c.payload, message_t.c.text, ticket_t.c.number)
-                .join(message_t, message_t.c.id == outbox_t.c.message_id, isouter=True)
-                .join(ticket_t, ticket_t.c.id == outbox_t.c.ticket_id)
-                .where(
-                    outbox_t.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value])
-                )
-            )
-        ).all()
-    in_flight = sum(1 for r in rows if r.status == OutboxStatus.SENDING.value)
-    markers = {
-        r.text if r.text is not None else str((r.payload or {}).get("subject", "")) for r in rows
-    }
-    return in_flight, markers
 
 
 async def run_trial(setup: str, number: int, per_kind: int, api: BotApiStandIn) -> dict[str, Any]:
@@ -427,7 +270,7 @@ async def run_trial(setup: str, number: int, per_kind: int, api: BotApiStandIn) 
                 sources = [r for r in requests if r.kind in ("create", "telegram")]
                 for j, src in enumerate(sources):
                     give_up = time.monotonic() + SETTLE_TIMEOUT
-                    while (ticket_id := await _ticket_of(rt, src)) is None:
+                    while (ticket_id := await ticket_of(rt, src)) is None:
                         if time.monotonic() > give_up:
                             break  # never opened: counted as lost if it was acknowledged
                         await asyncio.sleep(0.05)
@@ -445,7 +288,7 @@ async def run_trial(setup: str, number: int, per_kind: int, api: BotApiStandIn) 
                     roles = ["web"]
                 up.clear()
                 trial.kill(roles)
-                trial.in_flight, trial.pending_markers = await _pending_at_kill(rt)
+                trial.in_flight, trial.pending_markers = await pending_at_kill(rt)
                 await asyncio.sleep(rng.uniform(0.0, 1.0))
                 trial.restarted_at = time.monotonic()
                 for role in roles:
@@ -459,7 +302,7 @@ async def run_trial(setup: str, number: int, per_kind: int, api: BotApiStandIn) 
             reply_requests = await reply_task
             await kill_task
             requests += reply_requests
-            result = await _settle(trial, rt, sink, chat, requests)
+            result = await settle(trial, rt, sink, chat, requests)
     finally:
         trial.stop_all()
         smtp.stop()
@@ -469,88 +312,6 @@ async def run_trial(setup: str, number: int, per_kind: int, api: BotApiStandIn) 
             await admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
             await admin.close()
     return result
-
-
-def _delivered(sink: Sink, chat: ChatLog) -> list[tuple[float, str]]:
-    return [(t, f"{subject}\n{body}") for t, subject, body in sink.mail] + chat.seen
-
-
-async def _settle(
-    trial: Trial, rt: Runtime, sink: Sink, chat: ChatLog, requests: list[Request]
-) -> dict[str, Any]:
-    """Wait for every acknowledged reply to arrive, then count."""
-    replies = [r for r in requests if r.kind == "reply" and r.acked]
-    opened = [r for r in requests if r.kind != "reply" and r.acked]
-    deadline = time.monotonic() + SETTLE_TIMEOUT
-    while time.monotonic() < deadline:
-        chat.poll()
-        texts = [text for _, text in _delivered(sink, chat)]
-        missing = [r for r in replies if not any(_mentions(t, r.marker) for t in texts)]
-        missing += [r for r in opened if await _ticket_of(rt, r) is None]
-        if not missing and not await _unsent(rt):
-            break
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(1.0)  # a late duplicate would show now
-    chat.poll()
-    delivered = _delivered(sink, chat)
-
-    async with rt.stores() as store:
-        subjects = Counter((await store.execute(select(ticket_t.c.subject))).scalars().all())
-        first_texts = (await store.execute(select(message_t.c.text))).scalars().all()
-    lost: list[str] = []
-    duplicate_tickets = 0
-    for req in requests:
-        if not req.acked:
-            continue
-        if req.kind in ("create", "form"):
-            found = subjects.get(req.marker, 0)
-        elif req.kind == "telegram":
-            found = sum(1 for t in first_texts if t == req.marker)
-        else:
-            found = sum(1 for _, t in delivered if _mentions(t, req.marker))
-        if found == 0:
-            lost.append(req.marker)
-        if req.kind != "reply":
-            duplicate_tickets += max(found - 1, 0)
-    copies: Counter[str] = Counter()
-    for req in requests:
-        if req.kind == "reply":
-            copies[req.marker] = sum(1 for _, t in delivered if _mentions(t, req.marker))
-    duplicate_deliveries = sum(max(n - 1, 0) for n in copies.values())
-    worst = 0.0
-    for marker in trial.pending_markers:
-        times = [t for t, text in delivered if _mentions(text, marker)]
-        worst = max(worst, min(times) - trial.restarted_at) if times else float("inf")
-    return {
-        "killed": "+".join(trial.killed),
-        "requests": len(requests),
-        "emails": len(sink.mail),
-        "chats": len(chat.seen),
-        "unacked_resent": sum(1 for r in requests if r.attempts > 1),
-        "lost": len(lost),
-        "lost_markers": lost,
-        "duplicate_tickets": duplicate_tickets,
-        "duplicate_deliveries": duplicate_deliveries,
-        "in_flight": trial.in_flight,
-        "pending_at_kill": len(trial.pending_markers),
-        "worst_restart_to_delivery_s": max(worst, 0.0),
-        "unsent_left": await _unsent(rt),
-    }
-
-
-def _mentions(text: str, marker: str) -> bool:
-    # "t s1-reply-1" must not match "t s1-reply-10".
-    return re.search(re.escape(marker) + r"(?![0-9])", text) is not None
-
-
-async def _unsent(rt: Runtime) -> int:
-    async with rt.stores() as store:
-        rows = await store.execute(
-            select(outbox_t.c.id).where(
-                outbox_t.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value])
-            )
-        )
-        return len(rows.all())
 
 
 def _print(setup: str, results: list[dict[str, Any]]) -> None:

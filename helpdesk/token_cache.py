@@ -11,24 +11,26 @@ everywhere, and an expired one at its expiry by the injected clock.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from helpdesk import services
 from helpdesk.domain import Principal
 from helpdesk.security import hash_api_token
 from helpdesk.services import Store
+from helpdesk.services.directory import TOKEN_SEEN_EVERY
 
 # Bounds what a missing trigger (a table rebuilt without them) could let through.
 KEEP = timedelta(seconds=30)
 SIZE = 4096
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Entry:
-    grant: services.TokenGrant
+    use: services.TokenUse
     epoch: int
     cached_at: datetime
+    seen_at: datetime | None  # its last use recorded, by this process or as read
 
 
 class TokenCache:
@@ -40,6 +42,11 @@ class TokenCache:
 
     async def principal(self, store: Store, token: str) -> Principal:
         """The active user behind `token`, as `services.authenticate_token` answers."""
+        return (await self.use(store, token)).principal
+
+    async def use(self, store: Store, token: str) -> services.TokenUse:
+        """`services.use_token`'s answer; `stale` is true at most once per
+        `TOKEN_SEEN_EVERY` for a token this cache keeps (the caller records the use)."""
         key = hash_api_token(token)
         # Read before the look-up: on PostgreSQL each statement sees the latest commit, so a
         # change committed between the two reads leaves an entry under the old epoch (stale at
@@ -50,19 +57,23 @@ class TokenCache:
         if entry is not None and epoch == entry.epoch and _current(entry, now):
             self.hits += 1
             self._entries.move_to_end(key)
-            return entry.grant.principal
+            stale = entry.seen_at is None or now - entry.seen_at >= TOKEN_SEEN_EVERY
+            if stale:
+                entry.seen_at = now
+            return replace(entry.use, stale=stale)
         self.misses += 1
         self._entries.pop(key, None)
-        grant = await services.token_grant(store, token)  # Unauthorized: nothing is kept
+        use = await services.use_token(store, token)  # Unauthorized: nothing is kept
         if epoch is not None:
-            self._entries[key] = _Entry(grant, epoch, now)
+            seen_at = now if use.stale else use.last_used_at
+            self._entries[key] = _Entry(use, epoch, now, seen_at)
             if len(self._entries) > self._size:
                 self._entries.popitem(last=False)
-        return grant.principal
+        return use
 
 
 def _current(entry: _Entry, now: datetime) -> bool:
-    expires_at = entry.grant.expires_at
+    expires_at = entry.use.expires_at
     if expires_at is not None and now >= expires_at:
         return False
     return entry.cached_at <= now < entry.cached_at + KEEP

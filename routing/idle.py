@@ -4,7 +4,9 @@ it was idleness, not their choice; activity brings exactly those agents back onl
 
 Activity is what the core already records: a signed-in browser's session is touched as the
 agent works (the inbox's presence heartbeat keeps it fresh while a ticket is open, every half
-minute). Nothing new is written per request.
+minute), and an API token's last use is written when it is used (at most once a minute, so an
+agent working through a script or an integration is not idle). Nothing new is written per
+request.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union_all, update
 
 from helpdesk.domain import Role
 from helpdesk.store import Store
-from helpdesk.tables import team_member_t, user_t, web_session_t
+from helpdesk.tables import api_token_t, team_member_t, user_t, web_session_t
 from routing.tables import routing_agent_t
 
 log = logging.getLogger(__name__)
@@ -31,12 +33,13 @@ class Changed:
 
 
 async def last_activity(store: Store) -> dict[int, datetime]:
-    """Each user's latest activity in a signed-in browser."""
+    """Each user's latest activity in a signed-in browser or through an API token."""
+    uses = union_all(
+        select(web_session_t.c.user_id.label("user_id"), web_session_t.c.last_seen_at.label("at")),
+        select(api_token_t.c.user_id.label("user_id"), api_token_t.c.last_used_at.label("at")),
+    ).subquery()
     rows = await store.execute(
-        select(
-            web_session_t.c.user_id.label("user_id"),
-            func.max(web_session_t.c.last_seen_at).label("at"),
-        ).group_by(web_session_t.c.user_id)
+        select(uses.c.user_id, func.max(uses.c.at).label("at")).group_by(uses.c.user_id)
     )
     return {int(r["user_id"]): r["at"] for r in rows.mappings() if r["at"] is not None}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,11 +15,12 @@ from starlette.routing import Route
 from helpdesk.domain import Principal, Role
 from helpdesk.endpoints import MANAGERS, Endpoint
 from helpdesk.endpoints import routes as endpoint_routes
-from helpdesk.errors import NotFound, ValidationFailed
+from helpdesk.errors import ValidationFailed
 from helpdesk.http import ok, parse_body
 from helpdesk.runtime import Runtime
-from routing import dry_run, store
-from routing.config import RoutingConfig, SkillName
+from routing import agent_edits, dry_run, store
+from routing.agent_edits import AgentIn
+from routing.config import RoutingConfig
 from routing.handlers import RECONCILE_JOB
 from routing.rules import Rule
 
@@ -55,16 +56,6 @@ class AvailabilityIn(BaseModel):
     availability: Literal["online", "away", "offline"]
 
 
-class AgentIn(BaseModel):
-    """What a supervisor sets for an agent; a field left out stays as it is."""
-
-    model_config = ConfigDict(extra="forbid")
-    availability: Literal["online", "away", "offline"] | None = None
-    capacity: int | None = Field(default=None, ge=1, le=1000)
-    clear_capacity: bool = False  # back to the team's capacity
-    skills: list[SkillName] | None = Field(default=None, max_length=100)
-
-
 class AgentOut(BaseModel):
     user_id: int
     email: str
@@ -88,29 +79,7 @@ async def put_agent(rt: Runtime, request: Request, who: Principal) -> Response:
     user_id: int = request.path_params["user_id"]
     body = await parse_body(request, AgentIn)
     async with rt.stores() as unit:
-        found = next((a for a in await store.agents(unit) if a["user_id"] == user_id), None)
-        if found is None:
-            raise NotFound(f"no agent {user_id}")
-        await store.set_agent(
-            unit,
-            user_id,
-            availability=body.availability,
-            capacity=body.capacity,
-            clear_capacity=body.clear_capacity,
-            skills=body.skills,
-        )
-        saved = next(a for a in await store.agents(unit) if a["user_id"] == user_id)
-        asked = body.model_dump(exclude_unset=True)
-        if "skills" in asked:
-            asked["skills"] = saved["skills"]  # as stored: normalised
-        await store.record_change(
-            unit,
-            who.user_id,
-            "api",
-            "agent changed",
-            f"{saved['email']}: " + ", ".join(f"{k} {v}" for k, v in asked.items()),
-            {"user_id": user_id, **asked},
-        )
+        saved = await agent_edits.change_agent(unit, user_id, body, by=who.user_id, via="api")
     await rt.run_job(RECONCILE_JOB)  # new skills, capacity or availability may fit the queue
     return ok(saved)
 

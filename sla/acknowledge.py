@@ -22,11 +22,12 @@ from babel.dates import format_datetime
 from sqlalchemy import and_, select
 
 from helpdesk import events
+from helpdesk.answer_tables import auto_reply_t
 from helpdesk.runtime import Runtime
 from helpdesk.services import autoreplies
 from helpdesk.services.autoreplies import TicketFacts
 from helpdesk.store import Store
-from helpdesk.tables import auto_reply_t, ticket_t
+from helpdesk.tables import ticket_t
 from sla import ack_texts
 from sla._config import CalendarCache
 from sla.tables import clock_t, sla_ticket_t

@@ -7,7 +7,7 @@ from typing import Any
 import sla.tables  # noqa: F401  (registers the SLA tables on SQLModel.metadata)
 from helpdesk import events
 from helpdesk.runtime import Component, Job, Parts, Periodic, Runtime, Subscriber
-from sla import acknowledge, handlers
+from sla import acknowledge, handlers, rollup
 from sla.handlers import SlaRunner
 from sla.privacy import SlaPersonalData
 
@@ -33,10 +33,12 @@ def _parts(rt: Runtime) -> Parts:
             *clocks.jobs,
             Job(acknowledge.ACK_JOB, ack_job),
             Job(acknowledge.ACK_RECONCILE_JOB, acknowledge.reconcile),
+            Job(rollup.FOLD_JOB, rollup.fold_job),
         ],
         periodic=[
             *clocks.periodic,
             Periodic(acknowledge.ACK_RECONCILE_JOB, acknowledge.ACK_RECONCILE_EVERY),
+            Periodic(rollup.FOLD_JOB, rollup.FOLD_EVERY),
         ],
         subscribers=[*clocks.subscribers, Subscriber(events.TicketCreated, on_created)],
         personal_data=[SlaPersonalData()],

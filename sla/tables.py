@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from helpdesk.tables import table
@@ -115,6 +115,27 @@ class SlaClock(SQLModel, table=True):
         UniqueConstraint("ticket_id", "metric", "cycle", name="uq_sla_clock_instance"),
         Index("ix_sla_clock_next_due", "next_due"),
         Index("ix_sla_clock_state_due", "state", "due_at"),
+        # The reports' partial quarter hours at a period's edges (sla.rollup), and the board's
+        # warned-but-not-yet-due branch: small, as most clocks have neither.
+        Index("ix_sla_clock_activated", "activated_at"),
+        Index(
+            "ix_sla_clock_fulfilled",
+            "fulfilled_at",
+            sqlite_where=text("fulfilled_at IS NOT NULL"),
+            postgresql_where=text("fulfilled_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_sla_clock_breached",
+            "breached_at",
+            sqlite_where=text("breached_at IS NOT NULL"),
+            postgresql_where=text("breached_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_sla_clock_warned_due",
+            "due_at",
+            sqlite_where=text("warned_at IS NOT NULL"),
+            postgresql_where=text("warned_at IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", ondelete="CASCADE")
@@ -215,6 +236,42 @@ class SlaChange(SQLModel, table=True):
     open_tickets: int = 0
 
 
+class SlaRollup(SQLModel, table=True):
+    """Decided clocks (met or breached) counted per UTC quarter hour, metric and the ticket's
+    team, category, assignee and channel, twice: by the quarter the clock was activated in
+    (`basis` "activated": the achievement report) and by the quarter it was decided in
+    ("decided": the trend). A missing team, category or assignee is stored as 0 so the key has
+    no NULLs. Only `sla.rollup.fold` writes it; see that module for why it is exact."""
+
+    __tablename__ = "sla_rollup"
+    basis: str = Field(max_length=10, primary_key=True)
+    bucket: datetime = Field(primary_key=True)
+    metric: str = Field(max_length=30, primary_key=True)
+    team_id: int = Field(primary_key=True)
+    category_id: int = Field(primary_key=True)
+    assignee_id: int = Field(primary_key=True)
+    channel: str = Field(max_length=32, primary_key=True)
+    total: int
+    met: int
+
+
+class SlaRollupDelta(SQLModel, table=True):
+    """Changes to the roll-up not folded into it yet: +1 or -1 decided clock (and met), written
+    by database triggers in the transaction that changed the clock or its ticket."""
+
+    __tablename__ = "sla_rollup_delta"
+    id: int | None = Field(default=None, primary_key=True)
+    metric: str = Field(max_length=30)
+    team_id: int
+    category_id: int
+    assignee_id: int
+    channel: str = Field(max_length=32)
+    activated_bucket: datetime
+    decided_bucket: datetime | None = None
+    total: int
+    met: int
+
+
 calendar_t = table(SlaCalendar)
 policy_t = table(SlaPolicy)
 ladder_t = table(SlaLadder)
@@ -225,3 +282,5 @@ clock_event_t = table(SlaClockEvent)
 escalation_t = table(SlaEscalation)
 notification_t = table(SlaNotification)
 change_t = table(SlaChange)
+rollup_t = table(SlaRollup)
+rollup_delta_t = table(SlaRollupDelta)

@@ -15,7 +15,9 @@ STATIC = Path(__file__).parent / "static"
 
 def _routes(rt: Runtime) -> list[Any]:
     from helpdesk.admin import (
+        agents,
         audit,
+        automations,
         bots,
         categories,
         home,
@@ -39,6 +41,8 @@ def _routes(rt: Runtime) -> list[Any]:
         *categories.routes(web),
         *sla_pages.routes(web),
         *rules.routes(web),
+        *agents.routes(web),
+        *automations.routes(web),
         *web_forms.routes(web),
         *mailboxes.routes(web),
         *bots.routes(web),

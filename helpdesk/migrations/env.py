@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import helpdesk.account_tables
+import helpdesk.answer_tables
 import helpdesk.privacy_tables
 import helpdesk.tables  # noqa: F401  (registers the core's tables on SQLModel.metadata)
 from helpdesk.search import is_search_table

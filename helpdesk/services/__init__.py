@@ -11,7 +11,7 @@ from helpdesk.inbound import IngestResult
 from helpdesk.services import bots, conversations, knowledge, saved_views
 from helpdesk.services.customers import add_identity, add_participant, resolve_customer
 from helpdesk.services.directory import (
-    TokenGrant,
+    TokenUse,
     add_member,
     auth_epoch,
     authenticate_token,
@@ -20,8 +20,9 @@ from helpdesk.services.directory import (
     create_token,
     create_user,
     revoke_token,
-    token_grant,
+    touch_token,
     update_preferences,
+    use_token,
 )
 from helpdesk.services.ingest import ingest
 from helpdesk.services.macros import create_macro, render_macro
@@ -69,7 +70,7 @@ __all__ = [
     "SplitResult",
     "Store",
     "TicketChanges",
-    "TokenGrant",
+    "TokenUse",
     "WebSession",
     "add_identity",
     "add_member",
@@ -110,9 +111,10 @@ __all__ = [
     "sign_out_everywhere",
     "split_message",
     "start_totp",
-    "token_grant",
     "totp_enabled",
     "touch_session",
+    "touch_token",
     "update_preferences",
     "update_ticket",
+    "use_token",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
+from helpdesk.answer_tables import auto_reply_t, auto_reply_template_t
 from helpdesk.domain import Actor, AuditKind, AuthorKind, Direction
 from helpdesk.errors import NotFound
 from helpdesk.inbound import Identity
@@ -24,12 +25,7 @@ from helpdesk.services._common import audit, ticket_row
 from helpdesk.services.customers import requester_identity
 from helpdesk.services.outbox import Reaches, queue_notification
 from helpdesk.store import Store
-from helpdesk.tables import (
-    auto_reply_t,
-    auto_reply_template_t,
-    customer_t,
-    message_t,
-)
+from helpdesk.tables import customer_t, message_t
 
 # A customer who opens more tickets than this within the window gets no more automatic
 # replies until it has passed: a person rarely does, a robot writing to us does it forever.

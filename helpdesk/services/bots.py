@@ -11,12 +11,13 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from helpdesk import events
+from helpdesk.answer_tables import bot_first_t
 from helpdesk.domain import Actor, AuditKind, AuthorKind, Role
 from helpdesk.errors import Conflict, ValidationFailed
 from helpdesk.services._common import audit, ticket_row
 from helpdesk.services.messages import add_note
 from helpdesk.store import Store
-from helpdesk.tables import bot_first_t, ticket_t, user_t
+from helpdesk.tables import ticket_t, user_t
 
 
 async def bot_for_channel(store: Store, channel: str) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -128,21 +128,24 @@ async def create_token(
     return token
 
 
-async def authenticate_token(store: Store, token: str) -> Principal:
-    """The active user behind a Bearer token; `Unauthorized` for anything else."""
-    return (await token_grant(store, token)).principal
+# A token's use is written at most this often: API clients poll, and a write per request
+# would serialise every read behind the database's writer for a timestamp.
+TOKEN_SEEN_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
-class TokenGrant:
-    """Who a token stands for, and until when (None: until revoked)."""
-
+class TokenUse:
     principal: Principal
-    expires_at: datetime | None
+    token_id: int
+    stale: bool  # last use not recorded within `TOKEN_SEEN_EVERY`: call `touch_token`
+    expires_at: datetime | None = None  # None: valid until revoked
+    last_used_at: datetime | None = None
 
 
-async def token_grant(store: Store, token: str) -> TokenGrant:
-    """`authenticate_token` with the token's expiry, for callers that keep the answer."""
+async def use_token(store: Store, token: str) -> TokenUse:
+    """The active user behind a Bearer token and whether its use should be recorded (a read);
+    `Unauthorized` for anything else."""
+    now = store.now()
     row = (
         await store.execute(
             select(
@@ -151,12 +154,13 @@ async def token_grant(store: Store, token: str) -> TokenGrant:
                 user_t.c.name,
                 api_token_t.c.id.label("token_id"),
                 api_token_t.c.expires_at,
+                api_token_t.c.last_used_at,
             )
             .join(api_token_t, api_token_t.c.user_id == user_t.c.id)
             .where(
                 api_token_t.c.token_hash == hash_api_token(token),
                 api_token_t.c.revoked_at.is_(None),
-                or_(api_token_t.c.expires_at.is_(None), api_token_t.c.expires_at > store.now()),
+                or_(api_token_t.c.expires_at.is_(None), api_token_t.c.expires_at > now),
                 user_t.c.active.is_(True),
             )
         )
@@ -169,7 +173,20 @@ async def token_grant(store: Store, token: str) -> TokenGrant:
     principal = Principal(
         int(row.id), Role(row.role), frozenset(int(t) for t in teams.scalars()), row.name
     )
-    return TokenGrant(principal, row.expires_at)
+    stale = row.last_used_at is None or now - row.last_used_at >= TOKEN_SEEN_EVERY
+    return TokenUse(principal, int(row.token_id), stale, row.expires_at, row.last_used_at)
+
+
+async def authenticate_token(store: Store, token: str) -> Principal:
+    """The active user behind a Bearer token; `Unauthorized` for anything else."""
+    return (await use_token(store, token)).principal
+
+
+async def touch_token(store: Store, token_id: int) -> None:
+    """Record that a token was used now (its owner is active: see `routing.idle`)."""
+    await store.execute(
+        update(api_token_t).where(api_token_t.c.id == token_id).values(last_used_at=store.now())
+    )
 
 
 _AUTH_EPOCH = select(counter_t.c.value).where(counter_t.c.name == "auth_epoch")

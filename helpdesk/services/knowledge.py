@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from helpdesk.answer_tables import bot_first_t, faq_attempt_t, kb_article_t
 from helpdesk.errors import NotFound, ValidationFailed
 from helpdesk.store import Store
-from helpdesk.tables import bot_first_t, faq_attempt_t, kb_article_t, message_t, ticket_t
+from helpdesk.tables import message_t, ticket_t
 
 ASKED = "asked"
 SOLVED = "solved"

@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import insert, select, update
 
 from helpdesk import events
@@ -69,13 +69,24 @@ def _event_type(event: events.Event) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def _sendable(url: str) -> bool:
+    """Whether the sender could ever POST to `url`, parsed as the sender's HTTP client parses
+    it: a host IDNA cannot encode, a broken IPv6 bracket or a port beyond 65535 would otherwise
+    be stored and then fail every delivery."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    port_ok = parsed.port is None or 0 < parsed.port < 65536
+    return parsed.scheme in ("http", "https") and bool(parsed.host) and port_ok
+
+
 async def create_subscription(
     store: Store, box: SecretBox, url: str, event_types: Sequence[str], description: str = ""
 ) -> Created:
     """Subscribe `url` to `event_types`; returns the signing secret (shown only now)."""
     errors: dict[str, str] = {}
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _sendable(url):
         errors["url"] = "must be an http(s) URL"
     wanted = list(dict.fromkeys(event_types))
     unknown = [e for e in wanted if e not in EVENT_TYPES]

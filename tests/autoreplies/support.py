@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from helpdesk.answer_tables import auto_reply_t
 from helpdesk.runtime import Runtime
-from helpdesk.tables import audit_t, auto_reply_t, outbox_t
+from helpdesk.tables import audit_t, outbox_t
 from sla import admin
 from sla.schemas import CalendarIn, PolicyIn
 

@@ -128,6 +128,29 @@ async def _deliveries(client: httpx.AsyncClient, staff: Staff, **params: Any) ->
     return items
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://\U0001f3fb\u00b6\u00f2g/hook",  # a host IDNA cannot encode
+        "https://[::1/hook",  # an IPv6 address without its closing bracket
+        "http://example.com:99999/hook",  # no such port
+        "mailto:ops@example.com",
+        "http:///hook",
+    ],
+)
+async def test_a_url_no_delivery_could_reach_is_refused(
+    client: httpx.AsyncClient, staff: Staff, url: str
+) -> None:
+    refused = await client.post(
+        "/api/v1/webhooks", json={"url": url, "events": ["ticket.created"]},
+        headers=staff.auth("admin"),
+    )  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["fields"] == {"url": "must be an http(s) URL"}
+    listed = await client.get("/api/v1/webhooks", headers=staff.auth("admin"))
+    assert listed.json()["items"] == []
+
+
 async def test_events_arrive_signed_for_the_types_subscribed(
     runtime: Runtime,
     client: httpx.AsyncClient,

@@ -76,3 +76,13 @@ def test_evaluate_on_a_held_out_file(tmp_path: Path) -> None:
         train_csv, test_csv=test_csv, folds=None, text_column="text", label_column="category"
     )
     assert scores.n == 60 and scores.accuracy > 0.8
+
+
+def test_single_ticket_path_gives_the_pipelines_probabilities() -> None:
+    texts, labels = labelled()
+    classifier, _ = train(texts, labels)
+    probabilities = classifier.pipeline.predict_proba(texts[:40])
+    for text, expected in zip(texts[:40], probabilities, strict=True):
+        got = classifier.predict(text)
+        best = int(expected.argmax())
+        assert (got.label, got.confidence) == (classifier.labels[best], float(expected[best]))

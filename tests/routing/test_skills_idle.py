@@ -14,7 +14,7 @@ from helpdesk.domain import Role, Status
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.security import hash_password
-from helpdesk.tables import user_t, web_session_t
+from helpdesk.tables import api_token_t, user_t, web_session_t
 from routing import store as routing_store
 from routing.handlers import RECONCILE_JOB
 from tests.core.factory import email_in
@@ -148,6 +148,55 @@ async def test_idle_agents_go_away_and_come_back_on_activity(desk: Desk, clock: 
     await rt.run_job(RECONCILE_JOB)
     assert await _availability(desk) == {"ayse": ("away", False), "mehmet": ("online", False)}
     assert (await desk.ticket(queued))["assignee_id"] == desk.users["mehmet"]
+
+
+async def _token_uses(rt: Runtime) -> list[Any]:
+    async with rt.stores.read() as store:
+        rows = await store.execute(select(api_token_t.c.last_used_at).order_by(api_token_t.c.id))
+        return list(rows.scalars())
+
+
+async def test_an_agent_working_through_the_api_is_not_idle(desk: Desk, clock: FixedClock) -> None:
+    rt = desk.rt
+    await desk.configure(
+        teams=[{"team": "Billing", "strategy": "least_loaded", "capacity": 5}],
+        idle_away_minutes=15,
+    )
+    async with rt.stores() as store:
+        tokens = {
+            name: await services.create_token(store, desk.users[name])
+            for name in ("ayse", "mehmet")
+        }
+    app = create_app(rt.settings, runtime=rt)
+
+    async def use_api(name: str) -> None:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
+        ) as client:
+            response = await client.get(
+                "/api/v1/tickets", headers={"Authorization": f"Bearer {tokens[name]}"}
+            )
+            assert response.status_code == 200
+
+    start = clock.now()
+    await use_api("ayse")
+    await use_api("mehmet")
+    assert await _token_uses(rt) == [start, start]
+    clock.advance(seconds=30)
+    await use_api("ayse")  # within the minute: nothing is written
+    assert await _token_uses(rt) == [start, start]
+    clock.advance(minutes=9, seconds=30)
+    await use_api("ayse")  # Ayşe's script keeps working, Mehmet walked off
+    assert await _token_uses(rt) == [clock.now(), start]
+    clock.advance(minutes=10)
+    await rt.run_job(RECONCILE_JOB)
+    assert await _availability(desk) == {"ayse": ("online", False), "mehmet": ("away", True)}
+
+    # Mehmet's integration calls the API again: the next pass brings him back.
+    await use_api("mehmet")
+    clock.advance(seconds=30)
+    await rt.run_job(RECONCILE_JOB)
+    assert await _availability(desk) == {"ayse": ("online", False), "mehmet": ("online", False)}
 
 
 async def test_supervisors_set_skills_through_the_api(desk: Desk) -> None:
