@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import select
 
 from helpdesk import services
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.services import credentials
+from helpdesk.tables import api_token_t
 from helpdesk.worker import assemble
 from tests.api.conftest import Directory
 from tests.core.factory import email_in
@@ -94,3 +96,25 @@ async def test_deactivation_and_team_changes_apply_to_the_next_request(
     async with runtime.stores() as store:
         await credentials.set_user_active(store, "bob@help.test", False)
     assert await _ok(client, directory, "bob") == 401
+
+
+async def test_a_cached_token_still_records_its_use_once_a_minute(
+    client: httpx.AsyncClient, directory: Directory, runtime: Runtime, clock: FixedClock
+) -> None:
+    async def last_used() -> object:
+        async with runtime.stores.read() as store:
+            found = await store.execute(
+                select(api_token_t.c.last_used_at).where(api_token_t.c.user_id == directory.bob)
+            )
+            return found.scalar_one()
+
+    started = clock.now()
+    assert await _ok(client, directory, "bob") == 200
+    assert await last_used() == started
+    clock.advance(seconds=20)
+    assert await _ok(client, directory, "bob") == 200
+    assert runtime.tokens.hits == 1
+    assert await last_used() == started  # recorded a minute apart, not per request
+    clock.advance(seconds=41)
+    assert await _ok(client, directory, "bob") == 200
+    assert await last_used() == clock.now()
