@@ -7,7 +7,7 @@ from starlette.requests import Request
 from helpdesk.domain import Principal, Role
 from helpdesk.errors import Forbidden, Unauthorized
 from helpdesk.runtime import Runtime
-from helpdesk.services import touch_token, use_token
+from helpdesk.services import touch_token
 
 
 async def principal(rt: Runtime, request: Request) -> Principal:
@@ -17,7 +17,7 @@ async def principal(rt: Runtime, request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing Bearer token: send `Authorization: Bearer <token>`")
     async with rt.stores.read() as store:  # a read: never queues behind writers
-        use = await use_token(store, token.strip())
+        use = await rt.tokens.use(store, token.strip())
     if use.stale:  # at most once a minute per token: idle agents are told by this
         async with rt.stores() as store:
             await touch_token(store, use.token_id)

@@ -24,11 +24,22 @@ class Database:
             # the pragmas on every unit of work, which costs more than the queries themselves.
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # Sized for a web process's concurrent requests plus its in-process jobs (arq runs
+            # 10 at a time). No pre-ping: it cost a round trip on every unit of work, and a
+            # connection the server dropped fails one statement, which invalidates the pool.
+            # Statements are prepared once per connection; the product has more distinct
+            # statements than asyncpg's default cache of 100 keeps.
+            kwargs.update(
+                pool_size=20,
+                max_overflow=20,
+                connect_args={"prepared_statement_cache_size": 1000},
+            )
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         # Reads run on their own engine: on SQLite with a deferred BEGIN, so a list page or a
-        # token check never queues for the write lock (WAL readers see the last commit).
-        self.read_engine: AsyncEngine = self.engine
+        # token check never queues for the write lock (WAL readers see the last commit). On
+        # PostgreSQL, on the same pool without BEGIN and COMMIT: under READ COMMITTED every
+        # statement sees the latest commit either way, so the pair only cost two round trips.
+        self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.gate: WriteGate | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine.sync_engine, writer=True)
@@ -38,7 +49,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:
             await self.read_engine.dispose()
 
 

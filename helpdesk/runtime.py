@@ -25,6 +25,7 @@ from helpdesk.ports import Clock, PersonalData, ReachCheck, ReplySender, Schedul
 from helpdesk.security import Signer
 from helpdesk.settings import Settings
 from helpdesk.store import Store, Stores
+from helpdesk.token_cache import TokenCache
 from helpdesk.writegate import BACKGROUND
 
 JobFunction = Callable[..., Awaitable[Any]]  # async def job(runtime, *args)
@@ -138,6 +139,8 @@ class Runtime:
     personal_data: list[PersonalData] = field(default_factory=list)
     # Batched access-log writes for request handlers (built by `assemble`).
     access_recorder: AccessRecorder | None = None
+    # Bearer-token look-ups of this process (see helpdesk.token_cache).
+    tokens: TokenCache = field(default_factory=TokenCache)
     _jobs: dict[str, JobFunction] = field(default_factory=dict)
     _senders: dict[str, Sender] = field(default_factory=dict)
     _default_sender: Sender | None = None

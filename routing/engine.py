@@ -52,10 +52,10 @@ class Routing:
             return chain
         if view.row["status"] == Status.CLOSED.value:
             return chain
-        await self._language(view, insight.language)
-        view = await self._reload(ticket_id)
-        if view.row["category_id"] is None:
-            await self._categorise(view, insight.prediction)
+        # Read again only after a change to the ticket's row; the view is otherwise current.
+        if await self._language(view, insight.language):
+            view = await self._reload(ticket_id)
+        if view.row["category_id"] is None and await self._categorise(view, insight.prediction):
             view = await self._reload(ticket_id)
         await self._team_and_priority(view)
         # The assignee is chosen in a unit of work of its own (`assign_new`), after this one
@@ -75,12 +75,13 @@ class Routing:
             raise NotFound(f"ticket {ticket_id} disappeared")
         return view
 
-    async def _language(self, view: context.TicketView, found: str | None) -> None:
+    async def _language(self, view: context.TicketView, found: str | None) -> bool:
+        """Record the detected language; whether the ticket's row changed."""
         if view.message_id is None or found is None:
-            return
+            return False
         await services.set_message_language(self.store, view.message_id, found)
         if view.row["language"] is not None:
-            return  # a language the customer chose (a form's, a chat app's) stands
+            return False  # a language the customer chose (a form's, a chat app's) stands
         await services.update_ticket(
             self.store,
             view.id,
@@ -88,8 +89,10 @@ class Routing:
             TicketChanges(language=found),
             reason=f"language {found} detected from the message",
         )
+        return True
 
-    async def _categorise(self, view: context.TicketView, prediction: Prediction | None) -> None:
+    async def _categorise(self, view: context.TicketView, prediction: Prediction | None) -> bool:
+        """Set the category, or record why none was chosen; whether the ticket's row changed."""
         decision = decide.categorise(
             view.text,
             view.hints,
@@ -102,7 +105,7 @@ class Routing:
             await services.record_decision(
                 self.store, view.id, SYSTEM, AuditKind.TRIAGE, decision.reason
             )
-            return
+            return False
         await services.update_ticket(
             self.store,
             view.id,
@@ -110,6 +113,7 @@ class Routing:
             TicketChanges(category_id=self.found.categories[decision.value].id),
             reason=decision.reason,
         )
+        return True
 
     async def _team_and_priority(self, view: context.TicketView) -> None:
         category = self.found.category_by_id(view.row["category_id"])

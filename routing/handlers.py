@@ -59,7 +59,7 @@ class Router:
 
     async def _insight(self, ticket_id: int) -> Insight:
         """Language and category guess for a new ticket, worked out on a thread."""
-        async with self.rt.stores() as store:
+        async with self.rt.stores.read() as store:  # no write slot for reading
             config = await routing_store.load_config(store)
             view = await context.ticket_view(store, ticket_id)
         if view is None:
@@ -79,7 +79,7 @@ class Router:
             or event.machine is not None
         ):
             return
-        async with self.rt.stores() as store:
+        async with self.rt.stores.read() as store:  # no write slot for reading
             config = await routing_store.load_config(store)
             row = (
                 await store.execute(

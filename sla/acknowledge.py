@@ -57,7 +57,7 @@ async def on_created(rt: Runtime, event: events.TicketCreated) -> None:
 async def acknowledge(rt: Runtime, calendars: CalendarCache, ticket_id: int, evaluate: Any) -> str:
     """Evaluate the ticket's clocks (`evaluate(ticket_id)`), then queue its acknowledgement or
     record why none is sent. Safe to run twice: the second run finds the first's row."""
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:  # no write slot for reading
         if await autoreplies.handled(store, ticket_id, KIND):
             return "already handled"
     await evaluate(ticket_id)

@@ -22,8 +22,10 @@ def _parts(rt: Runtime) -> Parts:
         await acknowledge.on_created(rt, event)
 
     async def ack_job(runtime: Runtime, ticket_id: int) -> str:
+        # Batched with the evaluation jobs: a new ticket's own evaluation job and its
+        # acknowledgement's evaluation usually share one transaction.
         return await acknowledge.acknowledge(
-            runtime, runner.calendars, ticket_id, runner.reevaluate
+            runtime, runner.calendars, ticket_id, runner.batcher.evaluate
         )
 
     return Parts(

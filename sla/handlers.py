@@ -6,6 +6,7 @@ wake-up would have done.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from helpdesk.tables import ticket_t
 from sla._config import CalendarCache, ConfigMemo, SharedConfig
 from sla._load import load
 from sla._writes import Writes
+from sla.batcher import Batcher
 from sla.evaluation import Outcome, evaluate_ticket
 from sla.tables import clock_t, escalation_t, sla_ticket_t
 from sla.webhooks import post_webhook
@@ -44,6 +46,9 @@ class SlaRunner:
         self.rt = rt
         self.calendars = CalendarCache()
         self.config = SharedConfig()
+        self.batcher: Batcher[Outcome | None] = Batcher(
+            lambda take: self._evaluate_many(take, rearm=False), BATCH
+        )
 
     async def reevaluate(self, ticket_id: int, *, rearm: bool = False) -> Outcome | None:
         """Evaluate one ticket now, then arm its wake-up and post its webhooks."""
@@ -58,17 +63,27 @@ class SlaRunner:
     async def reevaluate_batch(self, ticket_ids: list[int], *, rearm: bool) -> int:
         """Evaluate several tickets in one unit of work (one commit, so one fsync on SQLite);
         a ticket whose evaluation fails writes nothing and cannot hold back the others."""
-        outcomes: list[Outcome] = []
+        results = await self._evaluate_many(lambda: ticket_ids, rearm=rearm)
+        return sum(1 for result in results.values() if isinstance(result, Outcome))
+
+    async def _evaluate_many(
+        self, take: Callable[[], list[int]], *, rearm: bool
+    ) -> dict[int, Outcome | Exception | None]:
+        """Per ticket taken, once the write slot is ours: its outcome, None for no such
+        ticket, or the error its evaluation raised (logged; it wrote nothing)."""
+        results: dict[int, Outcome | Exception | None] = {}
         memo = ConfigMemo(self.config)
         writes = Writes()
         async with self.rt.stores() as store:
+            ticket_ids = take()
             # One lock statement and one read per table for the whole batch.
             loaded = await load(store, ticket_ids, store.now(), escalations=True)
             for ticket_id in ticket_ids:
                 if ticket_id not in loaded:
+                    results[ticket_id] = None
                     continue
                 try:
-                    outcome = await evaluate_ticket(
+                    results[ticket_id] = await evaluate_ticket(
                         store,
                         ticket_id,
                         self.calendars,
@@ -77,15 +92,14 @@ class SlaRunner:
                         loaded=loaded[ticket_id],
                         writes=writes,
                     )
-                except Exception:
+                except Exception as error:
                     log.exception("SLA evaluation failed for ticket %s", ticket_id)
-                    continue
-                if outcome is not None:
-                    outcomes.append(outcome)
+                    results[ticket_id] = error
             await writes.flush(store)
-        for outcome in outcomes:
-            await self._after_commit(outcome)
-        return len(outcomes)
+        for result in results.values():
+            if isinstance(result, Outcome):
+                await self._after_commit(result)
+        return results
 
     async def _after_commit(self, outcome: Outcome) -> None:
         ticket_id = outcome.ticket_id
@@ -109,8 +123,9 @@ class SlaRunner:
         await self.rt.scheduler.enqueue(EVALUATE_JOB, event.ticket_id)
 
     async def evaluate(self, rt: Runtime, ticket_id: int) -> str:
-        """Job: re-evaluate one ticket after a change to it."""
-        outcome = await self.reevaluate(ticket_id)
+        """Job: re-evaluate one ticket after a change to it, in one transaction with the
+        evaluations other jobs asked for meanwhile (see sla.batcher)."""
+        outcome = await self.batcher.evaluate(ticket_id)
         return "no such ticket" if outcome is None else "evaluated"
 
     async def wakeup(self, rt: Runtime, ticket_id: int) -> str:

@@ -72,7 +72,7 @@ async def get_ticket(rt: Runtime, request: Request, who: Principal) -> Response:
 
 async def get_ticket_by_number(rt: Runtime, request: Request, who: Principal) -> Response:
     number: int = request.path_params["number"]
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:
         ticket_id = await queries.ticket_id_by_number(store, number)
     if ticket_id is None:
         raise NotFound(f"no ticket number {number}")
@@ -80,7 +80,7 @@ async def get_ticket_by_number(rt: Runtime, request: Request, who: Principal) ->
 
 
 async def _detail(rt: Runtime, who: Principal, ticket_id: int) -> Response:
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:  # a read never waits behind writers
         detail = await queries.ticket_detail(store, who, ticket_id)
     await note_access(
         rt,

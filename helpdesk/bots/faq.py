@@ -75,6 +75,11 @@ def _language(ticket: FaqTicket) -> str:
 
 async def answer(rt: Runtime, ticket_id: int) -> str:
     """Job: offer the article that answers a bot-first ticket, or hand it over at once."""
+    # Most new tickets are not the bot's: find that out without taking the write slot.
+    async with rt.stores.read() as store:
+        ticket = await knowledge.faq_ticket(store, ticket_id)
+    if ticket.bot_id is None or ticket.handed_over or not ticket.faq:
+        return "not the FAQ bot's ticket"
     async with rt.stores() as store:
         ticket = await knowledge.faq_ticket(store, ticket_id)
         if ticket.bot_id is None or ticket.handed_over or not ticket.faq:
@@ -185,7 +190,7 @@ async def timeout(rt: Runtime, ticket_id: int) -> str:
 
 async def customer_wrote(rt: Runtime, ticket_id: int, message_id: int) -> str:
     """Job: the customer wrote again while the bot waits for an answer: people take over."""
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:  # no write slot for reading
         ticket = await knowledge.faq_ticket(store, ticket_id)
         attempt = await knowledge.attempt(store, ticket_id)
         at = await knowledge.message_time(store, message_id)

@@ -13,6 +13,7 @@ from helpdesk.services.customers import add_identity, add_participant, resolve_c
 from helpdesk.services.directory import (
     TokenUse,
     add_member,
+    auth_epoch,
     authenticate_token,
     create_category,
     create_team,
@@ -75,6 +76,7 @@ __all__ = [
     "add_member",
     "add_note",
     "add_participant",
+    "auth_epoch",
     "authenticate_token",
     "bots",
     "check_totp",

@@ -17,7 +17,7 @@ from helpdesk.errors import Conflict, Unauthorized, ValidationFailed
 from helpdesk.security import hash_api_token, hash_password, new_api_token
 from helpdesk.services._common import audit_config
 from helpdesk.store import Store
-from helpdesk.tables import api_token_t, category_t, team_member_t, team_t, user_t
+from helpdesk.tables import api_token_t, category_t, counter_t, team_member_t, team_t, user_t
 
 
 async def create_user(
@@ -172,6 +172,8 @@ class TokenUse:
     principal: Principal
     token_id: int
     stale: bool  # last use not recorded within `TOKEN_SEEN_EVERY`: call `touch_token`
+    expires_at: datetime | None = None  # None: valid until revoked
+    last_used_at: datetime | None = None
 
 
 async def use_token(store: Store, token: str) -> TokenUse:
@@ -185,6 +187,7 @@ async def use_token(store: Store, token: str) -> TokenUse:
                 user_t.c.role,
                 user_t.c.name,
                 api_token_t.c.id.label("token_id"),
+                api_token_t.c.expires_at,
                 api_token_t.c.last_used_at,
             )
             .join(api_token_t, api_token_t.c.user_id == user_t.c.id)
@@ -205,7 +208,7 @@ async def use_token(store: Store, token: str) -> TokenUse:
         int(row.id), Role(row.role), frozenset(int(t) for t in teams.scalars()), row.name
     )
     stale = row.last_used_at is None or now - row.last_used_at >= TOKEN_SEEN_EVERY
-    return TokenUse(principal, int(row.token_id), stale)
+    return TokenUse(principal, int(row.token_id), stale, row.expires_at, row.last_used_at)
 
 
 async def authenticate_token(store: Store, token: str) -> Principal:
@@ -218,6 +221,16 @@ async def touch_token(store: Store, token_id: int) -> None:
     await store.execute(
         update(api_token_t).where(api_token_t.c.id == token_id).values(last_used_at=store.now())
     )
+
+
+_AUTH_EPOCH = select(counter_t.c.value).where(counter_t.c.name == "auth_epoch")
+
+
+async def auth_epoch(store: Store) -> int | None:
+    """A number that changes with every committed change to tokens, users' role, name or
+    active flag, and team membership (database triggers bump it); None where it is missing."""
+    value = (await store.execute(_AUTH_EPOCH)).scalar_one_or_none()
+    return None if value is None else int(value)
 
 
 async def revoke_token(store: Store, token: str) -> None:

@@ -1,0 +1,83 @@
+"""Evaluation jobs that arrive together share one transaction.
+
+A burst of changes (mail arriving, agents answering) queues one evaluation job per change, and
+each job alone is a short transaction: on SQLite one write-lock turn and one fsync apiece. Here
+a job that finds nobody evaluating takes the write slot and evaluates, in one unit of work, the
+tickets of every job waiting by then (up to a batch); the others wait for their answer. A job
+is answered only by an evaluation that started after it asked, so a change committed while an
+evaluation runs still gets a turn of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+# Opens a unit of work, calls `take()` once it holds the write slot for the tickets to evaluate,
+# and returns per ticket its answer or what its evaluation raised.
+EvaluateMany = Callable[[Callable[[], list[int]]], Awaitable[Mapping[int, "T | BaseException"]]]
+
+
+class Batcher(Generic[T]):
+    def __init__(self, evaluate_many: EvaluateMany[T], size: int) -> None:
+        self._evaluate_many = evaluate_many
+        self._size = size
+        self._waiting: dict[int, list[asyncio.Future[T]]] = {}
+        self._busy = False
+        self._turn: asyncio.Future[None] | None = None
+        self.batches = 0  # for tests and diagnostics
+
+    async def evaluate(self, ticket_id: int) -> T:
+        """The answer for `ticket_id` from an evaluation that started after this call."""
+        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(ticket_id, []).append(answer)
+        while not answer.done():
+            if self._busy:
+                if self._turn is None:
+                    self._turn = asyncio.get_running_loop().create_future()
+                either: set[asyncio.Future[Any]] = {answer, self._turn}
+                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            self._busy = True
+            try:
+                await self._one_batch()
+            finally:
+                self._busy = False
+                turn, self._turn = self._turn, None
+                if turn is not None and not turn.done():
+                    turn.set_result(None)  # a waiter whose ticket is left takes the next batch
+        return answer.result()
+
+    async def _one_batch(self) -> None:
+        # The tickets asked for by the time the write slot is ours, oldest first: jobs that
+        # queued while this one waited for the slot join its transaction.
+        taken: dict[int, list[asyncio.Future[T]]] = {}
+
+        def take() -> list[int]:
+            for ticket_id in list(self._waiting)[: self._size]:
+                taken[ticket_id] = self._waiting.pop(ticket_id)
+            return list(taken)
+
+        try:
+            results = await self._evaluate_many(take)
+        except Exception as error:
+            for answers in taken.values():
+                for answer in answers:
+                    answer.set_exception(error)
+            return
+        except BaseException:
+            # Cancelled: the tickets go back to the queue for the next waiter (evaluating a
+            # ticket again changes nothing that one evaluation did not).
+            for ticket_id, answers in taken.items():
+                self._waiting.setdefault(ticket_id, []).extend(answers)
+            raise
+        self.batches += 1
+        for ticket_id, answers in taken.items():
+            result = results[ticket_id]
+            for answer in answers:
+                if isinstance(result, BaseException):
+                    answer.set_exception(result)
+                else:
+                    answer.set_result(result)
