@@ -72,6 +72,7 @@ class TicketFilter:
     no_category: bool = False  # waiting for a category (the inbox's triage view)
     channel: str | None = None
     language: str | None = None
+    tag: str | None = None  # carries this tag (normalised: see domain.normalise_tag)
     due_before: datetime | None = None  # a running SLA clock is due before this instant
     due_after: datetime | None = None  # ... and at or after this one (not yet breached)
     sort: Sort = Sort.UPDATED  # with `text`, results come newest ticket first (Sort.NEWEST)
@@ -199,6 +200,7 @@ def _common(who: Principal, f: TicketFilter) -> tuple[tuple[str, ...], dict[str,
         "priority": f.priority,
         "channel": f.channel,
         "language": f.language,
+        "tag": f.tag,
         "updated_since": f.updated_since,
         "due_before": f.due_before,
         "due_after": f.due_after,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     func,
     literal,
     literal_column,
@@ -32,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from helpdesk import search
 from helpdesk.tables import ticket_t
+from helpdesk.tag_tables import ticket_tag_t
 
 LIST_COLUMNS = (
     ticket_t.c.id,
@@ -96,6 +98,9 @@ def _param(name: str, col: Any) -> BindParameter[Any]:
     return bindparam(f"f_{name}", type_=col.type)
 
 
+_DUE_TYPE = ticket_t.c.updated_at
+
+
 _COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
     "category_id": lambda: ticket_t.c.category_id == _param("category_id", ticket_t.c.category_id),
     "priority": lambda: ticket_t.c.priority == _param("priority", ticket_t.c.priority),
@@ -109,14 +114,33 @@ _COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
     "live": lambda: ticket_t.c.merged_into_id.is_(None),
     # People's queues skip what a bot still owns; it appears when the bot hands it over.
     "people": lambda: or_(ticket_t.c.bot_id.is_(None), ticket_t.c.handed_over_at.is_not(None)),
+    # Only where the page is read another way (a search): otherwise the tag leads the seek.
+    "tag": lambda: exists().where(
+        ticket_tag_t.c.ticket_id == ticket_t.c.id, ticket_tag_t.c.tag == _tag_param()
+    ),
+}
+# With a tag, the page reads the tag index in its order: the due bounds go on its columns.
+_TAGGED_DUE = {
+    "due_before": lambda: ticket_tag_t.c.sla_next_due_at < _param("due_before", _DUE_TYPE),
+    "due_after": lambda: ticket_tag_t.c.sla_next_due_at >= _param("due_after", _DUE_TYPE),
 }
 
 
-def _phase(kind: str, after: bool) -> tuple[list[ColumnElement[bool]], list[Any], bool]:
+def _tag_param() -> BindParameter[Any]:
+    return bindparam("f_tag", type_=ticket_tag_t.c.tag.type)
+
+
+def _phase(
+    kind: str, after: bool, tagged: bool = False
+) -> tuple[list[ColumnElement[bool]], list[Any], bool]:
     """(conditions, order columns, descending) of a sort phase: 'u' most recently updated
     first; 'd' soonest due first; 'n' no due time, oldest first; 'i' newest ticket first
-    (search results)."""
-    updated, due, ident = ticket_t.c.updated_at, ticket_t.c.sla_next_due_at, ticket_t.c.id
+    (search results). `tagged`: on the tag index's copies of the sort keys."""
+    if tagged:
+        t = ticket_tag_t.c
+        updated, due, ident = t.updated_at, t.sla_next_due_at, t.ticket_id
+    else:
+        updated, due, ident = ticket_t.c.updated_at, ticket_t.c.sla_next_due_at, ticket_t.c.id
     if kind == "u":
         stamp = bindparam("c_stamp", type_=updated.type)
         # A row value: both databases seek with it, unlike a < ? OR (a = ? AND b < ?).
@@ -170,6 +194,8 @@ def page_statement(
     """One phase of a page: a UNION ALL of per-branch index seeks, each cut at `limit`, merged
     by the sort key. Searches: few full-text matches ("ids") are fetched by id; many ("fts")
     are read from the full-text index newest first, stopping after a page of visible ones."""
+    if "tag" in common and search_kind is None:
+        return _tagged_page(specs, common, phase, after, limit)
     phase_where, order, descending = _phase(phase, after)
     shared = [*(_COMMON[name]() for name in common), *phase_where]
     if search_kind is not None or len(specs) == 1:
@@ -191,6 +217,26 @@ def page_statement(
     return select(merged).order_by(*_order(keys, descending)).limit(limit)
 
 
+def _tagged(specs: tuple[BranchSpec, ...], common: tuple[str, ...]) -> Select[Any]:
+    """The tag's rows joined to their tickets, with every other filter on the ticket."""
+    shared = [(_TAGGED_DUE.get(name) or _COMMON[name])() for name in common if name != "tag"]
+    return (
+        select()
+        .select_from(ticket_tag_t.join(ticket_t, ticket_t.c.id == ticket_tag_t.c.ticket_id))
+        .where(ticket_tag_t.c.tag == _tag_param(), _visible(specs), *shared)
+    )
+
+
+def _tagged_page(
+    specs: tuple[BranchSpec, ...], common: tuple[str, ...], phase: str, after: bool, limit: int
+) -> Select[Any]:
+    """A page of a tag: one seek of the tag index in the page's order, each row's ticket
+    checked against the view (its branches are a filter here, not separate seeks)."""
+    phase_where, order, descending = _phase(phase, after, tagged=True)
+    stmt = _tagged(specs, common).add_columns(*SELECTED).where(*phase_where)
+    return stmt.order_by(*_order(order, descending)).limit(limit)
+
+
 @lru_cache(maxsize=1024)
 def count_statement(
     dialect: str,
@@ -200,6 +246,9 @@ def count_statement(
     cap: int,
 ) -> Select[Any]:
     """How many rows the branches hold, reading at most cap+1 index entries in all."""
+    if "tag" in common and search_kind is None:
+        found = _tagged(specs, common).add_columns(literal(1).label("one")).limit(cap + 1)
+        return select(func.count()).select_from(found.subquery())
     shared = [*(_COMMON[name]() for name in common), *_search(dialect, search_kind)]
     if search_kind == "fts":
         found = (

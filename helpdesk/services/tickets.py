@@ -34,6 +34,7 @@ from helpdesk.tables import (
     thread_key_t,
     user_t,
 )
+from helpdesk.tag_tables import TAG_MAX
 
 
 class _Unset(Enum):
@@ -146,6 +147,8 @@ async def update_ticket(
         changed.append("assignee_id")
     if changes.tags is not UNSET:
         tags = sorted({normalise_tag(t) for t in changes.tags if normalise_tag(t)})
+        if any(len(t) > TAG_MAX for t in tags):
+            raise ValidationFailed({"tags": f"a tag has at most {TAG_MAX} characters"})
         if tags != sorted(ticket["tags"] or []):
             values["tags"] = tags
             changed.append("tags")
