@@ -247,7 +247,15 @@ def count_statement(
 ) -> Select[Any]:
     """How many rows the branches hold, reading at most cap+1 index entries in all."""
     if "tag" in common and search_kind is None:
-        found = _tagged(specs, common).add_columns(literal(1).label("one")).limit(cap + 1)
+        # In the index's order, though any cap+1 rows would do: so the planner reads the tag
+        # index and probes tickets, instead of walking a view's tickets probing for the tag.
+        # Due bounds make the due index the one to seek; its order then, not the other's.
+        due = any(name in _TAGGED_DUE for name in common)
+        key = ticket_tag_t.c.sla_next_due_at if due else ticket_tag_t.c.updated_at
+        order = [key.desc(), ticket_tag_t.c.ticket_id.desc()]
+        found = (
+            _tagged(specs, common).add_columns(literal(1).label("one")).order_by(*order)
+        ).limit(cap + 1)
         return select(func.count()).select_from(found.subquery())
     shared = [*(_COMMON[name]() for name in common), *_search(dialect, search_kind)]
     if search_kind == "fts":
