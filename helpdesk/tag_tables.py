@@ -15,9 +15,8 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from helpdesk.domain import TAG_MAX
 from helpdesk.tables import table
-
-TAG_MAX = 100  # characters of a normalised tag
 
 
 class TicketTag(SQLModel, table=True):

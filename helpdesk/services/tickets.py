@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from helpdesk import events
 from helpdesk.domain import (
     FIELD_AUDIT_KINDS,
+    TAG_MAX,
     Actor,
     AuditKind,
     Role,
@@ -34,7 +35,6 @@ from helpdesk.tables import (
     thread_key_t,
     user_t,
 )
-from helpdesk.tag_tables import TAG_MAX
 
 
 class _Unset(Enum):
