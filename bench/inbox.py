@@ -4,7 +4,8 @@
 
 Seeds N tickets (and the small size, to compare) with a realistic shape: 20 teams, 200 agents,
 a customer per three tickets with an email address, statuses from new to closed, 1-3 messages
-a ticket drawn from a Turkish/English vocabulary, SLA due times on the unsolved ones. Seeding is
+a ticket drawn from a Turkish/English vocabulary, SLA due times on the unsolved ones, tags on
+some (bench/inbox_tags.py: a common and a rare one, with their tag index rows). Seeding is
 bulk (executemany / COPY in big transactions with indexes and triggers off, then the indexes
 and the full-text index rebuilt and ANALYZE run), never through the services.
 
@@ -40,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg
 from sqlalchemy import and_, exists, or_, select, text
 
-from bench import inbox_views
+from bench import inbox_tags, inbox_views
 from helpdesk import queries, search, views
 from helpdesk.domain import Principal, Role
 from helpdesk.migrate import upgrade
@@ -235,6 +236,7 @@ def _rows(n: int, rng: random.Random) -> dict[str, list[tuple[Any, ...]]]:
                  None if inbound else (assignee or 1), "email", f"<m{message_id}@bench>",
                  subject, body, body, "[]", "{}", created + timedelta(minutes=k))
             )  # fmt: skip
+    tag_index = inbox_tags.tag(tickets, rng)
     return {
         "team": teams,
         "user": users,
@@ -242,6 +244,7 @@ def _rows(n: int, rng: random.Random) -> dict[str, list[tuple[Any, ...]]]:
         "customer": customers,
         "customer_identity": identities,
         "ticket": tickets,
+        "ticket_tag": tag_index,
         "message": messages,
     }
 
@@ -258,10 +261,11 @@ COLUMNS = {
     "customer_identity": "id, customer_id, kind, address, display_name, created_at",
     "ticket": "id, number, token, subject, status, priority, team_id, assignee_id, requester_id, "
     "channel, language, tags, created_at, updated_at, sla_next_due_at",
+    "ticket_tag": inbox_tags.COLUMNS,
     "message": "id, ticket_id, direction, author_kind, author_customer_id, author_user_id, "
     'channel, external_id, subject, text, full_text, "references", meta, created_at',
 }
-BULK_TABLES = ("ticket", "message", "customer_identity", "customer")
+BULK_TABLES = ("ticket", "ticket_tag", "message", "customer_identity", "customer")
 
 
 def _sqlite_value(v: Any) -> Any:
@@ -460,6 +464,14 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
                 u=stamp_param,
                 i=last,
             ),
+        ),
+        *(
+            (
+                f"tag filter, agent default ({name})",
+                app(filt(tag=name)),
+                raw(inbox_tags.raw_sql(cols, visible, live, name)),
+            )
+            for name in (inbox_tags.COMMON, inbox_tags.RARE)
         ),
         (
             f"search, many hits ({MANY_WORD})",

@@ -268,6 +268,9 @@ def storage_key(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+TAG_MAX = 100  # characters of a normalised tag
+
+
 def normalise_tag(tag: str) -> str:
     """Tags are lowercase words joined by dashes, so 'VIP Customer' and 'vip-customer' are one."""
     return "-".join(tag.strip().lower().split())

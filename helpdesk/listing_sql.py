@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     func,
     literal,
     literal_column,
@@ -32,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from helpdesk import search
 from helpdesk.tables import ticket_t
+from helpdesk.tag_tables import ticket_tag_t
 
 LIST_COLUMNS = (
     ticket_t.c.id,
@@ -55,9 +57,11 @@ LIST_COLUMNS = (
 )
 SELECTED = (*LIST_COLUMNS, ticket_t.c.sla_next_due_at)
 
-# (column name, IS NULL?) per equality column, and the residual: None, or whether the
-# "their own tickets elsewhere" branch excludes a list of teams (True) or only no-team (False).
-BranchSpec = tuple[tuple[tuple[str, bool], ...], bool | None]
+# (column name, IS NULL?) per equality column, and the residual: None, or how many teams the
+# "their own tickets elsewhere" branch excludes (0: only no team). A count and not a list
+# parameter: an expanding IN makes SQLAlchemy render the statement's text again at every
+# execution, which for a 16-arm view cost more than the database's work on it.
+BranchSpec = tuple[tuple[tuple[str, bool], ...], int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +73,13 @@ class Branch:
     not_in_teams: tuple[int, ...] | None = None
 
     def spec(self) -> BranchSpec:
-        residual = None if self.not_in_teams is None else bool(self.not_in_teams)
+        residual = None if self.not_in_teams is None else len(self.not_in_teams)
         return tuple((n, v is None) for n, v in self.eq), residual
 
     def params(self, i: int) -> dict[str, Any]:
         out = {f"b{i}_{n}": v for n, v in self.eq if v is not None}
-        if self.not_in_teams:
-            out[f"b{i}_teams"] = list(self.not_in_teams)
+        for k, team in enumerate(self.not_in_teams or ()):
+            out[f"b{i}_t{k}"] = team
         return out
 
 
@@ -85,15 +89,19 @@ def _branch_where(i: int, spec: BranchSpec) -> list[ColumnElement[bool]]:
     for name, is_null in columns:
         col = ticket_t.c[name]
         conds.append(col.is_(None) if is_null else col == bindparam(f"b{i}_{name}", type_=col.type))
-    if residual is True:
-        conds.append(ticket_t.c.team_id.not_in(bindparam(f"b{i}_teams", expanding=True)))
-    elif residual is False:
+    if residual:
+        teams = [bindparam(f"b{i}_t{k}", type_=ticket_t.c.team_id.type) for k in range(residual)]
+        conds.append(ticket_t.c.team_id.not_in(teams))
+    elif residual == 0:
         conds.append(ticket_t.c.team_id.is_not(None))
     return conds
 
 
 def _param(name: str, col: Any) -> BindParameter[Any]:
     return bindparam(f"f_{name}", type_=col.type)
+
+
+_DUE_TYPE = ticket_t.c.updated_at
 
 
 _COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
@@ -109,14 +117,33 @@ _COMMON: dict[str, Callable[[], ColumnElement[bool]]] = {
     "live": lambda: ticket_t.c.merged_into_id.is_(None),
     # People's queues skip what a bot still owns; it appears when the bot hands it over.
     "people": lambda: or_(ticket_t.c.bot_id.is_(None), ticket_t.c.handed_over_at.is_not(None)),
+    # Only where the page is read another way (a search): otherwise the tag leads the seek.
+    "tag": lambda: exists().where(
+        ticket_tag_t.c.ticket_id == ticket_t.c.id, ticket_tag_t.c.tag == _tag_param()
+    ),
+}
+# With a tag, the page reads the tag index in its order: the due bounds go on its columns.
+_TAGGED_DUE = {
+    "due_before": lambda: ticket_tag_t.c.sla_next_due_at < _param("due_before", _DUE_TYPE),
+    "due_after": lambda: ticket_tag_t.c.sla_next_due_at >= _param("due_after", _DUE_TYPE),
 }
 
 
-def _phase(kind: str, after: bool) -> tuple[list[ColumnElement[bool]], list[Any], bool]:
+def _tag_param() -> BindParameter[Any]:
+    return bindparam("f_tag", type_=ticket_tag_t.c.tag.type)
+
+
+def _phase(
+    kind: str, after: bool, tagged: bool = False
+) -> tuple[list[ColumnElement[bool]], list[Any], bool]:
     """(conditions, order columns, descending) of a sort phase: 'u' most recently updated
     first; 'd' soonest due first; 'n' no due time, oldest first; 'i' newest ticket first
-    (search results)."""
-    updated, due, ident = ticket_t.c.updated_at, ticket_t.c.sla_next_due_at, ticket_t.c.id
+    (search results). `tagged`: on the tag index's copies of the sort keys."""
+    if tagged:
+        t = ticket_tag_t.c
+        updated, due, ident = t.updated_at, t.sla_next_due_at, t.ticket_id
+    else:
+        updated, due, ident = ticket_t.c.updated_at, ticket_t.c.sla_next_due_at, ticket_t.c.id
     if kind == "u":
         stamp = bindparam("c_stamp", type_=updated.type)
         # A row value: both databases seek with it, unlike a < ? OR (a = ? AND b < ?).
@@ -170,6 +197,8 @@ def page_statement(
     """One phase of a page: a UNION ALL of per-branch index seeks, each cut at `limit`, merged
     by the sort key. Searches: few full-text matches ("ids") are fetched by id; many ("fts")
     are read from the full-text index newest first, stopping after a page of visible ones."""
+    if "tag" in common and search_kind is None:
+        return _tagged_page(specs, common, phase, after, limit)
     phase_where, order, descending = _phase(phase, after)
     shared = [*(_COMMON[name]() for name in common), *phase_where]
     if search_kind is not None or len(specs) == 1:
@@ -191,6 +220,26 @@ def page_statement(
     return select(merged).order_by(*_order(keys, descending)).limit(limit)
 
 
+def _tagged(specs: tuple[BranchSpec, ...], common: tuple[str, ...]) -> Select[Any]:
+    """The tag's rows joined to their tickets, with every other filter on the ticket."""
+    shared = [(_TAGGED_DUE.get(name) or _COMMON[name])() for name in common if name != "tag"]
+    return (
+        select()
+        .select_from(ticket_tag_t.join(ticket_t, ticket_t.c.id == ticket_tag_t.c.ticket_id))
+        .where(ticket_tag_t.c.tag == _tag_param(), _visible(specs), *shared)
+    )
+
+
+def _tagged_page(
+    specs: tuple[BranchSpec, ...], common: tuple[str, ...], phase: str, after: bool, limit: int
+) -> Select[Any]:
+    """A page of a tag: one seek of the tag index in the page's order, each row's ticket
+    checked against the view (its branches are a filter here, not separate seeks)."""
+    phase_where, order, descending = _phase(phase, after, tagged=True)
+    stmt = _tagged(specs, common).add_columns(*SELECTED).where(*phase_where)
+    return stmt.order_by(*_order(order, descending)).limit(limit)
+
+
 @lru_cache(maxsize=1024)
 def count_statement(
     dialect: str,
@@ -200,6 +249,17 @@ def count_statement(
     cap: int,
 ) -> Select[Any]:
     """How many rows the branches hold, reading at most cap+1 index entries in all."""
+    if "tag" in common and search_kind is None:
+        # In the index's order, though any cap+1 rows would do: so the planner reads the tag
+        # index and probes tickets, instead of walking a view's tickets probing for the tag.
+        # Due bounds make the due index the one to seek; its order then, not the other's.
+        due = any(name in _TAGGED_DUE for name in common)
+        key = ticket_tag_t.c.sla_next_due_at if due else ticket_tag_t.c.updated_at
+        order = [key.desc(), ticket_tag_t.c.ticket_id.desc()]
+        found = (
+            _tagged(specs, common).add_columns(literal(1).label("one")).order_by(*order)
+        ).limit(cap + 1)
+        return select(func.count()).select_from(found.subquery())
     shared = [*(_COMMON[name]() for name in common), *_search(dialect, search_kind)]
     if search_kind == "fts":
         found = (

@@ -139,6 +139,18 @@ class TicketListQuery(BaseModel):
     updated_since: QueryTime | None = Field(
         default=None, description="ISO 8601 date-time with a zone: tickets changed since then"
     )
+    tag: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
+                                   pattern=VISIBLE)
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="Tickets carrying this tag (compared as stored: lowercase, words joined by "
+        "dashes, so `VIP customer` finds `vip-customer`)",
+        examples=["vip-customer"],
+    )  # fmt: skip
     limit: Annotated[int, Field(ge=1, le=200), QueryInt] = Field(
         default=50, description="Page size (1-200)"
     )

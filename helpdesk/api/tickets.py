@@ -19,7 +19,7 @@ from helpdesk.api.schemas import (
     TicketListQuery,
     TicketPatch,
 )
-from helpdesk.domain import Principal, Role, Status
+from helpdesk.domain import Principal, Role, Status, normalise_tag
 from helpdesk.endpoints import query
 from helpdesk.errors import Forbidden, NotFound, ValidationFailed
 from helpdesk.http import ok, parse_body
@@ -53,6 +53,7 @@ async def list_tickets(rt: Runtime, request: Request, who: Principal) -> Respons
         text=(q.q or "").strip() or None,
         updated_since=q.updated_since,
         channel=q.channel,
+        tag=normalise_tag(q.tag) if q.tag else None,
         sort=queries.Sort(q.sort) if q.sort else queries.Sort.UPDATED,
     )
     if q.view:  # a named view; the caller's own filters narrow it, their sort wins

@@ -39,7 +39,7 @@ CHANNEL_LABELS = {
 def list_params(request: Request) -> dict[str, Any]:
     """The list's query parameters (view, filters, search) to carry into links."""
     keep = ("view", "status", "priority", "channel", "category_id", "team_id", "assignee_id",
-            "language", "q", "sort")  # fmt: skip
+            "language", "tag", "q", "sort")  # fmt: skip
     return {k: v for k, v in request.query_params.multi_items() if k in keep and v}
 
 

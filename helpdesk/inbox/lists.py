@@ -16,7 +16,7 @@ from starlette.datastructures import QueryParams
 
 from helpdesk import listing
 from helpdesk import views as core_views
-from helpdesk.domain import Principal, Status
+from helpdesk.domain import TAG_MAX, Principal, Status, normalise_tag
 from helpdesk.errors import Forbidden, ValidationFailed
 from helpdesk.inbox import queries
 from helpdesk.inbox.queries import N_
@@ -39,6 +39,7 @@ class Filters:
     team_id: int | None = None
     assignee_id: int | None = None
     language: str | None = None
+    tag: str | None = None  # normalised (domain.normalise_tag)
     q: str | None = None
     sort: str | None = None  # "due" or "updated"; None: DEFAULT_SORT (SLA views: due)
 
@@ -130,10 +131,11 @@ def resolve(
         # A search spans every ticket the person may see, whatever the view, like a mail search.
         return TicketFilter(status=f.status, team_id=f.team_id, assignee_id=f.assignee_id,
                             category_id=f.category_id, priority=f.priority, channel=f.channel,
-                            language=f.language, text=f.q)  # fmt: skip
+                            language=f.language, tag=f.tag, text=f.q)  # fmt: skip
     base = TicketFilter(status=f.status or view.statuses, team_id=f.team_id,
                         assignee_id=f.assignee_id, category_id=f.category_id,
-                        priority=f.priority, channel=f.channel, language=f.language)  # fmt: skip
+                        priority=f.priority, channel=f.channel, language=f.language,
+                        tag=f.tag)  # fmt: skip
     resolved = core_views.resolve(view.core, who, now, base)
     if view.core == "unassigned" and who.sees_everything:
         # Unassigned means waiting in a team's queue; the triage queue has its own view.
@@ -217,6 +219,9 @@ def parse_filters(params: Any, who: Principal) -> Filters:
     language = params.get("language") or None
     if language is not None and (len(language) > 16 or not language.replace("-", "").isalnum()):
         errors["language"] = "unknown language"
+    tag = normalise_tag(params.get("tag") or "") or None
+    if tag is not None and len(tag) > TAG_MAX:
+        errors["tag"] = f"a tag has at most {TAG_MAX} characters"
     sort = params.get("sort") or None
     if sort is not None and sort not in SORTS:
         errors["sort"] = "sort by due or updated"
@@ -234,6 +239,7 @@ def parse_filters(params: Any, who: Principal) -> Filters:
         team_id=integer("team_id"),
         assignee_id=integer("assignee_id"),
         language=language,
+        tag=tag,
         q=(params.get("q") or "").strip()[:200] or None,
         sort=sort,
     )
@@ -246,7 +252,7 @@ def as_params(f: Filters) -> list[tuple[str, str]]:
     """Filters as query parameters, the inverse of `parse_filters` (for saving a view)."""
     out: list[tuple[str, str]] = [("status", s.value) for s in f.status]
     for name in ("priority", "channel", "category_id", "team_id", "assignee_id", "language",
-                 "q", "sort"):  # fmt: skip
+                 "tag", "q", "sort"):  # fmt: skip
         value = getattr(f, name)
         if value is not None:
             out.append((name, str(value)))

@@ -12,7 +12,8 @@ from sqlmodel import SQLModel
 import helpdesk.account_tables
 import helpdesk.answer_tables
 import helpdesk.privacy_tables
-import helpdesk.tables  # noqa: F401  (registers the core's tables on SQLModel.metadata)
+import helpdesk.tables
+import helpdesk.tag_tables  # noqa: F401  (these register the core's tables on SQLModel.metadata)
 from helpdesk.search import is_search_table
 from helpdesk.worker import components
 

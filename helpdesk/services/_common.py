@@ -9,6 +9,7 @@ from sqlalchemy.engine import RowMapping
 
 from helpdesk.domain import Actor, AuditKind
 from helpdesk.errors import Inconsistent, NotFound
+from helpdesk.services import _tags
 from helpdesk.store import Store
 from helpdesk.tables import audit_t, counter_t, ticket_t
 
@@ -81,6 +82,9 @@ async def next_number(store: Store, name: str) -> int:
 
 
 async def touch(store: Store, ticket_id: int, **values: Any) -> None:
-    await store.execute(
-        update(ticket_t).where(ticket_t.c.id == ticket_id).values(updated_at=store.now(), **values)
-    )
+    """Update a ticket's fields and its last activity. Every change of a ticket's tags or
+    `updated_at` comes through here, which keeps the tag index (`_tags`) in step with it."""
+    values = {"updated_at": store.now(), **values}
+    stmt = update(ticket_t).where(ticket_t.c.id == ticket_id).values(**values)
+    tags = (await store.execute(stmt.returning(ticket_t.c.tags))).scalar_one_or_none()
+    await _tags.ticket_written(store, ticket_id, tags, values)

@@ -8,16 +8,16 @@ on the ticket (`bot_id`, `handed_over_at`) and on the timeline.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from helpdesk import events
 from helpdesk.answer_tables import bot_first_t
 from helpdesk.domain import Actor, AuditKind, AuthorKind, Role
 from helpdesk.errors import Conflict, ValidationFailed
-from helpdesk.services._common import audit, ticket_row
+from helpdesk.services._common import audit, ticket_row, touch
 from helpdesk.services.messages import add_note
 from helpdesk.store import Store
-from helpdesk.tables import ticket_t, user_t
+from helpdesk.tables import user_t
 
 
 async def bot_for_channel(store: Store, channel: str) -> int | None:
@@ -79,11 +79,7 @@ async def hand_over(store: Store, ticket_id: int, actor: Actor, note: str = "") 
     if actor.kind is AuthorKind.BOT and actor.user_id != ticket["bot_id"]:
         raise Conflict(f"ticket #{ticket['number']} belongs to another bot")
     now = store.now()
-    await store.execute(
-        update(ticket_t)
-        .where(ticket_t.c.id == ticket_id)
-        .values(handed_over_at=now, updated_at=now)
-    )
+    await touch(store, ticket_id, handed_over_at=now)
     if note.strip():
         await add_note(store, ticket_id, actor, note.strip())
     await audit(store, ticket_id, actor, AuditKind.HANDED_OVER, bot_id=ticket["bot_id"])

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, update
 
+from helpdesk.services import _tags
 from helpdesk.store import Store
 from helpdesk.tables import ticket_t
 
@@ -30,3 +31,4 @@ async def set_sla_next_due(store: Store, dues: Mapping[int, datetime | None]) ->
     if dues:
         rows = [{"k_id": ticket_id, "due": due} for ticket_id, due in sorted(dues.items())]
         await store.execute(_SET_DUE, rows)
+        await _tags.dues_written(store, rows)

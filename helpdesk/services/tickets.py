@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from helpdesk import events
 from helpdesk.domain import (
     FIELD_AUDIT_KINDS,
+    TAG_MAX,
     Actor,
     AuditKind,
     Role,
@@ -146,6 +147,8 @@ async def update_ticket(
         changed.append("assignee_id")
     if changes.tags is not UNSET:
         tags = sorted({normalise_tag(t) for t in changes.tags if normalise_tag(t)})
+        if any(len(t) > TAG_MAX for t in tags):
+            raise ValidationFailed({"tags": f"a tag has at most {TAG_MAX} characters"})
         if tags != sorted(ticket["tags"] or []):
             values["tags"] = tags
             changed.append("tags")

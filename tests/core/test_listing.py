@@ -4,12 +4,12 @@ many; the same answers on SQLite and PostgreSQL whichever index-led branch serve
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
-from helpdesk import queries, services, views
+from helpdesk import listing, queries, services, views
 from helpdesk.domain import Principal, Role, Status
 from helpdesk.errors import ValidationFailed
 from helpdesk.ports import FixedClock
@@ -247,3 +247,18 @@ async def test_planner_statistics_job_analyses_the_view_indexes(
             )
         names = set(stats.scalars())
     assert names & {"ix_ticket_team_updated", "team_id"}
+
+
+def test_a_view_has_no_arm_that_no_ticket_can_match() -> None:
+    """Her own tickets outside her teams cannot be in one of her teams or in no team: a team
+    view or the triage queue is one arm per status, as a person would write it."""
+    agent = Principal(7, Role.AGENT, frozenset({3, 5}))
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    team = listing.branches(agent, views.resolve("team:3", agent, now))
+    assert [dict(b.eq) for b in team] == [
+        {"team_id": 3, "status": s} for s in ("new", "on_hold", "open", "pending")
+    ]
+    triage = listing.branches(agent, views.resolve("triage", agent, now))
+    assert {b.eq[0] for b in triage} == {("team_id", None)}
+    other = listing.branches(agent, views.resolve("team:9", agent, now))
+    assert {b.not_in_teams for b in other} == {(3, 5)}  # only her own tickets there
