@@ -23,324 +23,41 @@ import argparse
 import asyncio
 import os
 import random
-import secrets
-import sqlite3
-import statistics
 import sys
 import tempfile
 import time as clock
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg
-from sqlalchemy import and_, exists, or_, select, text
+from sqlalchemy import select, text
 
 from bench import inbox_tags, inbox_views
+from bench._inbox_before import time_before
+from bench._inbox_seed import (
+    MANY_WORD,
+    NO_WORD,
+    NOW,
+    PG_URL,
+    Shape,
+    seed_pg,
+    seed_rows,
+    seed_sqlite,
+    sqlite_value,
+)
 from helpdesk import queries, search, views
 from helpdesk.domain import Principal, Role
 from helpdesk.migrate import upgrade
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.settings import Settings
-from helpdesk.tables import message_t, ticket_t
+from helpdesk.tables import ticket_t
 from helpdesk.worker import assemble
-
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-PG_URL = os.environ.get("HELPDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEAMS, AGENTS = 20, 200
-MANY_WORD, NO_WORD = "printer", "qzxvbnmw"
-STATUSES = [("new", 10), ("open", 20), ("pending", 10), ("on_hold", 2), ("solved", 30),
-            ("closed", 28)]  # fmt: skip
-FIRST = "Ayşe Mehmet Zeynep Emre Elif John Mary Can Deniz Ali Fatma Peter Laura Burak".split()  # noqa: SIM905
-LAST = "Yılmaz Kaya Demir Şahin Çelik Smith Jones Öztürk Aydın Arslan Doğan Brown Koç".split()  # noqa: SIM905
-WORDS = [
-    "merhaba",
-    "fatura",
-    "ödeme",
-    "sipariş",
-    "kargo",
-    "teslimat",
-    "iade",
-    "hesap",
-    "şifre",
-    "giriş",
-    "hata",
-    "sorun",
-    "yardım",
-    "lütfen",
-    "teşekkürler",
-    "ürün",
-    "fiyat",
-    "indirim",
-    "kampanya",
-    "müşteri",
-    "destek",
-    "talep",
-    "acil",
-    "bugün",
-    "yarın",
-    "hello",
-    "invoice",
-    "payment",
-    "order",
-    "shipping",
-    "delivery",
-    "refund",
-    "account",
-    "password",
-    "login",
-    "error",
-    "issue",
-    "help",
-    "please",
-    "thanks",
-    "product",
-    "price",
-    "discount",
-    "campaign",
-    "customer",
-    "support",
-    "request",
-    "urgent",
-    "today",
-    "tomorrow",
-    "screen",
-    "laptop",
-    "phone",
-    "network",
-    "email",
-    "broken",
-    "slow",
-    "cannot",
-    "works",
-    "again",
-    "still",
-    "since",
-    "the",
-    "a",
-    "is",
-    "it",
-    "to",
-    "and",
-    "of",
-    "in",
-    "for",
-    "on",
-    "with",
-    "my",
-    "your",
-    "we",
-    "you",
-    "this",
-    "that",
-    "not",
-    "have",
-    "has",
-    "been",
-    "was",
-]
-
-
-def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
-    """Real words plus made-up ones, drawn Zipf-like: a few very common, a long tail."""
-    syllables = ["ka", "le", "mi", "to", "ru", "sa", "ne", "bo", "di", "ya", "zu", "ge", "ha"]
-    made = {"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(30_000)}
-    vocab = WORDS + sorted(made - set(WORDS))
-    rng.shuffle(vocab)
-    weights = [1 / (rank + 1) for rank in range(len(vocab))]
-    return vocab, list(_cumulative(weights))
-
-
-def _cumulative(weights: list[float]) -> list[float]:
-    total = 0.0
-    out = []
-    for w in weights:
-        total += w
-        out.append(total)
-    return out
-
-
-@dataclass
-class Shape:
-    """What the cases need to know about the seeded data."""
-
-    agent: Principal
-    team: int
-    email: str
-    deep_cursor: str
-
-
-# --- seeding -------------------------------------------------------------------------------
-
-
-def _rows(n: int, rng: random.Random) -> dict[str, list[tuple[Any, ...]]]:
-    vocab, cum = _vocabulary(rng)
-    texts = []
-    for _ in range(20_000):
-        words = rng.choices(vocab, cum_weights=cum, k=rng.randint(8, 40))
-        if rng.random() < 0.3:
-            words.insert(rng.randrange(len(words)), MANY_WORD)
-        texts.append(" ".join(words))
-    teams = [(t, f"Team {t}", f"team{t}@help.example", None, NOW) for t in range(1, TEAMS + 1)]
-    users = [
-        (u, f"agent{u}@help.example", f"Agent {u}", "agent", None, "en", "UTC", True, NOW)
-        for u in range(1, AGENTS + 1)
-    ]
-    members = sorted(
-        {(1 + (u - 1) % TEAMS, u) for u in range(1, AGENTS + 1)}
-        | {(1 + (u * 7) % TEAMS, u) for u in range(1, AGENTS + 1, 2)}
-    )
-    customers, identities = [], []
-    n_customers = max(1, n // 3)
-    for c in range(1, n_customers + 1):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        customers.append((c, f"{first} {last}", None, None, None, NOW))
-        email = f"{_ascii(first)}.{_ascii(last)}{c}@example.com"
-        identities.append((c, c, "email", email, f"{first} {last}", NOW))
-    members_of: dict[int, list[int]] = {}
-    for member_team, user in members:
-        members_of.setdefault(member_team, []).append(user)
-    status_names = [s for s, _ in STATUSES]
-    status_weights = [w for _, w in STATUSES]
-    tickets, messages = [], []
-    span = timedelta(days=730).total_seconds()
-    message_id = 0
-    for i in range(1, n + 1):
-        created = NOW - timedelta(seconds=span * (1 - i / n) + 3600)
-        updated = min(NOW, created + timedelta(seconds=rng.expovariate(1 / 86_400)))
-        status = rng.choices(status_names, weights=status_weights)[0]
-        team: int | None = None if rng.random() < 0.05 else rng.randint(1, TEAMS)
-        assignee = rng.choice(members_of[team]) if team and rng.random() < 0.6 else None
-        due = None
-        if status in ("new", "open", "on_hold") and rng.random() < 0.8:
-            due = NOW + timedelta(seconds=rng.uniform(-2 * 86_400, 5 * 86_400))
-        requester = rng.randint(1, n_customers)
-        subject = " ".join(rng.choices(vocab, cum_weights=cum, k=rng.randint(2, 7)))
-        tickets.append(
-            (i, 1000 + i, secrets.token_hex(12), subject, status, "normal", team, assignee,
-             requester, "email", "tr" if i % 2 else "en", "[]", created, updated, due)
-        )  # fmt: skip
-        for k in range(rng.choice((1, 1, 2, 2, 3))):
-            message_id += 1
-            body = texts[rng.randrange(len(texts))]
-            inbound = k % 2 == 0
-            messages.append(
-                (message_id, i, "inbound" if inbound else "outbound",
-                 "customer" if inbound else "agent", requester if inbound else None,
-                 None if inbound else (assignee or 1), "email", f"<m{message_id}@bench>",
-                 subject, body, body, "[]", "{}", created + timedelta(minutes=k))
-            )  # fmt: skip
-    tag_index = inbox_tags.tag(tickets, rng)
-    return {
-        "team": teams,
-        "user": users,
-        "team_member": members,
-        "customer": customers,
-        "customer_identity": identities,
-        "ticket": tickets,
-        "ticket_tag": tag_index,
-        "message": messages,
-    }
-
-
-def _ascii(name: str) -> str:
-    return name.lower().translate(str.maketrans("çğıöşü", "cgiosu"))
-
-
-COLUMNS = {
-    "team": "id, name, email, supervisor_id, created_at",
-    "user": "id, email, name, role, password_hash, language, timezone, active, created_at",
-    "team_member": "team_id, user_id",
-    "customer": "id, name, language, timezone, tier, created_at",
-    "customer_identity": "id, customer_id, kind, address, display_name, created_at",
-    "ticket": "id, number, token, subject, status, priority, team_id, assignee_id, requester_id, "
-    "channel, language, tags, created_at, updated_at, sla_next_due_at",
-    "ticket_tag": inbox_tags.COLUMNS,
-    "message": "id, ticket_id, direction, author_kind, author_customer_id, author_user_id, "
-    'channel, external_id, subject, text, full_text, "references", meta, created_at',
-}
-BULK_TABLES = ("ticket", "ticket_tag", "message", "customer_identity", "customer")
-
-
-def _sqlite_value(v: Any) -> Any:
-    # The storage format SQLAlchemy's datetime type writes on SQLite.
-    return v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
-
-
-def seed_sqlite(path: str, data: dict[str, list[tuple[Any, ...]]]) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("PRAGMA cache_size=-400000")
-    saved = conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
-        f"type IN ('index', 'trigger') AND tbl_name IN ({_names(BULK_TABLES)})"
-    ).fetchall()
-    for kind, name, _ in saved:
-        conn.execute(f'DROP {kind.upper()} "{name}"')
-    conn.execute("BEGIN")
-    for table, rows in data.items():
-        cols = COLUMNS[table]
-        marks = ",".join("?" for _ in cols.split(","))
-        conn.executemany(
-            f'INSERT INTO "{table}" ({cols}) VALUES ({marks})',
-            ([_sqlite_value(v) for v in row] for row in rows),
-        )
-    conn.execute("COMMIT")
-    conn.execute("BEGIN")
-    for kind, _, sql in saved:
-        if kind == "index":
-            conn.execute(sql)
-    for statement in search.rebuild_statements("sqlite"):
-        conn.execute(str(statement))
-    for kind, _, sql in saved:
-        if kind == "trigger":
-            conn.execute(sql)
-    conn.execute("COMMIT")
-    conn.execute("PRAGMA analysis_limit=1000")  # as the periodic job runs it
-    conn.execute("ANALYZE")
-    conn.close()
-
-
-def _names(names: tuple[str, ...]) -> str:
-    return ", ".join(f"'{n}'" for n in names)
-
-
-async def seed_pg(dsn: str, data: dict[str, list[tuple[Any, ...]]]) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        saved = await conn.fetch(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND "
-            f"tablename IN ({_names(BULK_TABLES)}) AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conname = indexname)"
-        )
-        for row in saved:
-            await conn.execute(f'DROP INDEX "{row["indexname"]}"')
-        async with conn.transaction():
-            # Triggers (the search index's, the foreign keys') off for the load: the data is
-            # consistent by construction and the index is rebuilt in one pass below.
-            await conn.execute("SET LOCAL session_replication_role = replica")
-            for table, rows in data.items():
-                cols = [c.strip().strip('"') for c in COLUMNS[table].split(",")]
-                await conn.copy_records_to_table(table, records=rows, columns=cols)
-        for row in saved:
-            await conn.execute(row["indexdef"])
-        for statement in search.rebuild_statements("postgresql"):
-            await conn.execute(str(statement))
-        for table in ("team", "user", "customer", "customer_identity", "ticket", "message"):
-            await conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                f'(SELECT max(id) FROM "{table}"))'
-            )
-        await conn.execute("VACUUM ANALYZE")
-    finally:
-        await conn.close()
-
 
 # --- the cases -----------------------------------------------------------------------------
 
@@ -407,7 +124,7 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
         hits = "SELECT rowid AS ticket_id FROM ticket_fts WHERE ticket_fts MATCH :q"
     fts = search.fts5_query if dialect == "sqlite" else search.pg_query
     stamp, last = queries.decode_cursor(shape.deep_cursor)
-    stamp_param: Any = stamp if dialect == "postgresql" else _sqlite_value(stamp)
+    stamp_param: Any = stamp if dialect == "postgresql" else sqlite_value(stamp)
     vis_or = " OR ".join(f"({v})" for v in visible)
     now = NOW
     capped = " UNION ALL ".join(
@@ -453,7 +170,7 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
                 ),
                 due=now + views.AT_RISK_WINDOW
                 if dialect == "postgresql"
-                else _sqlite_value(now + views.AT_RISK_WINDOW),
+                else sqlite_value(now + views.AT_RISK_WINDOW),
             ),
         ),
         (
@@ -500,58 +217,6 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
                 q=fts(shape.email),
             ),
         ),
-    ]
-
-
-def legacy_cases(shape: Shape) -> list[tuple[str, Callable[[Runtime], Awaitable[int]]]]:
-    """The list query as it was before search_0001 (helpdesk/queries.py at 84ccd73)."""
-    agent = shape.agent
-    cols = [ticket_t.c[c] for c in ("id", "number", "subject", "status", "priority",
-            "category_id", "team_id", "assignee_id", "requester_id", "channel", "language",
-            "tags", "created_at", "updated_at", "merged_into_id", "follow_up_of_id")]  # fmt: skip
-
-    def old(
-        team_id: int | None = None, textual: str | None = None, cursor: str | None = None,
-        status: tuple[str, ...] = (),
-    ) -> Callable[[Runtime], Awaitable[int]]:  # fmt: skip
-        stmt = select(*cols).where(ticket_t.c.merged_into_id.is_(None))
-        if status:
-            stmt = stmt.where(ticket_t.c.status.in_(status))
-        if team_id is not None:
-            stmt = stmt.where(ticket_t.c.team_id == team_id)
-        if textual:
-            pattern = f"%{textual}%"
-            in_messages = exists().where(
-                message_t.c.ticket_id == ticket_t.c.id, message_t.c.full_text.ilike(pattern)
-            )
-            stmt = stmt.where(or_(ticket_t.c.subject.ilike(pattern), in_messages))
-        stmt = stmt.where(
-            or_(
-                ticket_t.c.team_id.is_(None),
-                ticket_t.c.team_id.in_(agent.team_ids),
-                ticket_t.c.assignee_id == agent.user_id,
-            )
-        )
-        if cursor is not None:
-            u, i = queries.decode_cursor(cursor)
-            stmt = stmt.where(
-                or_(ticket_t.c.updated_at < u, and_(ticket_t.c.updated_at == u, ticket_t.c.id < i))
-            )
-        stmt = stmt.order_by(ticket_t.c.updated_at.desc(), ticket_t.c.id.desc()).limit(51)
-
-        async def run(rt: Runtime) -> int:
-            async with rt.stores() as store:
-                return len((await store.execute(stmt)).all())
-
-        return run
-
-    return [
-        ("agent default view", old()),
-        ("team view (team_id filter)", old(team_id=shape.team)),
-        ("pending", old(status=("pending",))),
-        ("deep page (cursor)", old(cursor=shape.deep_cursor)),
-        (f"search, many hits ({MANY_WORD})", old(textual=MANY_WORD)),
-        ("search, no hits", old(textual=NO_WORD)),
     ]
 
 
@@ -647,54 +312,10 @@ async def measure(url: str, reps: int, before: bool) -> tuple[dict[str, Result],
             )
             old: dict[str, float] = {}
             if before:
-                old = await _before(rt, shape, dialect)
+                old = await time_before(rt, shape, dialect)
         finally:
             await rt.close()
     return results, old
-
-
-NEW_INDEXES = ("ix_ticket_team_updated", "ix_ticket_assignee_updated", "ix_ticket_status_due",
-               "ix_ticket_team_status_due", "ix_ticket_assignee_status_due")  # fmt: skip
-
-
-async def _before(rt: Runtime, shape: Shape, dialect: str) -> dict[str, float]:
-    """The old query on the old indexes; the new ones are put back afterwards."""
-    if dialect == "sqlite":
-        ddl = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({})"
-    else:
-        ddl = "SELECT indexdef FROM pg_indexes WHERE indexname IN ({})"
-    stats: list[Any] = []
-    async with rt.stores() as store:
-        saved = list((await store.execute(text(ddl.format(_names(NEW_INDEXES))))).scalars())
-        for index in NEW_INDEXES:
-            await store.execute(text(f"DROP INDEX {index}"))
-        if dialect == "sqlite":
-            # Nothing ran ANALYZE before: without statistics the planner picked the plans the
-            # issue measured (a multi-index OR and a temporary B-tree sort).
-            stats = list(await store.execute(text("SELECT tbl, idx, stat FROM sqlite_stat1")))
-            await store.execute(text("DELETE FROM sqlite_stat1"))
-            await store.execute(text("ANALYZE sqlite_master"))
-    old = {}
-    try:
-        for name, fn in legacy_cases(shape):
-            samples = []
-            for _ in range(3):
-                began = clock.perf_counter()
-                await fn(rt)
-                samples.append(clock.perf_counter() - began)
-            old[name] = statistics.median(samples) * 1000
-    finally:
-        async with rt.stores() as store:
-            for statement in saved:
-                await store.execute(text(statement))
-            for row in stats:
-                await store.execute(
-                    text("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (:t, :i, :s)"),
-                    {"t": row.tbl, "i": row.idx, "s": row.stat},
-                )
-            if stats:
-                await store.execute(text("ANALYZE sqlite_master"))
-    return old
 
 
 def report(
@@ -738,7 +359,7 @@ async def run_sqlite(n: int, small: int, reps: int, before: bool, keep: Path | N
             began = clock.perf_counter()
             if not path.exists():
                 await asyncio.to_thread(upgrade, url)
-                data = _rows(size, random.Random(size))
+                data = seed_rows(size, random.Random(size))
                 generated = clock.perf_counter() - began
                 await asyncio.to_thread(seed_sqlite, str(path), data)
                 del data
@@ -763,7 +384,7 @@ async def run_pg(n: int, small: int, reps: int, before: bool) -> None:
         try:
             began = clock.perf_counter()
             await asyncio.to_thread(upgrade, url)
-            data = _rows(size, random.Random(size))
+            data = seed_rows(size, random.Random(size))
             await seed_pg(f"{base}/{name}", data)
             del data
             print(f"PostgreSQL {size:,}: seeded in {clock.perf_counter() - began:.0f} s")
