@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from playwright.async_api import Page, expect
+
 from helpdesk import services
 from helpdesk.app import create_app
 from helpdesk.domain import Role
@@ -40,3 +42,12 @@ async def admin_desk(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str
             yield base_url
     finally:
         await rt.close()
+
+
+async def sign_in_admin(page: Page, base_url: str) -> None:
+    """Sign Ada in from the front door and wait for the inbox's views."""
+    await page.goto(base_url)
+    await page.get_by_label("Email").fill(ADMIN_EMAIL)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("navigation", name="Views")).to_be_visible()

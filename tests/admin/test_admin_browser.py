@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
-from tests.admin.conftest import ADMIN_EMAIL
-from tests.admin.served import admin_desk
+from tests.admin.served import admin_desk, sign_in_admin
 from tests.inbox.browser import check_page
 from tests.inbox.support import PASSWORD
 
@@ -25,21 +24,13 @@ async def served(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str]:
         yield base_url
 
 
-async def _sign_in(page: Page, base_url: str) -> None:
-    await page.goto(base_url)
-    await page.get_by_label("Email").fill(ADMIN_EMAIL)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("navigation", name="Views")).to_be_visible()
-
-
 async def test_an_admin_sets_up_a_team_a_person_and_a_macro_and_audits_it(
     browser: Browser, served: str
 ) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     try:
-        await _sign_in(page, served)
+        await sign_in_admin(page, served)
         await page.get_by_role("link", name="Administration").first.click()
         await expect(page.get_by_role("heading", name="Administration", level=1)).to_be_visible()
         await check_page(page, "admin-home", SCREENSHOTS)

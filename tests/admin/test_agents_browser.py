@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
-from tests.admin.conftest import ADMIN_EMAIL
-from tests.admin.served import admin_desk
+from tests.admin.served import admin_desk, sign_in_admin
 from tests.inbox.browser import check_page
-from tests.inbox.support import PASSWORD
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -44,21 +42,13 @@ async def served(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[str]:
         yield base_url
 
 
-async def _sign_in(page: Page, base_url: str) -> None:
-    await page.goto(base_url)
-    await page.get_by_label("Email").fill(ADMIN_EMAIL)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("navigation", name="Views")).to_be_visible()
-
-
 async def test_an_admin_sets_agents_idle_timeout_and_automations(
     browser: Browser, served: str
 ) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     try:
-        await _sign_in(page, served)
+        await sign_in_admin(page, served)
         await page.goto(f"{served}/admin")
         rail = page.get_by_role("navigation", name="Administration")
         await rail.get_by_role("link", name="Agents and skills").click()

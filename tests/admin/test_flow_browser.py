@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 from sqlalchemy import select
 
 from helpdesk import services
@@ -29,6 +29,7 @@ from helpdesk.worker import assemble, start
 from routing import rule_edits
 from routing.rules import Rule
 from tests.admin.conftest import ADMIN_EMAIL
+from tests.admin.served import sign_in_admin
 from tests.fixtures_db import SECRET
 from tests.inbox.browser import check_page
 from tests.inbox.support import PASSWORD, Directory, customer_writes, setup_directory
@@ -81,14 +82,6 @@ async def desk(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Desk]:
         await rt.close()
 
 
-async def _sign_in(page: Page, base_url: str) -> None:
-    await page.goto(base_url)
-    await page.get_by_label("Email").fill(ADMIN_EMAIL)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("navigation", name="Views")).to_be_visible()
-
-
 async def _ticket(rt: Runtime, **where: Any) -> dict[str, Any] | None:
     async with rt.stores.read() as store:
         stmt = select(ticket_t)
@@ -114,7 +107,7 @@ async def test_an_admin_builds_a_web_form_and_the_public_page_takes_a_ticket(
     context = await browser.new_context(viewport={"width": 1440, "height": 1000})
     page = await context.new_page()
     try:
-        await _sign_in(page, desk.base_url)
+        await sign_in_admin(page, desk.base_url)
         await page.goto(f"{desk.base_url}/admin")
         await page.get_by_role("link", name="Web forms").first.click()
         await expect(page.get_by_role("heading", name="Web forms", exact=True)).to_be_visible()
@@ -194,7 +187,7 @@ async def test_an_admin_changes_a_rule_reads_its_dry_run_and_enables_it(
     context = await browser.new_context(viewport={"width": 1440, "height": 1000})
     page = await context.new_page()
     try:
-        await _sign_in(page, desk.base_url)
+        await sign_in_admin(page, desk.base_url)
         await page.goto(f"{desk.base_url}/admin/rules")
         row = page.locator(f'tr[data-rule="{RULE}"]')
         await expect(row).to_contain_text("Disabled")
