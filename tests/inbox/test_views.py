@@ -212,6 +212,10 @@ async def test_at_risk_and_breached_views_sort_by_the_due_time(
         # Sorted by due in the team view: overdue first, then soonest; none last.
         team = await ayse.get(f"/inbox?view=team-{support}&sort=due")
         order = re.findall(r'<span class="subject">([^<]+)</span>', team.text)
+        # The sort menu names the order shown, also when the view's default chose it.
+        default = await ayse.get(f"/inbox?view=team-{support}")
+        assert re.findall(r'<span class="subject">([^<]+)</span>', default.text) == order
+        assert re.search(r'<option value="due" selected>', default.text), default.text
         assert order == [
             "Overdue by an hour",
             "Overdue by a minute",
@@ -222,5 +226,6 @@ async def test_at_risk_and_breached_views_sort_by_the_due_time(
         ]
         latest = await ayse.get(f"/inbox?view=team-{support}&sort=updated")
         assert re.findall(r'<span class="subject">([^<]+)</span>', latest.text) != order
+        assert re.search(r'<option value="updated" selected>', latest.text), latest.text
         bad = await ayse.get("/inbox?view=mine&sort=sideways")
         assert bad.status_code == 422 and "sort" in bad.text
