@@ -21,7 +21,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            # the pragmas on every unit of work, which costs more than the queries themselves.
+            # Connections are pooled and kept: a fresh one per unit of work would run the
+            # pragmas on every unit of work, which costs more than the queries themselves.
             kwargs["connect_args"] = {"timeout": 30}
         else:
             # Sized for a web process's concurrent requests plus its in-process jobs (arq runs
