@@ -43,12 +43,22 @@ class Batcher(Generic[T]):
             self._busy = True
             try:
                 await self._one_batch()
+            except BaseException:
+                self._forget(ticket_id, answer)  # nobody will wait for it any more
+                raise
             finally:
                 self._busy = False
                 turn, self._turn = self._turn, None
                 if turn is not None and not turn.done():
                     turn.set_result(None)  # a waiter whose ticket is left takes the next batch
         return answer.result()
+
+    def _forget(self, ticket_id: int, answer: asyncio.Future[T]) -> None:
+        answers = self._waiting.get(ticket_id, [])
+        if answer in answers:
+            answers.remove(answer)
+        if not answers:
+            self._waiting.pop(ticket_id, None)
 
     async def _one_batch(self) -> None:
         # The tickets asked for by the time the write slot is ours, oldest first: jobs that
@@ -63,6 +73,11 @@ class Batcher(Generic[T]):
         try:
             results = await self._evaluate_many(take)
         except Exception as error:
+            if not taken:
+                # Failed before it took any ticket (the database unreachable, say): this job
+                # fails and its queue retries it with backoff, rather than starting another
+                # batch at once and again, for ever.
+                raise
             for answers in taken.values():
                 for answer in answers:
                     answer.set_exception(error)

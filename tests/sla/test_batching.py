@@ -4,14 +4,17 @@ agent's write waits for at most one of those transactions, however many jobs are
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 
 from helpdesk import services
 from helpdesk.domain import Actor
 from helpdesk.runtime import Runtime
 from helpdesk.scheduling import InProcessScheduler
+from sla.batcher import Batcher
 from sla.tables import clock_t
 from tests.sla.desk import Desk, H
 from tests.sla.test_scenarios import targets
@@ -75,3 +78,26 @@ async def test_an_agent_waits_for_one_transaction_not_for_a_thousand_queued_eval
     agent = grants.index("agent")
     assert grants[:agent] == ["job"]  # the one batch already running, then the agent
     assert grants[agent + 1 :].count("job") >= 1  # the rest of the queue came after
+
+
+async def test_a_batch_that_fails_before_taking_a_ticket_fails_its_job() -> None:
+    """The database unreachable, say: the job fails (its queue retries it with backoff) instead
+    of starting batch after batch, and leaves nothing behind in the queue."""
+    attempts = 0
+    up = False
+
+    async def evaluate_many(take: Callable[[], list[int]]) -> Mapping[int, int]:
+        nonlocal attempts
+        attempts += 1
+        await asyncio.sleep(0)  # as a connection attempt would: a retry loop cannot starve the test
+        if not up:
+            raise ConnectionError("no database")
+        return {ticket_id: ticket_id * 10 for ticket_id in take()}
+
+    batcher: Batcher[int] = Batcher(evaluate_many, size=50)
+    with pytest.raises(ConnectionError):
+        await asyncio.wait_for(batcher.evaluate(7), timeout=30)
+    assert (attempts, batcher.batches) == (1, 0)
+    up = True  # the database is back: only the new job's ticket is evaluated
+    assert await batcher.evaluate(8) == 80
+    assert (attempts, batcher.batches) == (2, 1)
