@@ -281,8 +281,12 @@ async def merge_tickets(store: Store, source_id: int, target_id: int, actor: Act
     over so later replies land in the target, and both keep their own messages and history."""
     if source_id == target_id:
         raise ValidationFailed({"target_id": "a ticket cannot be merged into itself"})
-    source = await ticket_row(store, source_id, for_update=True)
-    target = await ticket_row(store, target_id, for_update=True)
+    # Both rows locked in id order, as batched SLA writes lock tickets: in any other order a
+    # merge and an evaluation of the same two tickets could deadlock on PostgreSQL.
+    locked = {
+        i: await ticket_row(store, i, for_update=True) for i in sorted((source_id, target_id))
+    }
+    source, target = locked[source_id], locked[target_id]
     if source["merged_into_id"] is not None:
         raise Conflict(f"ticket #{source['number']} is already merged")
     if target["merged_into_id"] is not None or target["status"] == Status.CLOSED.value:
