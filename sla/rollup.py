@@ -282,6 +282,8 @@ async def fold_job(rt: Runtime) -> int:
 async def rebuild(store: Store) -> None:
     """Count every decided clock again from scratch, as pending deltas (for a bulk load made
     with the triggers off; the migration does the same for the clocks decided before it)."""
+    if store.dialect == "postgresql":  # a fold committing in between would be counted twice
+        await store.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
     await store.execute(rollup_t.delete())
     await store.execute(rollup_delta_t.delete())
     columns = [
