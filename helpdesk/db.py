@@ -26,13 +26,16 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             # Sized for a web process's concurrent requests plus its in-process jobs (arq runs
-            # 10 at a time). No pre-ping: it cost a round trip on every unit of work, and a
-            # connection the server dropped fails one statement, which invalidates the pool.
-            # Statements are prepared once per connection; the product has more distinct
-            # statements than asyncpg's default cache of 100 keeps.
+            # 10 at a time), at most 30 connections a process: a web and a worker process stay
+            # well under PostgreSQL's default max_connections of 100. The ping on checkout
+            # costs a round trip per unit of work, but a connection the server dropped (a
+            # restart, a failover, a proxy's idle timeout) is then replaced instead of failing
+            # a request. Statements are prepared once per connection; the product has more
+            # distinct statements than asyncpg's default cache of 100 keeps.
             kwargs.update(
                 pool_size=20,
-                max_overflow=20,
+                max_overflow=10,
+                pool_pre_ping=True,
                 connect_args={"prepared_statement_cache_size": 1000},
             )
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
