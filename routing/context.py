@@ -3,7 +3,7 @@ team's agents with their loads. Reads only; changes go through `helpdesk.service
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +93,13 @@ async def directory(store: Store) -> Directory:
         for r in rows
     }
     return Directory(categories, teams)
+
+
+async def with_fresh_row(store: Store, view: TicketView) -> TicketView:
+    """`view` with its ticket row read again: after a change to the row alone (language,
+    category), the message, customer and assignee parts still hold."""
+    row = (await store.execute(select(ticket_t).where(ticket_t.c.id == view.id))).mappings().one()
+    return replace(view, row=dict(row))
 
 
 async def ticket_view(

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from helpdesk import services
 from helpdesk.domain import AuditKind, Priority, Status
 from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services import Actor, TicketChanges
 from helpdesk.store import Store
-from helpdesk.tables import user_t
+from helpdesk.tables import ticket_t, user_t
 from routing import assign, context, decide, effects
 from routing import store as routing_store
 from routing.classifier import Prediction
@@ -52,16 +54,29 @@ class Routing:
             return chain
         if view.row["status"] == Status.CLOSED.value:
             return chain
-        # Read again only after a change to the ticket's row; the view is otherwise current.
+        # Read the row again only after a change to it; the rest of the view stays current.
         if await self._language(view, insight.language):
-            view = await self._reload(ticket_id)
+            view = await context.with_fresh_row(self.store, view)
         if view.row["category_id"] is None and await self._categorise(view, insight.prediction):
-            view = await self._reload(ticket_id)
+            view = await context.with_fresh_row(self.store, view)
         await self._team_and_priority(view)
         # The assignee is chosen in a unit of work of its own (`assign_new`), after this one
         # commits: assignment locks the team before the ticket, and holding the ticket here
         # while waiting for the team could deadlock against a queue being drained.
         return await self.run_rules(ticket_id, "created", chain)
+
+    async def may_assign(self, ticket_id: int) -> bool:
+        """Whether `assign_new` could assign the ticket: it has no assignee and a team that
+        assigns automatically. Spares a write transaction that would change nothing."""
+        row = (
+            await self.store.execute(
+                select(ticket_t.c.team_id, ticket_t.c.assignee_id).where(ticket_t.c.id == ticket_id)
+            )
+        ).first()
+        if row is None or row.assignee_id is not None or row.team_id is None:
+            return False
+        team = self.found.team_name(int(row.team_id))
+        return team is not None and self.config.team_assignment(team).strategy != "none"
 
     async def assign_new(self, ticket_id: int) -> bool:
         view = await context.ticket_view(self.store, ticket_id)
@@ -284,6 +299,9 @@ class Routing:
         rules: Sequence[Rule] | None = None,
     ) -> frozenset[str]:
         """Evaluate the rules on the ticket and apply what fires; returns the grown chain."""
+        candidates = self.config.rules if rules is None else rules
+        if not any(rule.active and trigger in rule.on for rule in candidates):
+            return chain  # none could fire: spare reading the ticket's facts
         result = await self.outcome(ticket_id, trigger, chain, rules=rules)
         if result is None:
             return chain
@@ -389,8 +407,6 @@ def _with_bot(row: dict[str, object]) -> bool:
 
 
 async def _user_by_email(store: Store, email: str) -> int:
-    from sqlalchemy import func, select
-
     found = (
         await store.execute(select(user_t.c.id).where(func.lower(user_t.c.email) == email.lower()))
     ).scalar_one_or_none()

@@ -46,12 +46,14 @@ class Router:
         try:
             async with self.rt.stores() as store:
                 routing = await Routing.open(store)
+                assignable = False
                 if trigger == "created":
                     chain = await routing.route_new(ticket_id, chain, insight)
+                    assignable = await routing.may_assign(ticket_id)
                 else:
                     chain = await routing.run_rules(ticket_id, trigger, chain)
                 _CHAIN.set(chain)
-            if trigger == "created":
+            if assignable:
                 async with self.rt.stores() as store:
                     await (await Routing.open(store)).assign_new(ticket_id)
         finally:
@@ -80,14 +82,6 @@ class Router:
         ):
             return
         async with self.rt.stores.read() as store:  # no write slot for reading
-            config = await routing_store.load_config(store)
-            row = (
-                await store.execute(
-                    select(message_t.c.text, message_t.c.full_text).where(
-                        message_t.c.id == event.message_id
-                    )
-                )
-            ).first()
             first = (
                 await store.execute(
                     select(func.min(message_t.c.id)).where(
@@ -96,8 +90,18 @@ class Router:
                     )
                 )
             ).scalar()
-        if row is None or first == event.message_id:
-            return  # the first message is handled with the new ticket
+            if first == event.message_id:
+                return  # the first message is handled with the new ticket
+            config = await routing_store.load_config(store)
+            row = (
+                await store.execute(
+                    select(message_t.c.text, message_t.c.full_text).where(
+                        message_t.c.id == event.message_id
+                    )
+                )
+            ).first()
+        if row is None:
+            return
         found = await asyncio.to_thread(
             language.detect, row.text or row.full_text, tuple(config.languages)
         )

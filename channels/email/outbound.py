@@ -37,7 +37,7 @@ class EmailSender:
 
     async def can_send(self, source: str | None) -> bool:
         """An active mailbox exists to send from."""
-        async with self.rt.stores() as store:
+        async with self.rt.stores.read() as store:  # no write slot for reading
             return (
                 await queries.sending_mailbox(store, SecretBox(self.rt.settings.secret_key), source)
                 is not None
@@ -45,7 +45,7 @@ class EmailSender:
 
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
         box = SecretBox(self.rt.settings.secret_key)
-        async with self.rt.stores() as store:
+        async with self.rt.stores.read() as store:  # no write slot for reading
             mailbox = await queries.sending_mailbox(store, box, message.source)
             configured = mailbox is not None or await queries.any_mailbox(store)
         if mailbox is None and not configured:
@@ -56,10 +56,10 @@ class EmailSender:
         if message.channel in _NO_ADDRESS_NEEDED and not any(r.address for r in message.to):
             # The caller left no email address: the agent reaches them another way.
             return _not_sent(message, "the customer has no email address")
-        async with self.rt.stores() as store:
-            if mailbox is None:
-                raise DeliveryError("every mailbox is inactive; none to send from", permanent=False)
-            if message.kind == "auto_reply":
+        if mailbox is None:
+            raise DeliveryError("every mailbox is inactive; none to send from", permanent=False)
+        if message.kind == "auto_reply":
+            async with self.rt.stores() as store:  # the throttle counts this reply
                 await _may_auto_reply(store, message)
                 for recipient in message.to:
                     if not await services.allow_auto_reply(store, recipient.address):

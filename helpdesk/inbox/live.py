@@ -87,6 +87,8 @@ class Hub:
 
     async def on_event(self, event: events.Event) -> None:
         """Bus subscriber: one small message per change, with what access checks need."""
+        if not self.rt.settings.redis_url and not self._queues:
+            return  # nobody in this process is listening, and no other process can be
         async with self.rt.stores.read() as store:
             owners = await queries.ticket_owners(store, event.ticket_id)
         if owners is None:
