@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -83,6 +84,10 @@ def _insert_ignoring(dialect: str, table: Table) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
+# While a unit of work's events are dispatched: its number in `Stores.commits`.
+DISPATCHING: ContextVar[int | None] = ContextVar("helpdesk_dispatching", default=None)
+
+
 @dataclass
 class Stores:
     """Opens units of work. Built once by a composition root."""
@@ -96,6 +101,10 @@ class Stores:
     # exactly when a change happens (webhook outbox entries for its events) is written in the
     # same transaction as the change.
     before_commit: list[Callable[[Store], Awaitable[None]]] = field(default_factory=list)
+    # Units of work this process has committed. A transaction that begins when it is N sees
+    # the changes of units 1..N: a subscriber can tell whether work that began since already
+    # saw the change it is told about (see `DISPATCHING`).
+    commits: int = field(default=0, init=False)
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
@@ -107,7 +116,12 @@ class Stores:
                 for hook in self.before_commit:
                     await hook(store)
             events: Sequence[Event] = list(store.events)
-        await self.bus.dispatch(events)
+        self.commits += 1
+        token = DISPATCHING.set(self.commits)
+        try:
+            await self.bus.dispatch(events)
+        finally:
+            DISPATCHING.reset(token)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Store]:

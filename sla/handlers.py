@@ -14,6 +14,7 @@ from sqlalchemy import select
 from helpdesk import events
 from helpdesk.domain import OPEN_STATUSES
 from helpdesk.runtime import Job, Parts, Periodic, Runtime, Subscriber
+from helpdesk.store import DISPATCHING
 from helpdesk.tables import ticket_t
 from sla._config import CalendarCache, ConfigMemo, SharedConfig
 from sla._load import load
@@ -37,6 +38,7 @@ RECONCILE_BATCH = 1000
 REEVALUATE_BATCH = 200
 BATCH = 50  # tickets per unit of work in passes
 _FIELDS = frozenset({"priority", "category_id", "tags", "handed_over_at"})
+_REMEMBERED = 10_000  # tickets whose latest evaluation a runner remembers (see `on_event`)
 
 
 class SlaRunner:
@@ -49,6 +51,8 @@ class SlaRunner:
         self.batcher: Batcher[Outcome | None] = Batcher(
             lambda take: self._evaluate_many(take, rearm=False), BATCH
         )
+        # Per ticket, `stores.commits` when this process' latest evaluation of it began.
+        self._evaluated: dict[int, int] = {}
 
     async def reevaluate(self, ticket_id: int, *, rearm: bool = False) -> Outcome | None:
         """Evaluate one ticket now, then arm its wake-up and post its webhooks."""
@@ -75,6 +79,7 @@ class SlaRunner:
         memo = ConfigMemo(self.config)
         writes = Writes()
         async with self.rt.stores() as store:
+            began = self.rt.stores.commits
             ticket_ids = take()
             # One lock statement and one read per table for the whole batch.
             loaded = await load(store, ticket_ids, store.now(), escalations=True)
@@ -96,10 +101,18 @@ class SlaRunner:
                     log.exception("SLA evaluation failed for ticket %s", ticket_id)
                     results[ticket_id] = error
             await writes.flush(store)
-        for result in results.values():
+        for ticket_id, result in results.items():
+            if not isinstance(result, Exception):
+                self._remember(ticket_id, began)
             if isinstance(result, Outcome):
                 await self._after_commit(result)
         return results
+
+    def _remember(self, ticket_id: int, began: int) -> None:
+        self._evaluated.pop(ticket_id, None)  # to the end: the oldest are forgotten first
+        self._evaluated[ticket_id] = began
+        if len(self._evaluated) > _REMEMBERED:
+            del self._evaluated[next(iter(self._evaluated))]
 
     async def _after_commit(self, outcome: Outcome) -> None:
         ticket_id = outcome.ticket_id
@@ -118,6 +131,11 @@ class SlaRunner:
     async def on_event(self, event: events.Event) -> None:
         """Queue a re-evaluation: it runs as a job, off the committing request's path."""
         if isinstance(event, events.TicketUpdated) and not _FIELDS.intersection(event.fields):
+            return
+        committed = DISPATCHING.get()
+        if committed is not None and self._evaluated.get(event.ticket_id, -1) >= committed:
+            # An evaluation that began after this change committed has already seen it (a new
+            # ticket's acknowledgement evaluates before the ticket's own events are all told).
             return
         # No key: a change committed while an evaluation runs must still get its own turn.
         await self.rt.scheduler.enqueue(EVALUATE_JOB, event.ticket_id)
