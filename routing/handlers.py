@@ -41,6 +41,8 @@ class Router:
 
     async def _run(self, ticket_id: int, trigger: Trigger) -> None:
         chain = _CHAIN.get() or frozenset()
+        if trigger != "created" and not await self._rules_listen_to(trigger):
+            return  # nothing to decide: spare the write slot
         insight = await self._insight(ticket_id) if trigger == "created" else Insight()
         token = _CHAIN.set(chain)
         try:
@@ -58,6 +60,11 @@ class Router:
                     await (await Routing.open(store)).assign_new(ticket_id)
         finally:
             _CHAIN.reset(token)
+
+    async def _rules_listen_to(self, trigger: Trigger) -> bool:
+        async with self.rt.stores.read() as store:  # no write slot for reading
+            config = await routing_store.load_config(store)
+        return any(rule.active and trigger in rule.on for rule in config.rules)
 
     async def _insight(self, ticket_id: int) -> Insight:
         """Language and category guess for a new ticket, worked out on a thread."""
@@ -136,7 +143,7 @@ class Router:
                 await routing.assign(ticket_id, int(view.row["team_id"]))
 
     async def _drain_team_of(self, ticket_id: int) -> None:
-        async with self.rt.stores() as store:
+        async with self.rt.stores.read() as store:  # no write slot for reading
             teams = await _teams_of_assignee(store, ticket_id)
         for team_id in teams:
             await self.drain(team_id)

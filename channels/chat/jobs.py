@@ -71,7 +71,7 @@ async def receive(rt: Runtime, bot: BotConfig, data: dict[str, Any]) -> bool:
 
 async def process_update(rt: Runtime, state: ChatState, row_id: int) -> str:
     """Act on one stored update, once. Returns what happened, for the job log."""
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:  # no write slot for reading
         row = await chat.load_update(store, row_id)
     if row is None or row["status"] != "pending":
         return "already processed"
@@ -80,7 +80,7 @@ async def process_update(rt: Runtime, state: ChatState, row_id: int) -> str:
 
 
 async def _process(rt: Runtime, state: ChatState, row_id: int) -> str:
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:  # no write slot for reading; finish_update decides
         row = await chat.load_update(store, row_id)
         if row is None or row["status"] != "pending":
             return "already processed"
@@ -226,7 +226,7 @@ async def poll(rt: Runtime, state: ChatState) -> int:
     methods PTB wraps) so that an update PTB cannot parse is still stored and quarantined
     rather than blocking the offset forever.
     """
-    async with rt.stores() as store:
+    async with rt.stores.read() as store:  # no write slot for reading
         configs = await polling_bots(store, state.box)
     received = 0
     now = rt.clock.now()

@@ -57,7 +57,7 @@ class TelegramSender:
             raise DeliveryError(f"Telegram unreachable: {exc}", permanent=False) from None
 
     async def _target(self, message: OutboundMessage) -> tuple[BotConfig, int]:
-        async with self._rt.stores() as store:
+        async with self._rt.stores.read() as store:  # no write slot for reading
             found = await chat.ticket_chat(store, message.ticket_id)
             if found is not None:
                 config = await load_bot_by_id(store, self._state.box, found[0])
