@@ -53,7 +53,15 @@ def _default_tokens() -> Pipeline:
     return pipeline
 
 
+def _without_embeddings() -> Pipeline:
+    pipeline = build_pipeline()
+    union = pipeline.named_steps["features"]
+    union.set_params(transformer_list=[(n, t) for n, t in union.transformer_list if n != "meaning"])
+    return pipeline
+
+
 ALTERNATIVES: dict[str, Callable[[], Pipeline]] = {
+    "ours without the pretrained embeddings (n-grams only)": _without_embeddings,
     "ours: word+char, logistic regression (C=20)": lambda: Pipeline(
         [("features", _features()), ("model", LogisticRegression(C=20, max_iter=2000))]
     ),

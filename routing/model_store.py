@@ -9,6 +9,7 @@ from elsewhere.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from routing.classifier import Classifier
 MODEL_FILE = "classifier.joblib"
 META_FILE = "classifier.json"
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
@@ -34,6 +37,7 @@ class ModelInfo:
     cv_macro_f1: float | None
     training_seconds: float
     sklearn_version: str = sklearn.__version__
+    embeddings: str | None = None  # `routing.embeddings.source()`; None in older files
 
 
 def model_dir(data_dir: Path) -> Path:
@@ -75,6 +79,11 @@ class ModelCache:
             self._mtime, self._classifier = None, None
             return None
         if mtime != self._mtime:
-            self._classifier = Classifier(joblib.load(path))
+            classifier = Classifier(joblib.load(path))
+            problem = classifier.stale()
+            if problem:
+                # Routing goes on by rules alone rather than failing every new ticket.
+                log.warning("routing model %s not used: %s", path, problem)
+            self._classifier = None if problem else classifier
             self._mtime = mtime
         return self._classifier

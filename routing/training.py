@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from routing import model_store
+from routing import embeddings, model_store
 from routing.classifier import (
     Scores,
     TooLittleData,
@@ -73,6 +73,7 @@ def train_and_install(
         cv_accuracy=round(scores.accuracy, 4) if scores else None,
         cv_macro_f1=round(scores.macro_f1, 4) if scores else None,
         training_seconds=round(seconds, 3),
+        embeddings=embeddings.source(),
     )
     model_store.save(data_dir, classifier, info)
     return info
