@@ -6,7 +6,7 @@ Why this model: support tickets are short, noisy texts in several languages; wor
 carry the intent ("refund", "card not arrived") and character n-grams survive typos,
 inflection and agglutination (Turkish "kartım", "kartımı", "kartımın" share "kart"). A linear
 SVM on such sparse features is the standard strong, fast baseline for short-text
-classification: it trains in seconds and classifies in well under a millisecond. Temperature
+classification: it trains in seconds and classifies in a couple of milliseconds. Temperature
 scaling, fitted on out-of-fold scores, turns its margins into probabilities with one
 parameter: it keeps the SVM's ranking (so its accuracy) and costs one softmax at prediction,
 where per-class sigmoid calibration cost ~30x more per ticket (77 calibrators for Banking77).
