@@ -5,13 +5,17 @@ polls in `busy_timeout`, in no particular order: a request an agent is waiting f
 behind a burst of background evaluations. The gate queues writers of this process instead, and
 hands the slot to interactive work (web requests, commands) before background jobs, in arrival
 order within each class. Other processes still meet SQLite's own lock and busy timeout.
+
+Interactive work first, but not always: after `BACKGROUND_EVERY` interactive grants in a row
+while a job waits, the oldest job goes next. A long burst of requests then delays jobs
+(acknowledgements, deliveries, SLA evaluations) by a bounded share of the slot instead of
+until the burst ends, and a request still waits for at most one job's transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -25,10 +29,15 @@ class NestedWrite(RuntimeError):
 
 
 class WriteGate:
+    BACKGROUND_EVERY = 8
+
     def __init__(self) -> None:
         self._busy = False
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
+        # Waiting writers in arrival order: interactive ones, background ones.
+        self._interactive: deque[asyncio.Future[None]] = deque()
+        self._background: deque[asyncio.Future[None]] = deque()
+        # Interactive grants in a row while a background writer waited.
+        self._streak = 0
         self._holder: asyncio.Task[object] | None = None
         # Grants in order, for tests and diagnostics: (background?, sequence number).
         self.on_grant: Callable[[bool], None] | None = None
@@ -48,15 +57,15 @@ class WriteGate:
 
     @property
     def waiting(self) -> int:
-        return sum(1 for *_, f in self._waiting if not f.done())
+        return sum(1 for f in (*self._interactive, *self._background) if not f.done())
 
     async def _acquire(self, background: bool) -> None:
-        if not self._busy and not self._waiting:
+        if not self._busy and not self._interactive and not self._background:
             self._busy = True
             self._granted(background)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (1 if background else 0, next(self._order), future))
+        (self._background if background else self._interactive).append(future)
         try:
             await future
         except asyncio.CancelledError:
@@ -70,9 +79,21 @@ class WriteGate:
             self.on_grant(background)
 
     def _release(self) -> None:
-        while self._waiting:
-            _, _, future = heapq.heappop(self._waiting)
-            if not future.done():
-                future.set_result(None)  # the slot passes on; _busy stays True
-                return
-        self._busy = False
+        future = self._next()
+        if future is None:
+            self._busy = False
+        else:
+            future.set_result(None)  # the slot passes on; _busy stays True
+
+    def _next(self) -> asyncio.Future[None] | None:
+        for queue in (self._interactive, self._background):
+            while queue and queue[0].done():  # cancelled while waiting
+                queue.popleft()
+        if self._background and (not self._interactive or self._streak >= self.BACKGROUND_EVERY):
+            self._streak = 0
+            return self._background.popleft()
+        if self._interactive:
+            if self._background:
+                self._streak += 1
+            return self._interactive.popleft()
+        return None

@@ -15,33 +15,52 @@ from helpdesk.writegate import BACKGROUND, NestedWrite, WriteGate
 from tests.core.factory import email_in
 
 
+async def _write(gate: WriteGate, background: bool, hold: asyncio.Event | None = None) -> None:
+    token = BACKGROUND.set(background)
+    try:
+        async with gate.slot():
+            if hold is not None:
+                await hold.wait()
+    finally:
+        BACKGROUND.reset(token)
+
+
 async def test_an_interactive_writer_waits_for_one_transaction_not_for_the_queue() -> None:
     gate = WriteGate()
     grants: list[str] = []
     gate.on_grant = lambda background: grants.append("job" if background else "request")
     release_first = asyncio.Event()
 
-    async def writer(background: bool, hold: asyncio.Event | None = None) -> None:
-        token = BACKGROUND.set(background)
-        try:
-            async with gate.slot():
-                if hold is not None:
-                    await hold.wait()
-        finally:
-            BACKGROUND.reset(token)
-
-    first = asyncio.create_task(writer(True, release_first))
+    first = asyncio.create_task(_write(gate, True, release_first))
     await asyncio.sleep(0)  # the first job holds the slot
-    jobs = [asyncio.create_task(writer(True)) for _ in range(1000)]
+    jobs = [asyncio.create_task(_write(gate, True)) for _ in range(1000)]
     await asyncio.sleep(0)
     assert gate.waiting == 1000
-    request = asyncio.create_task(writer(False))
+    request = asyncio.create_task(_write(gate, False))
     await asyncio.sleep(0)
     release_first.set()
     await asyncio.gather(first, request, *jobs)
     # The request arrived behind 1,000 queued jobs and one running: it went next.
     assert grants[:3] == ["job", "request", "job"]
     assert len(grants) == 1002
+
+
+async def test_a_burst_of_requests_lets_a_waiting_job_through_now_and_then() -> None:
+    gate = WriteGate()
+    grants: list[str] = []
+    gate.on_grant = lambda background: grants.append("job" if background else "request")
+    release_first = asyncio.Event()
+
+    first = asyncio.create_task(_write(gate, False, release_first))
+    await asyncio.sleep(0)  # a request holds the slot
+    job = asyncio.create_task(_write(gate, True))
+    requests = [asyncio.create_task(_write(gate, False)) for _ in range(20)]
+    await asyncio.sleep(0)
+    release_first.set()
+    await asyncio.gather(first, job, *requests)
+    every = WriteGate.BACKGROUND_EVERY
+    # Not after all twenty: after a bounded run of them.
+    assert grants == ["request"] * (1 + every) + ["job"] + ["request"] * (20 - every)
 
 
 async def test_a_cancelled_waiter_does_not_keep_the_slot() -> None:
