@@ -17,6 +17,7 @@ from helpdesk.runtime import Job, Parts, Periodic, Runtime, Subscriber
 from helpdesk.tables import audit_t, category_t, message_t, ticket_t
 from routing import assign, automation_runs, context, idle, language, model_store
 from routing import store as routing_store
+from routing.config import RoutingConfig
 from routing.engine import Insight, Routing
 from routing.rules import Trigger
 from routing.training import train_from_tickets
@@ -41,13 +42,20 @@ class Router:
 
     async def _run(self, ticket_id: int, trigger: Trigger) -> None:
         chain = _CHAIN.get() or frozenset()
-        if trigger != "created" and not await self._rules_listen_to(trigger):
-            return  # nothing to decide: spare the write slot
-        insight = await self._insight(ticket_id) if trigger == "created" else Insight()
+        # What decides, read without the write slot: it is held only while routing writes.
+        async with self.rt.stores.read() as store:
+            config = await routing_store.load_config(store)
+            if trigger != "created" and not any(
+                rule.active and trigger in rule.on for rule in config.rules
+            ):
+                return  # no rule listens: nothing to decide
+            found = await context.directory(store)
+            view = await context.ticket_view(store, ticket_id) if trigger == "created" else None
+        insight = await self._insight(config, view) if view is not None else Insight()
         token = _CHAIN.set(chain)
         try:
             async with self.rt.stores() as store:
-                routing = await Routing.open(store)
+                routing = Routing(store, config, found)
                 assignable = False
                 if trigger == "created":
                     chain = await routing.route_new(ticket_id, chain, insight)
@@ -57,22 +65,12 @@ class Router:
                 _CHAIN.set(chain)
             if assignable:
                 async with self.rt.stores() as store:
-                    await (await Routing.open(store)).assign_new(ticket_id)
+                    await Routing(store, config, found).assign_new(ticket_id)
         finally:
             _CHAIN.reset(token)
 
-    async def _rules_listen_to(self, trigger: Trigger) -> bool:
-        async with self.rt.stores.read() as store:  # no write slot for reading
-            config = await routing_store.load_config(store)
-        return any(rule.active and trigger in rule.on for rule in config.rules)
-
-    async def _insight(self, ticket_id: int) -> Insight:
+    async def _insight(self, config: RoutingConfig, view: context.TicketView) -> Insight:
         """Language and category guess for a new ticket, worked out on a thread."""
-        async with self.rt.stores.read() as store:  # no write slot for reading
-            config = await routing_store.load_config(store)
-            view = await context.ticket_view(store, ticket_id)
-        if view is None:
-            return Insight()
         found = await asyncio.to_thread(language.detect, view.text, tuple(config.languages))
         classifier = await asyncio.to_thread(self.models.get)
         prediction = await asyncio.to_thread(classifier.predict, view.text) if classifier else None
