@@ -18,7 +18,7 @@ from routing import assign, context, decide, effects
 from routing import store as routing_store
 from routing.classifier import Prediction
 from routing.config import RoutingConfig
-from routing.rules import Action, FactValue, Firing, Outcome, Rule, Trigger, evaluate
+from routing.rules import Action, FactValue, Firing, Outcome, Rule, Trigger, evaluate, listens
 
 SYSTEM = Actor.system()
 OUTSIDE = frozenset({"send_reply", "notify", "call_webhook", "require_skills"})
@@ -300,7 +300,7 @@ class Routing:
     ) -> frozenset[str]:
         """Evaluate the rules on the ticket and apply what fires; returns the grown chain."""
         candidates = self.config.rules if rules is None else rules
-        if not any(rule.active and trigger in rule.on for rule in candidates):
+        if not listens(candidates, trigger):
             return chain  # none could fire: spare reading the ticket's facts
         result = await self.outcome(ticket_id, trigger, chain, rules=rules)
         if result is None:

@@ -19,7 +19,7 @@ from routing import assign, automation_runs, context, idle, language, model_stor
 from routing import store as routing_store
 from routing.config import RoutingConfig
 from routing.engine import Insight, Routing
-from routing.rules import Trigger
+from routing.rules import Trigger, listens
 from routing.training import train_from_tickets
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,7 @@ class Router:
         # What decides, read without the write slot: it is held only while routing writes.
         async with self.rt.stores.read() as store:
             config = await routing_store.load_config(store)
-            if trigger != "created" and not any(
-                rule.active and trigger in rule.on for rule in config.rules
-            ):
+            if trigger != "created" and not listens(config.rules, trigger):
                 return  # no rule listens: nothing to decide
             found = await context.directory(store)
             view = await context.ticket_view(store, ticket_id) if trigger == "created" else None

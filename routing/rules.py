@@ -235,6 +235,11 @@ class Outcome:
     facts: Mapping[str, FactValue] = field(default_factory=dict)
 
 
+def listens(rules: Sequence[Rule], trigger: Trigger) -> bool:
+    """Whether any active rule could fire on `trigger` (else there is nothing to evaluate)."""
+    return any(rule.active and trigger in rule.on for rule in rules)
+
+
 def evaluate(
     rules: Sequence[Rule],
     trigger: Trigger,
