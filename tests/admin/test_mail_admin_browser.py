@@ -99,7 +99,7 @@ async def test_an_admin_sets_up_mail_and_chat_in_the_browser(
         )
         await expect(page.get_by_role("cell", name="nur@example.test")).to_be_visible()
         await check_page(page, "mail-04-invitations", SHOTS, full_page=True)
-        [mail] = await smtp_sink.wait_for(1, timeout=60)
+        [mail] = await smtp_sink.wait_for(1, timeout=60, to="nur@example.test")
         assert mail.rcpt_tos == ("nur@example.test",)
     finally:
         await context.close()

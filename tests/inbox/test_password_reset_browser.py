@@ -66,7 +66,7 @@ async def test_forgot_password_in_the_browser(
         )
         await check_page(page, "reset-02-link-sent")
 
-        [mail] = await smtp_sink.wait_for(1, timeout=60)
+        [mail] = await smtp_sink.wait_for(1, timeout=60, to="ayse@example.test")
         body = mail.message.get_body(("plain",))
         assert body is not None
         match = re.search(r"https?://\S+(/reset/\S+)", body.get_content())

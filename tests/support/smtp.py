@@ -180,11 +180,16 @@ class SmtpServer:
     def to(self, recipient: str) -> list[ReceivedMail]:
         return [m for m in self.received if recipient.lower() in (r.lower() for r in m.rcpt_tos)]
 
-    async def wait_for(self, count: int = 1, timeout: float = 30.0) -> list[ReceivedMail]:
-        """Wait until at least ``count`` messages were accepted; return all of them."""
+    async def wait_for(
+        self, count: int = 1, timeout: float = 30.0, *, to: str | None = None
+    ) -> list[ReceivedMail]:
+        """Wait until at least ``count`` messages were accepted; return all of them.
+
+        With ``to``, only the messages to that recipient count and are returned: a test that
+        runs real background jobs may see other mail (a ticket's acknowledgement) arrive too."""
         deadline = time.monotonic() + timeout
         while True:
-            got = self.received
+            got = self.received if to is None else self.to(to)
             if len(got) >= count:
                 return got
             if time.monotonic() > deadline:
