@@ -12,9 +12,11 @@ and the full-text index rebuilt and ANALYZE run), never through the services.
 Then, per view, p50 and p99 of `queries.list_tickets` (a unit of work from the runtime, as the
 API and the inbox use it) next to the best hand-written indexed raw SQL for the same page in
 the same run; `raw/app` is the raw query's time over ours (1.0 = as fast as hand-written). The
-last column is p99 at N over p99 at the small size. With --before, the same pages through the
-list query as it was before the search_0001 work (an OR of the visibility rules, the cursor as
-`a < ? OR (a = ? AND b < ?)`, LIKE search), on the same data without the new indexes.
+last column is p99 at N over p99 at the small size; both sizes' queries run in turn, request
+by request, so a load spike on the machine falls on both alike. With --before, the same pages
+through the list query as it was before the search_0001 work (an OR of the visibility rules,
+the cursor as `a < ? OR (a = ? AND b < ?)`, LIKE search), on the same data without the new
+indexes.
 """
 
 from __future__ import annotations
@@ -93,6 +95,19 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
 
         return run
 
+    def segments(first: str, rest: Callable[[int], str]) -> Callable[[Runtime], Awaitable[int]]:
+        """A page that may run past its first segment: the rest is read only when needed."""
+        head = text(first)
+
+        async def run(rt: Runtime) -> int:
+            async with rt.stores() as store:
+                got = len((await store.execute(head)).all())
+                if got < 51:
+                    got += len((await store.execute(text(rest(51 - got)))).all())
+            return got
+
+        return run
+
     cols = "id, number, subject, status, priority, category_id, team_id, assignee_id, " \
         "requester_id, channel, language, tags, created_at, updated_at, merged_into_id, " \
         "follow_up_of_id, sla_next_due_at"  # fmt: skip
@@ -145,11 +160,15 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
         (
             "team view (unsolved, by due)",
             app(views.resolve(f"team:{shape.team}", agent, now)),
-            raw(
+            segments(
                 union(
                     [f"{b} AND sla_next_due_at IS NOT NULL" for b in due_branches],
                     "sla_next_due_at, id",
-                )
+                ),
+                # Past the last ticket with a due time, those without one, oldest first.
+                lambda left: union(
+                    [f"{b} AND sla_next_due_at IS NULL" for b in due_branches], "id", left
+                ),
             ),
         ),
         (
@@ -231,14 +250,14 @@ def pct(samples: list[float], q: float) -> float:
 Run = Callable[[Runtime], Awaitable[int]]
 
 
-async def timed(rt: Runtime, fns: tuple[Run, Run], reps: int) -> tuple[list[float], list[float]]:
-    """Both alternately, so load from elsewhere on the machine falls on both alike."""
-    out: tuple[list[float], list[float]] = ([], [])
+async def timed(fns: list[tuple[Runtime, Run]], reps: int) -> list[list[float]]:
+    """All in turn, so load from elsewhere on the machine falls on each alike."""
+    out: list[list[float]] = [[] for _ in fns]
     for _ in range(3):
-        for fn in fns:
+        for rt, fn in fns:
             await fn(rt)
     for _ in range(reps):
-        for fn, samples in zip(fns, out, strict=True):
+        for (rt, fn), samples in zip(fns, out, strict=True):
             began = clock.perf_counter()
             await fn(rt)
             samples.append(clock.perf_counter() - began)
@@ -291,30 +310,50 @@ class Inbox:
 INBOX: dict[str, Inbox] = {}  # per database URL: the inbox's own pages, measured in `measure`
 
 
-async def measure(url: str, reps: int, before: bool) -> tuple[dict[str, Result], dict[str, float]]:
+async def measure(
+    urls: dict[int, str], reps: int, before: bool
+) -> tuple[dict[int, dict[str, Result]], dict[str, float]]:
+    """Every size's app and raw query for a page in turn, so the p99 at N and at the small size
+    are taken under the same load (measured one size after the other, a spike at either one
+    decided their ratio)."""
+    sizes = sorted(urls)
+    big = sizes[-1]
+    dialect = "postgresql" if urls[big].startswith("postgresql") else "sqlite"
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=url, data_dir=Path(tmp), secret_key="bench")
-        rt = assemble(settings, clock=FixedClock(NOW))
+        rts = {
+            size: assemble(
+                Settings(database_url=url, data_dir=Path(tmp) / str(size), secret_key="bench"),
+                clock=FixedClock(NOW),
+            )
+            for size, url in urls.items()
+        }
         try:
-            shape = await shape_of(rt)
-            results = {}
-            dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
-            for name, app, raw in cases(shape, dialect):
-                rows = await app(rt)
-                raw_rows = await raw(rt)
-                if not name.startswith("count"):
-                    assert rows == min(raw_rows, 50), (name, rows, raw_rows)
-                app_samples, raw_samples = await timed(rt, (app, raw), reps)
-                results[name] = Result(app_samples, raw_samples, rows)
-            INBOX[url] = Inbox(
-                await inbox_views.measure(rt, shape.agent, NOW, max(10, reps // 4)),
-                await inbox_views.plans(rt, shape.agent, NOW),
+            shapes = {size: await shape_of(rt) for size, rt in rts.items()}
+            pages = {size: cases(shapes[size], dialect) for size in sizes}
+            results: dict[int, dict[str, Result]] = {size: {} for size in sizes}
+            for i, (name, _, _) in enumerate(pages[big]):
+                fns: list[tuple[Runtime, Run]] = []
+                rows: dict[int, int] = {}
+                for size in sizes:
+                    _, app, raw = pages[size][i]
+                    rows[size] = await app(rts[size])
+                    raw_rows = await raw(rts[size])
+                    if not name.startswith("count"):
+                        assert rows[size] == min(raw_rows, 50), (size, name, rows, raw_rows)
+                    fns += [(rts[size], app), (rts[size], raw)]
+                samples = await timed(fns, reps)
+                for k, size in enumerate(sizes):
+                    results[size][name] = Result(samples[2 * k], samples[2 * k + 1], rows[size])
+            INBOX[urls[big]] = Inbox(
+                await inbox_views.measure(rts[big], shapes[big].agent, NOW, max(10, reps // 4)),
+                await inbox_views.plans(rts[big], shapes[big].agent, NOW),
             )
             old: dict[str, float] = {}
             if before:
-                old = await time_before(rt, shape, dialect)
+                old = await time_before(rts[big], shapes[big], dialect)
         finally:
-            await rt.close()
+            for rt in rts.values():
+                await rt.close()
     return results, old
 
 
@@ -351,52 +390,51 @@ def report(
 
 
 async def run_sqlite(n: int, small: int, reps: int, before: bool, keep: Path | None) -> None:
-    results, inboxes = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
+        urls = {}
         for size in sorted({small, n}):
             path = (keep / f"inbox-{size}.db") if keep else Path(tmp) / f"inbox-{size}.db"
-            url = f"sqlite+aiosqlite:///{path}"
+            urls[size] = f"sqlite+aiosqlite:///{path}"
             began = clock.perf_counter()
             if not path.exists():
-                await asyncio.to_thread(upgrade, url)
+                await asyncio.to_thread(upgrade, urls[size])
                 data = seed_rows(size, random.Random(size))
                 generated = clock.perf_counter() - began
                 await asyncio.to_thread(seed_sqlite, str(path), data)
                 del data
                 print(f"SQLite {size:,}: generated in {generated:.0f} s, "
                       f"seeded in {clock.perf_counter() - began:.0f} s")  # fmt: skip
-            results[size] = await measure(url, reps, before and size == n)
-            inboxes[size] = INBOX.pop(url)
-    report("SQLite", n, small, results[n][0], results[small][0], results[n][1], inboxes[n])
+        results, old = await measure(urls, reps, before)
+    report("SQLite", n, small, results[n], results[small], old, INBOX.pop(urls[n]))
 
 
 async def run_pg(n: int, small: int, reps: int, before: bool) -> None:
-    results, inboxes = {}, {}
-    for size in sorted({small, n}):
-        name = f"helpdesk_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = await asyncpg.connect(PG_URL, timeout=5)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        base = PG_URL.rsplit("/", 1)[0]
-        url = base.replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-        try:
+    base = PG_URL.rsplit("/", 1)[0]
+    names = {size: f"helpdesk_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}" for size in {small, n}}
+    try:
+        urls = {}
+        for size, name in sorted(names.items()):
+            admin = await asyncpg.connect(PG_URL, timeout=5)
+            try:
+                await admin.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await admin.close()
+            urls[size] = base.replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
             began = clock.perf_counter()
-            await asyncio.to_thread(upgrade, url)
+            await asyncio.to_thread(upgrade, urls[size])
             data = seed_rows(size, random.Random(size))
             await seed_pg(f"{base}/{name}", data)
             del data
             print(f"PostgreSQL {size:,}: seeded in {clock.perf_counter() - began:.0f} s")
-            results[size] = await measure(url, reps, before and size == n)
-            inboxes[size] = INBOX.pop(url)
-        finally:
-            admin = await asyncpg.connect(PG_URL, timeout=5)
-            try:
+        results, old = await measure(urls, reps, before)
+    finally:
+        admin = await asyncpg.connect(PG_URL, timeout=5)
+        try:
+            for name in names.values():
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
-    report("PostgreSQL", n, small, results[n][0], results[small][0], results[n][1], inboxes[n])
+        finally:
+            await admin.close()
+    report("PostgreSQL", n, small, results[n], results[small], old, INBOX.pop(urls[n]))
 
 
 def main() -> None:
