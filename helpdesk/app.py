@@ -20,6 +20,7 @@ from helpdesk.errors import HelpdeskError
 from helpdesk.http import on_helpdesk_error, on_http_error, on_unexpected
 from helpdesk.ports import Clock
 from helpdesk.runtime import Runtime
+from helpdesk.services import sessions
 from helpdesk.settings import Settings
 from helpdesk.worker import assemble, components, start
 
@@ -36,6 +37,7 @@ def create_app(
     """
     owned = runtime is None
     rt = runtime or assemble(settings, clock=clock)
+    sessions.dummy_hash()  # now, so the first sign-in of an unknown address is not slower
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -29,14 +29,17 @@ from helpdesk.runtime import Runtime
 from helpdesk.settings import Settings
 from helpdesk.tables import user_t
 from routing import dry_run, store
-from routing.classifier import TooLittleData
 from routing.config import RoutingConfig
 from routing.handlers import AUTOMATIONS_JOB, RECONCILE_JOB
 from routing.rules import SKILL
-from routing.training import BadCsv, evaluate_files, read_csv, train_and_install
 
 
 def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    # Imported by the two commands that train: scikit-learn takes a second or more to import,
+    # which every other `helpdesk` command would pay.
+    from routing.classifier import TooLittleData
+    from routing.training import BadCsv, evaluate_files
+
     try:
         scores = evaluate_files(
             Path(args.csv),
@@ -53,6 +56,9 @@ def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _train(rt: Runtime, args: argparse.Namespace) -> int:
+    from routing.classifier import TooLittleData
+    from routing.training import BadCsv, read_csv, train_and_install
+
     try:
         if args.csv:
             texts, labels = read_csv(Path(args.csv), args.text_column, args.label_column)

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from routing.classifier import Prediction
 from routing.config import KeywordRule
 from routing.text import normalise
+
+if TYPE_CHECKING:  # scikit-learn is imported only where a model is used
+    from routing.classifier import Prediction
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -16,9 +17,11 @@ from helpdesk.store import Store
 from helpdesk.tables import ticket_t, user_t
 from routing import assign, context, decide, effects
 from routing import store as routing_store
-from routing.classifier import Prediction
 from routing.config import RoutingConfig
 from routing.rules import Action, FactValue, Firing, Outcome, Rule, Trigger, evaluate, listens
+
+if TYPE_CHECKING:  # scikit-learn is imported only where a model is used
+    from routing.classifier import Prediction
 
 SYSTEM = Actor.system()
 OUTSIDE = frozenset({"send_reply", "notify", "call_webhook", "require_skills"})

@@ -20,7 +20,6 @@ from routing import store as routing_store
 from routing.config import RoutingConfig
 from routing.engine import Insight, Routing
 from routing.rules import Trigger, listens
-from routing.training import train_from_tickets
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +218,8 @@ class Router:
             texts, labels = await routing_store.examples(store)
         if info is not None and len(texts) == info.n:
             return False
+        from routing.training import train_from_tickets  # scikit-learn: only when training
+
         try:
             await asyncio.to_thread(
                 train_from_tickets, self.rt.settings.data_dir, texts, labels, now

@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
-import sklearn
+if TYPE_CHECKING:
+    from routing.classifier import Classifier
 
-from routing.classifier import Classifier
+# joblib, scikit-learn and the classifier are imported where a model is saved or loaded: every
+# process imports this module, and scikit-learn alone takes a second or more to import.
 
 MODEL_FILE = "classifier.joblib"
 META_FILE = "classifier.json"
@@ -36,7 +38,7 @@ class ModelInfo:
     cv_accuracy: float | None
     cv_macro_f1: float | None
     training_seconds: float
-    sklearn_version: str = sklearn.__version__
+    sklearn_version: str = field(default_factory=lambda: metadata.version("scikit-learn"))
     embeddings: str | None = None  # `routing.embeddings.source()`; None in older files
 
 
@@ -45,6 +47,8 @@ def model_dir(data_dir: Path) -> Path:
 
 
 def save(data_dir: Path, classifier: Classifier, info: ModelInfo) -> None:
+    import joblib
+
     folder = model_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     tmp_model = folder / f".{MODEL_FILE}.{os.getpid()}"
@@ -79,6 +83,10 @@ class ModelCache:
             self._mtime, self._classifier = None, None
             return None
         if mtime != self._mtime:
+            import joblib
+
+            from routing.classifier import Classifier
+
             classifier = Classifier(joblib.load(path))
             problem = classifier.stale()
             if problem:

@@ -19,9 +19,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
-
 THRESHOLD = 0.25
 COVERAGE = 0.5
 MARGIN = 0.05
@@ -61,6 +58,11 @@ def best_article(question: str, articles: Sequence[tuple[int, str]]) -> Match:
     asked = set(terms(question))
     if not asked or not articles:
         return Match(None, 0.0, None)
+    # Imported here: every process imports this module, and scikit-learn takes a second or
+    # more to import, which each `helpdesk` command would pay before doing anything.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
     vectorizer = TfidfVectorizer(analyzer=terms, sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform([text for _, text in articles])

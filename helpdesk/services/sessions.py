@@ -6,6 +6,7 @@ usable session; every request re-reads the row, so revoking it signs the browser
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,9 +28,15 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 # guessing one password; per address, spraying many accounts from one place.
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
-# Verifying against a real hash when the account does not exist keeps the response time from
-# telling which addresses have accounts.
-_DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """What a password is verified against when the account does not exist, so the response
+    time does not tell which addresses have accounts. Made on first use, not at import: every
+    `helpdesk` command imports this module, and argon2 takes a tenth of a second. The web app
+    makes it at start-up (`create_app`), so no sign-in pays for it."""
+    return hash_password("timing-equaliser-not-a-password")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +82,7 @@ async def sign_in(
     ).first()
     usable = user is not None and user.active and user.role != Role.BOT.value
     good = verify_password(
-        user.password_hash if usable and user is not None and user.password_hash else _DUMMY_HASH,
+        user.password_hash if usable and user is not None and user.password_hash else dummy_hash(),
         password,
     )
     if user is None or not usable or not user.password_hash or not good:
