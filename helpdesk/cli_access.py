@@ -13,7 +13,7 @@ from typing import Any
 from helpdesk.domain import SYSTEM
 from helpdesk.durations import parse_duration
 from helpdesk.runtime import Runtime
-from helpdesk.services import credentials
+from helpdesk.services import credentials, staff
 
 
 def duration_arg(text: str) -> timedelta:
@@ -81,8 +81,8 @@ async def _user_list(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def _user_deactivate(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.stores() as store:
-        user_id = await credentials.set_user_active(
-            store, args.email, False, actor=SYSTEM, via="cli"
-        )
+        # Through the same rules as the admin pages: their sessions end, the last active
+        # admin stays (the operator adds another first), and it is audited.
+        user_id = await staff.set_active_by_email(store, SYSTEM, args.email, False, via="cli")
     print(f"user {user_id} {args.email.strip().lower()} deactivated; their tokens no longer work")
     return 0

@@ -287,7 +287,9 @@ async def change_user(
     )
 
 
-async def set_active(store: Store, actor: Actor, user_id: int, active: bool) -> None:
+async def set_active(
+    store: Store, actor: Actor, user_id: int, active: bool, *, via: str | None = None
+) -> None:
     """Deactivate or reactivate a user. Deactivation ends their sessions at once (a later
     reactivation does not bring them back) and their API tokens stop working while inactive;
     their tickets and history stay. Nobody deactivates themselves or the last admin."""
@@ -303,7 +305,23 @@ async def set_active(store: Store, actor: Actor, user_id: int, active: bool) -> 
     if not active:
         await sign_out_everywhere(store, user_id)
     kind = AuditKind.USER_REACTIVATED if active else AuditKind.USER_DEACTIVATED
-    await audit_config(store, actor, kind, user_id=user_id, email=old["email"])
+    await audit_config(store, actor, kind, via=via, user_id=user_id, email=old["email"])
+
+
+async def set_active_by_email(
+    store: Store, actor: Actor, email: str, active: bool, *, via: str | None = None
+) -> int:
+    """`set_active` for the operator's commands, which name people by address; the user's id."""
+    found = await store.execute(
+        select(user_t.c.id).where(
+            user_t.c.email == email.strip().lower(), user_t.c.role != Role.BOT.value
+        )
+    )
+    user_id = found.scalar_one_or_none()
+    if user_id is None:
+        raise NotFound(f"no user {email}")
+    await set_active(store, actor, int(user_id), active, via=via)
+    return int(user_id)
 
 
 async def issue_token(

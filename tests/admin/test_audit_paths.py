@@ -18,8 +18,10 @@ import pytest_asyncio
 from helpdesk import services
 from helpdesk.app import create_app
 from helpdesk.cli import main
+from helpdesk.domain import Actor
+from helpdesk.errors import Unauthorized
 from helpdesk.runtime import Runtime
-from helpdesk.services import credentials
+from helpdesk.services import credentials, sessions, staff
 from helpdesk.settings import Settings
 from tests.admin.conftest import ADMIN_EMAIL, audit_entries
 from tests.inbox.conftest import ClientFactory
@@ -255,6 +257,33 @@ async def test_directory_commands_are_audited_once_as_the_system(
     assert await _seen(runtime, "token_revoked", "token_id", "name") == [(*system, 1, "ci")]
     assert await _seen(runtime, "user_deactivated", "user_id") == [(*system, user.id)]
     assert await _seen(runtime, "macro_created", "name") == [(*system, "Thanks")]
+
+
+async def test_deactivating_from_the_command_line_follows_the_admin_pages_rules(
+    runtime: Runtime, cli: Any
+) -> None:
+    for email, role in (("root@example.test", "admin"), ("lee@example.test", "agent")):
+        added = ["user", "add", "--email", email, "--role", role, "--password-stdin"]
+        assert await cli(*added, stdin="a long enough passphrase\n") == 0
+    # The last active admin stays: nobody could sign in to the admin pages any more.
+    assert await cli("user", "deactivate", "--email", "root@example.test") == 2
+    async with runtime.stores.read() as store:
+        users = {u.email: u.active for u in await credentials.list_users(store)}
+    assert users == {"root@example.test": True, "lee@example.test": True}
+
+    async with runtime.stores() as store:
+        opened = await sessions.sign_in(
+            store, "lee@example.test", "a long enough passphrase", address="127.0.0.1"
+        )
+    assert isinstance(opened, sessions.WebSession)
+    assert await cli("user", "deactivate", "--email", "lee@example.test") == 0
+    # Their session ended with it: reactivating them does not bring it back.
+    async with runtime.stores() as store:
+        [lee] = [u.id for u in await credentials.list_users(store) if u.email.startswith("lee")]
+        await staff.set_active(store, Actor.system(), lee, True)
+    async with runtime.stores.read() as store:
+        with pytest.raises(Unauthorized):
+            await sessions.session_for(store, opened.token)
 
 
 # -- web forms ----------------------------------------------------------------------------
