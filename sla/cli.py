@@ -23,7 +23,7 @@ from helpdesk.errors import ValidationFailed
 from helpdesk.http import pydantic_fields
 from helpdesk.runtime import Runtime
 from sla import changes
-from sla.handlers import RECONCILE_JOB
+from sla.handlers import RECONCILE_JOB, reevaluate_later
 from sla.schemas import DOC
 
 
@@ -43,6 +43,8 @@ async def _add(rt: Runtime, args: argparse.Namespace) -> int:
     data = _load(model, Path(args.file))
     async with rt.stores() as store:
         row_id = await changes.save(store, SYSTEM, args.kind, data, via="cli")
+    # As after a save on the pages or through the API; the command waits for its jobs to end.
+    await reevaluate_later(rt)
     print(f"{args.kind} {row_id} created")
     return 0
 
