@@ -247,9 +247,12 @@ async def _resolve(store: Store, who: Principal, f: TicketFilter) -> _Query | No
         q = search.query_text(store.dialect, f.text)
         number = _number(f.text)
         ids: list[int] | None = None
-        if number is not None:
+        if number is not None or (q is not None and store.dialect == "postgresql"):
             # A ticket number or words: the number's ticket joins the matches when they are
-            # few enough to fetch by id (one query less for every other search).
+            # few enough to fetch by id. On PostgreSQL words go this way too: joined to the
+            # tickets, few matches in a large table made the planner start a parallel worker,
+            # 3-5 ms to launch for a scan that found nothing in 0.2 ms. (On SQLite the join
+            # alone is as fast, so the extra query would only cost.)
             ids = await search.first_matches(store, q, SPARSE_MATCHES) if q is not None else []
         elif q is None:
             return None

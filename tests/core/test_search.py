@@ -20,8 +20,9 @@ SUPERVISOR = Principal(1, Role.SUPERVISOR, frozenset())
 
 @pytest.fixture(params=["few", "many"])
 def hits_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run each search with a number in it both ways: the number's ticket merged with the
-    matches fetched by id (few), and the matches read from the index alone (many)."""
+    """Run each search both ways where it can go either: the matches fetched by id (few; with
+    a number in the search, its ticket merged in) and read from the index alone (many). Words
+    alone go either way on PostgreSQL; on SQLite they are always read from the index."""
     if request.param == "many":
         monkeypatch.setattr(listing, "SPARSE_MATCHES", 1)
     return str(request.param)
