@@ -9,7 +9,7 @@ some (bench/inbox_tags.py: a common and a rare one, with their tag index rows). 
 bulk (executemany / COPY in big transactions with indexes and triggers off, then the indexes
 and the full-text index rebuilt and ANALYZE run), never through the services.
 
-Then, per view, p50 and p99 of `queries.list_tickets` (a unit of work from the runtime, as the
+Then, per view, p50 and p99 of `queries.list_tickets` (a read unit of work from the runtime, as the
 API and the inbox use it) next to the best hand-written indexed raw SQL for the same page in
 the same run; `raw/app` is the raw query's time over ours (1.0 = as fast as hand-written). The
 last column is p99 at N over p99 at the small size; both sizes' queries run in turn, request
@@ -76,21 +76,21 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
         f: queries.TicketFilter, cursor: str | None = None
     ) -> Callable[[Runtime], Awaitable[int]]:
         async def run(rt: Runtime) -> int:
-            async with rt.stores() as store:
+            async with rt.stores.read() as store:
                 page = await queries.list_tickets(store, agent, f, limit=50, cursor=cursor)
             return len(page.items)
 
         return run
 
     async def count(rt: Runtime) -> int:
-        async with rt.stores() as store:
+        async with rt.stores.read() as store:
             return (await queries.count_tickets(store, agent, filt())).value
 
     def raw(sql: str, **params: Any) -> Callable[[Runtime], Awaitable[int]]:
         statement = text(sql)
 
         async def run(rt: Runtime) -> int:
-            async with rt.stores() as store:
+            async with rt.stores.read() as store:
                 return len((await store.execute(statement, params)).all())
 
         return run
@@ -100,7 +100,7 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
         head = text(first)
 
         async def run(rt: Runtime) -> int:
-            async with rt.stores() as store:
+            async with rt.stores.read() as store:
                 got = len((await store.execute(head)).all())
                 if got < 51:
                     got += len((await store.execute(text(rest(51 - got)))).all())
