@@ -27,7 +27,7 @@ _CHANNEL_CHARS = frozenset(string.ascii_lowercase + string.digits + "_*")
 
 class TemplateIn(BaseModel):
     subject: str = Field(default="", max_length=998)
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(min_length=1, max_length=10_000, pattern=message_texts.VISIBLE)
 
 
 def _placeholders(text: str) -> set[str]:

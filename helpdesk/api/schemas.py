@@ -9,12 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from helpdesk.domain import Priority, Status
 from helpdesk.endpoints import BodyId, QueryId, QueryInt, QueryTime
+from helpdesk.services.message_texts import VISIBLE
 
-# Something besides whitespace, with whitespace spelled out as Python's `str.strip()` (which the
-# services use) knows it: `\s` means other sets to the ECMA-262 regexes of JSON Schema (no
-# U+0085, no U+001C-U+001F), so a schema saying `\S` would call "\u0085" text the API then
-# finds empty.
-VISIBLE = "[^\t\n\v\f\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000, pattern=VISIBLE),

@@ -15,6 +15,12 @@ from helpdesk.store import Store
 MAX_SUBJECT = 998  # an email subject line's limit
 MAX_TEXT = 10_000
 
+# Something besides whitespace, with whitespace spelled out as Python's `str.strip()` (which the
+# services use) knows it: `\s` means other sets to the ECMA-262 regexes of JSON Schema (no
+# U+0085, no U+001C-U+001F), so a schema saying `\S` would call "\u0085" text the API then
+# finds empty. A body schema puts it on each text that must not be blank.
+VISIBLE = "[^\t\n\v\f\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
 
 def placeholders(text: str) -> set[str]:
     """The `{names}` a text uses; `ValueError` if its braces do not parse."""

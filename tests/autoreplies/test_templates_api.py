@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from helpdesk import services
 from helpdesk.domain import Role
 from tests.autoreplies.support import office_hours_policy
@@ -76,3 +78,18 @@ async def test_bad_templates_and_non_admins_are_refused(chat: Chat) -> None:
     )
     assert agent.status_code == 403
     assert (await chat.http.get(URL)).status_code == 401
+
+
+async def test_the_published_schema_refuses_the_blank_texts_the_api_refuses(chat: Chat) -> None:
+    """A text of whitespace alone (U+0085 is whitespace to Python, not to JSON Schema's
+    regexes) is a 422; the OpenAPI document says so, so clients built from it know."""
+    auth = await _tokens(chat)
+    blank = await chat.http.put(
+        f"{URL}/promise/email/en", json={"text": "\u0085 "}, headers=auth["admin"]
+    )
+    assert blank.status_code == 422
+    assert "text" in blank.json()["fields"]
+    document = (await chat.http.get("/api/v1/openapi.json")).json()
+    text = document["components"]["schemas"]["TemplateIn"]["properties"]["text"]
+    assert re.search(text["pattern"], "\u0085 ") is None
+    assert re.search(text["pattern"], "We answer by {due}.") is not None
