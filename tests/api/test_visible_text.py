@@ -9,7 +9,8 @@ import sys
 
 from pydantic import TypeAdapter, ValidationError
 
-from helpdesk.api.schemas import VISIBLE, Text
+from helpdesk.api.schemas import Text
+from helpdesk.services.message_texts import VISIBLE
 
 
 def test_the_pattern_is_pythons_whitespace_exactly() -> None:
