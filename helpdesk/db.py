@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     create_async_engine,
 )
 
+from helpdesk import sqlite_driver
 from helpdesk.writegate import WriteGate
 
 
@@ -23,7 +25,11 @@ class Database:
         if self.is_sqlite:
             # Connections are pooled and kept: a fresh one per unit of work would run the
             # pragmas on every unit of work, which costs more than the queries themselves.
-            kwargs["connect_args"] = {"timeout": 30}
+            # They cross to their thread once per statement (see helpdesk.sqlite_driver).
+            path = make_url(url).database or ":memory:"
+            kwargs["async_creator"] = functools.partial(
+                sqlite_driver.connect, path, busy_timeout=30
+            )
         else:
             # Sized for a web process's concurrent requests plus its in-process jobs (arq runs
             # 10 at a time), at most 30 connections a process: a web and a worker process stay
@@ -60,10 +66,10 @@ class Database:
 def _configure_sqlite(engine: Engine, *, writer: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take over transaction control from the driver so BEGIN IMMEDIATE below is the only
-        # BEGIN: a deferred transaction that reads and then writes fails with "database is
-        # locked" under concurrent writers instead of waiting for its turn.
-        dbapi_connection.isolation_level = None
+        # The driver's connections leave transaction control to us (isolation_level None), so
+        # BEGIN IMMEDIATE below is the only BEGIN: a deferred transaction that reads and then
+        # writes fails with "database is locked" under concurrent writers instead of waiting
+        # for its turn.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -1,0 +1,89 @@
+"""SQLite statements cross to their connection's thread once each, and still answer as the
+driver did: rows, row counts, generated ids, sqlite3's errors mapped by SQLAlchemy."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from helpdesk import sqlite_driver
+from helpdesk.db import Database
+from helpdesk.tables import team_t
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+LATER = datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "helpdesk.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def crossings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    call = sqlite_driver._Thread.call
+
+    async def counted(self: sqlite_driver._Thread, fn: Callable[[], Any]) -> Any:
+        seen.append(getattr(fn, "__qualname__", repr(fn)))
+        return await call(self, fn)
+
+    monkeypatch.setattr(sqlite_driver._Thread, "call", counted)
+    return seen
+
+
+async def test_a_statement_with_rows_crosses_to_the_thread_once(
+    db: Database, crossings: list[str]
+) -> None:
+    async with db.engine.begin() as conn:
+        await conn.execute(insert(team_t), [{"name": "Billing", "created_at": NOW}])
+        crossings.clear()
+        names = (await conn.execute(select(team_t.c.name))).scalars().all()
+        assert len(crossings) == 1
+        assert names == ["Billing"]
+
+
+async def test_counts_ids_and_errors_come_back_as_from_sqlite3(db: Database) -> None:
+    async with db.engine.begin() as conn:
+        created = await conn.execute(insert(team_t).values(name="Billing", created_at=NOW))
+        (team_id,) = created.inserted_primary_key or (None,)
+        assert isinstance(team_id, int)
+        await conn.execute(insert(team_t).values(name="Sales", created_at=NOW))
+        renamed = await conn.execute(update(team_t).values(created_at=LATER))
+        assert renamed.rowcount == 2
+    with pytest.raises(IntegrityError):
+        async with db.engine.begin() as conn:
+            await conn.execute(insert(team_t).values(id=team_id, name="Again", created_at=NOW))
+    async with db.read_engine.connect() as conn:
+        rows = (await conn.execute(select(team_t.c.name, team_t.c.created_at))).all()
+    assert sorted(rows) == [("Billing", LATER), ("Sales", LATER)]
+
+
+async def test_disposing_the_database_ends_its_connection_threads(db: Database) -> None:
+    before = _driver_threads()
+    async with db.engine.begin() as conn:
+        await conn.execute(text("SELECT 1"))
+    async with db.read_engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    mine = _driver_threads() - before
+    assert len(mine) == 2  # a writer's and a reader's connection
+    await db.dispose()
+    for thread in mine:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in mine)
+
+
+def _driver_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "helpdesk-sqlite" and t.is_alive()}
