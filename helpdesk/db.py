@@ -7,6 +7,7 @@ import functools
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -26,10 +27,11 @@ class Database:
             # Connections are pooled and kept: a fresh one per unit of work would run the
             # pragmas on every unit of work, which costs more than the queries themselves.
             # They cross to their thread once per statement (see helpdesk.sqlite_driver).
-            path = make_url(url).database or ":memory:"
-            kwargs["async_creator"] = functools.partial(
-                sqlite_driver.connect, path, busy_timeout=30
-            )
+            # The file name and options as SQLAlchemy's SQLite dialect reads them off the URL
+            # (`?timeout=`, `uri=true`...).
+            args, options = aiosqlite_dialect().create_connect_args(make_url(url))
+            options.setdefault("timeout", 30)
+            kwargs["async_creator"] = functools.partial(sqlite_driver.connect, *args, **options)
         else:
             # Sized for a web process's concurrent requests plus its in-process jobs (arq runs
             # 10 at a time), at most 30 connections a process: a web and a worker process stay

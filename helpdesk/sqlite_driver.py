@@ -73,14 +73,28 @@ class _Thread:
         if self._stopped:
             # Nothing would ever run it: fail as a closed sqlite3 connection does.
             raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._calls.put((loop, future, fn))
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self.submit(future, fn)
         return await future
+
+    def submit(self, future: asyncio.Future[Any], fn: Callable[[], Any]) -> None:
+        """Run `fn` on the thread and settle `future` with its outcome."""
+        self._calls.put((future.get_loop(), future, fn))
 
     def stop(self) -> None:
         self._stopped = True
         self._calls.put(_STOP)
+
+
+class _Calls:
+    """aiosqlite's call queue as the adapter uses it: `put_nowait((future, function))`."""
+
+    def __init__(self, thread: _Thread) -> None:
+        self._thread = thread
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
+        future, fn = item
+        self._thread.submit(future, fn)
 
 
 class Cursor:
@@ -167,9 +181,18 @@ class Connection:
         self.sqlite = sqlite
         # Closing rolls back what a terminated connection left open, so no lock is kept.
         thread.last = sqlite.close
-        # The adapter checks `_connection` before a commit or rollback (aiosqlite's own flag
-        # for "not closed yet").
+        # What the adapter reaches for beside the public calls, named as aiosqlite names them:
+        # `_connection` ("not closed yet") before a commit or rollback; `_conn` and `_tx` (a
+        # queue of (future, function)) to change the isolation level on the thread.
         self._connection: sqlite3.Connection | None = sqlite
+        self._conn = sqlite
+        self._tx = _Calls(thread)
+
+    def __del__(self) -> None:
+        # Dropped without a close (an engine never disposed): end the thread, as aiosqlite's
+        # connections do, or it would wait for calls for ever holding the database open.
+        if self._connection is not None:
+            self.stop()
 
     @property
     def isolation_level(self) -> str | None:
@@ -206,16 +229,13 @@ class Connection:
         self.thread.stop()
 
 
-async def connect(database: str, *, busy_timeout: float = 5.0) -> Connection:
-    """Open `database` in autocommit mode (isolation_level None): the caller issues BEGIN.
-    `busy_timeout`: seconds a statement waits for another process' lock before failing."""
+async def connect(database: str, **options: Any) -> Connection:
+    """Open `database` with sqlite3.connect's `options` (`timeout`: seconds a statement waits
+    for another process' lock; `uri`), in autocommit mode: the caller issues BEGIN."""
+    options = {**options, "isolation_level": None, "check_same_thread": False}
     thread = _Thread()
     try:
-        sqlite = await thread.call(
-            lambda: sqlite3.connect(
-                database, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-        )
+        sqlite = await thread.call(lambda: sqlite3.connect(database, **options))
     except BaseException:
         thread.stop()
         raise

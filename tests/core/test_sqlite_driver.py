@@ -3,6 +3,7 @@ driver did: rows, row counts, generated ids, sqlite3's errors mapped by SQLAlche
 
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from helpdesk import sqlite_driver
 from helpdesk.db import Database
@@ -87,3 +88,45 @@ async def test_disposing_the_database_ends_its_connection_threads(db: Database) 
 
 def _driver_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.name == "helpdesk-sqlite" and t.is_alive()}
+
+
+async def test_a_database_dropped_without_disposing_ends_its_threads(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "helpdesk.db"
+    shutil.copy(sqlite_template, path)
+    before = _driver_threads()
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    async with database.engine.begin() as conn:
+        await conn.execute(text("SELECT 1"))
+    mine = _driver_threads() - before
+    assert len(mine) == 1
+    del database, conn
+    gc.collect()
+    for thread in mine:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in mine)
+
+
+async def test_the_isolation_level_can_be_changed_per_connection(db: Database) -> None:
+    """SQLAlchemy changes it on the connection's thread through aiosqlite's call queue."""
+    async with db.engine.connect() as conn:
+        await conn.execution_options(isolation_level="READ UNCOMMITTED")
+        raw = await conn.get_raw_connection()
+        assert raw.driver_connection is not None
+        assert raw.driver_connection.isolation_level == ""  # sqlite3's own transactions
+        assert await conn.get_isolation_level() == "READ UNCOMMITTED"
+
+
+async def test_options_in_the_database_url_reach_sqlite(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "helpdesk.db"
+    shutil.copy(sqlite_template, path)
+    read_only = Database(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with pytest.raises(OperationalError, match="readonly"):
+            async with read_only.engine.begin() as conn:
+                await conn.execute(insert(team_t).values(name="Billing", created_at=NOW))
+    finally:
+        await read_only.dispose()
