@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import itertools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -34,6 +35,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from helpdesk import search
 from helpdesk.domain import Principal, Role, Status
@@ -304,7 +306,12 @@ async def _planned_once(store: Store, f: TicketFilter) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await store.execute(_PLAN_AS_USUAL)
+        # A cancelled statement invalidates the connection, which the pool then discards; in
+        # a failed transaction the RESET fails too, and the rollback undoes the SET anyway.
+        # Either way the error that ended the listing is the one to raise, not the RESET's.
+        if not store.conn.invalidated:
+            with contextlib.suppress(DBAPIError):
+                await store.execute(_PLAN_AS_USUAL)
 
 
 def _phases(
