@@ -22,42 +22,44 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        self.gate: WriteGate | None = None
         if self.is_sqlite:
             # Connections are pooled and kept: a fresh one per unit of work would run the
             # pragmas on every unit of work, which costs more than the queries themselves.
-            # They cross to their thread once per statement (see helpdesk.sqlite_driver).
-            # The file name and options as SQLAlchemy's SQLite dialect reads them off the URL
-            # (`?timeout=`, `uri=true`...).
+            # They cross to their thread once per statement (see helpdesk.sqlite_driver),
+            # opened with the file name and options SQLAlchemy's SQLite dialect reads off the
+            # URL (`?timeout=`, `uri=true`...).
             args, options = aiosqlite_dialect().create_connect_args(make_url(url))
             options.setdefault("timeout", 30)
-            kwargs["async_creator"] = functools.partial(sqlite_driver.connect, *args, **options)
-        else:
-            # Sized for a web process's concurrent requests plus its in-process jobs (arq runs
-            # 10 at a time), at most 30 connections a process: a web and a worker process stay
-            # well under PostgreSQL's default max_connections of 100. The ping on checkout
-            # costs a round trip per unit of work, but a connection the server dropped (a
-            # restart, a failover, a proxy's idle timeout) is then replaced instead of failing
-            # a request. Statements are prepared once per connection; the product has more
-            # distinct statements than asyncpg's default cache of 100 keeps.
-            kwargs.update(
-                pool_size=20,
-                max_overflow=10,
-                pool_pre_ping=True,
-                connect_args={"prepared_statement_cache_size": 1000},
-            )
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        # Reads run on their own engine: on SQLite with a deferred BEGIN, so a list page or a
-        # token check never queues for the write lock (WAL readers see the last commit). On
-        # PostgreSQL, on the same pool without BEGIN and COMMIT: under READ COMMITTED every
-        # statement sees the latest commit either way, so the pair only cost two round trips.
-        self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.gate: WriteGate | None = None
-        if self.is_sqlite:
+            connect = functools.partial(sqlite_driver.connect, *args, **options)
+            # The writer's connections may run a request's write transaction on the loop.
+            writer = functools.partial(connect, writer=True)
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo, async_creator=writer)
             _configure_sqlite(self.engine.sync_engine, writer=True)
-            self.read_engine = create_async_engine(url, **kwargs)
+            # Reads run on their own engine, with a deferred BEGIN, so a list page or a token
+            # check never queues for the write lock (WAL readers see the last commit).
+            self.read_engine = create_async_engine(url, echo=echo, async_creator=connect)
             _configure_sqlite(self.read_engine.sync_engine, writer=False)
             self.gate = WriteGate()
+            return
+        # Sized for a web process's concurrent requests plus its in-process jobs (arq runs 10
+        # at a time), at most 30 connections a process: a web and a worker process stay well
+        # under PostgreSQL's default max_connections of 100. The ping on checkout costs a round
+        # trip per unit of work, but a connection the server dropped (a restart, a failover, a
+        # proxy's idle timeout) is then replaced instead of failing a request. Statements are
+        # prepared once per connection; the product has more distinct statements than
+        # asyncpg's default cache of 100 keeps.
+        self.engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=20,
+            max_overflow=10,
+            pool_pre_ping=True,
+            connect_args={"prepared_statement_cache_size": 1000},
+        )
+        # Reads on the same pool without BEGIN and COMMIT: under READ COMMITTED every
+        # statement sees the latest commit either way, so the pair only cost two round trips.
+        self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

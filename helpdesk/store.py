@@ -23,12 +23,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
+from helpdesk import sqlite_driver
 from helpdesk.blobs import BlobStore
 from helpdesk.bus import Bus
 from helpdesk.db import Database
 from helpdesk.events import Event
 from helpdesk.ports import Clock
 from helpdesk.security import Signer
+from helpdesk.writegate import BACKGROUND
 
 
 @dataclass
@@ -109,13 +111,19 @@ class Stores:
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
         """A unit of work that may write; on SQLite it first takes this process's write slot."""
-        async with self._slot(), self.db.engine.begin() as conn:
-            store = self._store(conn)
-            yield store
-            if store.events:
-                for hook in self.before_commit:
-                    await hook(store)
-            events: Sequence[Event] = list(store.events)
+        # A request's transaction runs its statements on the loop once it holds SQLite's
+        # write lock (helpdesk.sqlite_driver); a background job's stay on the thread.
+        on_loop = sqlite_driver.ON_LOOP.set(self.db.gate is not None and not BACKGROUND.get())
+        try:
+            async with self._slot(), self.db.engine.begin() as conn:
+                store = self._store(conn)
+                yield store
+                if store.events:
+                    for hook in self.before_commit:
+                        await hook(store)
+                events: Sequence[Event] = list(store.events)
+        finally:
+            sqlite_driver.ON_LOOP.reset(on_loop)
         self.commits += 1
         token = DISPATCHING.set(self.commits)
         try:

@@ -1,5 +1,6 @@
-"""SQLite statements cross to their connection's thread once each, and still answer as the
-driver did: rows, row counts, generated ids, sqlite3's errors mapped by SQLAlchemy."""
+"""SQLite statements cross to their connection's thread once each (a request's write
+transaction not at all, once it holds the lock), and still answer as the driver did: rows,
+row counts, generated ids, sqlite3's errors mapped by SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from helpdesk import sqlite_driver
 from helpdesk.db import Database
+from helpdesk.runtime import Runtime
 from helpdesk.tables import team_t
+from helpdesk.writegate import BACKGROUND
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
@@ -130,3 +133,29 @@ async def test_options_in_the_database_url_reach_sqlite(
                 await conn.execute(insert(team_t).values(name="Billing", created_at=NOW))
     finally:
         await read_only.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_request_writes_on_the_loop_and_a_job_on_the_thread(
+    runtime: Runtime, crossings: list[str]
+) -> None:
+    """Inside a request's unit of work only BEGIN and COMMIT cross to the thread, however many
+    statements it runs; a background job's statements cross each."""
+
+    async def write_teams(names: list[str]) -> None:
+        async with runtime.stores() as store:
+            for name in names:
+                await store.execute(insert(team_t).values(name=name, created_at=NOW))
+
+    await write_teams(["Billing", "Sales", "Support"])
+    assert len(crossings) == 2  # BEGIN IMMEDIATE, COMMIT
+    crossings.clear()
+    token = BACKGROUND.set(True)
+    try:
+        await write_teams(["Legal", "Shipping", "Returns"])
+    finally:
+        BACKGROUND.reset(token)
+    assert len(crossings) == 2 + 3
+    async with runtime.stores.read() as store:
+        names = (await store.execute(select(team_t.c.name))).scalars().all()
+    assert sorted(names) == ["Billing", "Legal", "Returns", "Sales", "Shipping", "Support"]
