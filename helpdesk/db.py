@@ -26,9 +26,10 @@ class Database:
         if self.is_sqlite:
             # Connections are pooled and kept: a fresh one per unit of work would run the
             # pragmas on every unit of work, which costs more than the queries themselves.
-            # They cross to their thread once per statement (see helpdesk.sqlite_driver),
-            # opened with the file name and options SQLAlchemy's SQLite dialect reads off the
-            # URL (`?timeout=`, `uri=true`...).
+            # Each statement crosses to the connection's thread once at most, a request's
+            # write transaction's mostly not at all (see helpdesk.sqlite_driver). Opened with
+            # the file name and options SQLAlchemy's SQLite dialect reads off the URL
+            # (`?timeout=`, `uri=true`...).
             args, options = aiosqlite_dialect().create_connect_args(make_url(url))
             options.setdefault("timeout", 30)
             connect = functools.partial(sqlite_driver.connect, *args, **options)
@@ -76,6 +77,11 @@ def _configure_sqlite(engine: Engine, *, writer: bool) -> None:
         # for its turn.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        if cursor.fetchone()[0] != "wal":
+            # SQLite keeps its rollback journal where WAL cannot be (an in-memory database,
+            # some file systems). There a statement may wait for readers' locks in the busy
+            # handler, which must not happen on the event loop: statements stay on the thread.
+            dbapi_connection.driver_connection.inline = False
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         # FULL: a commit is on disk before we acknowledge it (an IMAP message is only flagged

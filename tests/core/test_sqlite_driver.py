@@ -7,13 +7,14 @@ from __future__ import annotations
 import gc
 import shutil
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from helpdesk import sqlite_driver
@@ -159,3 +160,43 @@ async def test_a_request_writes_on_the_loop_and_a_job_on_the_thread(
     async with runtime.stores.read() as store:
         names = (await store.execute(select(team_t.c.name))).scalars().all()
     assert sorted(names) == ["Billing", "Legal", "Returns", "Sales", "Shipping", "Support"]
+
+
+async def test_a_transaction_goes_back_to_the_thread_once_its_loop_budget_is_spent(
+    db: Database, crossings: list[str]
+) -> None:
+    def pause(seconds: float) -> int:
+        time.sleep(seconds)
+        return 1
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def _register(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("pause", 1, pause)
+
+    token = sqlite_driver.ON_LOOP.set(True)  # as a request's unit of work sets it
+    try:
+        async with db.engine.begin() as conn:
+            crossings.clear()  # opening the connection and BEGIN
+            for _ in range(3):
+                await conn.execute(
+                    text("SELECT pause(:s)"), {"s": 2 * sqlite_driver.ON_LOOP_BUDGET}
+                )
+            # The first ran on the loop and spent the budget; the others crossed.
+            assert len(crossings) == 2
+    finally:
+        sqlite_driver.ON_LOOP.reset(token)
+
+
+async def test_without_wal_a_transaction_stays_on_the_thread(crossings: list[str]) -> None:
+    """An in-memory database keeps a rollback journal, where a statement may wait for locks."""
+    db = Database("sqlite+aiosqlite://")
+    token = sqlite_driver.ON_LOOP.set(True)
+    try:
+        async with db.engine.begin() as conn:
+            crossings.clear()
+            for _ in range(3):
+                await conn.execute(text("SELECT 1"))
+            assert len(crossings) == 3
+    finally:
+        sqlite_driver.ON_LOOP.reset(token)
+        await db.dispose()
