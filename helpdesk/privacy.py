@@ -1,6 +1,10 @@
 """Personal-data operations end to end, for the API, the CLI and jobs: each runs the service
 in one unit of work, then does what may only follow a commit (deleting blobs nobody refers
 to any more, checkpointing SQLite's write-ahead log so erased pages leave it).
+
+Erasures, exports and retention runs read and write many rows, so even when a request starts
+them they run as background work (`as_background`): they queue behind agents' requests for
+SQLite's write slot, and their statements stay off the event loop (helpdesk.sqlite_driver).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from helpdesk.runtime import Runtime
 from helpdesk.services import _redact, retention
 from helpdesk.services.access import Access, record_access
 from helpdesk.services.privacy import Erased, erase_customer, find_customer_ref
+from helpdesk.writegate import as_background
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,13 @@ async def erase(
     rt: Runtime, ref: str, *, reason: str, actor_user_id: int | None, via: str
 ) -> Erased:
     """Erase the customer `ref` names (id, email, kind:address) across core and components."""
+    with as_background():  # a long pass: see the module's notes
+        return await _erase(rt, ref, reason=reason, actor_user_id=actor_user_id, via=via)
+
+
+async def _erase(
+    rt: Runtime, ref: str, *, reason: str, actor_user_id: int | None, via: str
+) -> Erased:
     async with rt.stores() as store:
         customer_id = await find_customer_ref(store, ref)
         erased = await erase_customer(
@@ -97,10 +109,11 @@ class Archive:
 
 async def export(rt: Runtime, ref: str, *, user_id: int | None, via: str) -> Archive:
     """One zip: customer.json plus every attachment and raw message; the export is logged."""
-    async with rt.stores() as store:
-        customer_id = await find_customer_ref(store, ref)
-        data = await export_data(store, customer_id, rt.personal_data)
-        await record_access(store, user_id, via, [Access("customer.export", customer_id)])
+    with as_background():  # a long pass: see the module's notes
+        async with rt.stores() as store:
+            customer_id = await find_customer_ref(store, ref)
+            data = await export_data(store, customer_id, rt.personal_data)
+            await record_access(store, user_id, via, [Access("customer.export", customer_id)])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         missing = []
@@ -127,6 +140,11 @@ async def run_retention(
 ) -> RetentionReport:
     """Clear closed tickets past their channel's retention, one batch per transaction; with
     `dry_run` only count them."""
+    with as_background():  # a long pass: see the module's notes
+        return await _run_retention(rt, dry_run=dry_run, max_batches=max_batches)
+
+
+async def _run_retention(rt: Runtime, *, dry_run: bool, max_batches: int) -> RetentionReport:
     counts: dict[str, int] = {}
     if dry_run:
         async with rt.stores() as store:

@@ -26,7 +26,7 @@ from helpdesk.security import Signer
 from helpdesk.settings import Settings
 from helpdesk.store import Store, Stores
 from helpdesk.token_cache import TokenCache
-from helpdesk.writegate import BACKGROUND
+from helpdesk.writegate import as_background
 
 JobFunction = Callable[..., Awaitable[Any]]  # async def job(runtime, *args)
 # A component's part of /healthz: returns (section name, report with an "ok" flag).
@@ -222,11 +222,8 @@ class Runtime:
 
     async def run_job(self, name: str, *args: Any) -> Any:
         # Jobs are background work: on SQLite their writes wait behind interactive ones.
-        token = BACKGROUND.set(True)
-        try:
+        with as_background():
             return await self._jobs[name](self, *args)
-        finally:
-            BACKGROUND.reset(token)
 
     async def close(self) -> None:
         for closer in reversed(self.closers):

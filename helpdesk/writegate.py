@@ -16,12 +16,23 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
 # Set while a job runs (`Runtime.run_job`): its writes wait behind interactive ones.
 BACKGROUND: ContextVar[bool] = ContextVar("helpdesk_background", default=False)
+
+
+@contextmanager
+def as_background() -> Iterator[None]:
+    """Run the enclosed units of work as background work: a job, or a long pass a request
+    starts (an erasure, a retention run)."""
+    token = BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        BACKGROUND.reset(token)
 
 
 class NestedWrite(RuntimeError):
