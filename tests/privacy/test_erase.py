@@ -96,3 +96,26 @@ async def test_an_erasure_is_not_repeated_and_needs_a_reason(runtime: Runtime) -
         await privacy.erase(
             runtime, str(seeded.customer_id), reason="asked", actor_user_id=None, via="cli"
         )
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_privacy_passes_a_request_starts_queue_behind_other_requests(
+    runtime: Runtime,
+) -> None:
+    """An export, a retention run and an erasure read and write many rows: even started by a
+    request they take SQLite's write slot as background work, behind agents' requests."""
+    admin = await _admin(runtime)
+    await s.seed(runtime, agent_id=admin)
+    await scheduler_of(runtime).drain()
+    gate = runtime.db.gate
+    assert gate is not None
+    grants: list[bool] = []
+    gate.on_grant = grants.append
+    try:
+        await privacy.export(runtime, s.EMAIL, user_id=admin, via="api")
+        await privacy.run_retention(runtime, dry_run=True)
+        await privacy.erase(runtime, s.EMAIL, reason="request", actor_user_id=admin, via="api")
+    finally:
+        gate.on_grant = None
+    assert len(grants) >= 3
+    assert all(grants), "a privacy pass took the write slot as a request"
