@@ -27,11 +27,16 @@ NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def db(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Database]:
+def _migrated(sqlite_template: Path, tmp_path: Path) -> Path:
+    """A copy of the migrated template database, for this test alone."""
     path = tmp_path / "helpdesk.db"
     shutil.copy(sqlite_template, path)
-    database = Database(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+async def db(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{_migrated(sqlite_template, tmp_path)}")
     yield database
     await database.dispose()
 
@@ -97,8 +102,7 @@ def _driver_threads() -> set[threading.Thread]:
 async def test_a_database_dropped_without_disposing_ends_its_threads(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "helpdesk.db"
-    shutil.copy(sqlite_template, path)
+    path = _migrated(sqlite_template, tmp_path)
     before = _driver_threads()
     database = Database(f"sqlite+aiosqlite:///{path}")
     async with database.engine.begin() as conn:
@@ -125,8 +129,7 @@ async def test_the_isolation_level_can_be_changed_per_connection(db: Database) -
 async def test_options_in_the_database_url_reach_sqlite(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "helpdesk.db"
-    shutil.copy(sqlite_template, path)
+    path = _migrated(sqlite_template, tmp_path)
     read_only = Database(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
     try:
         with pytest.raises(OperationalError, match="readonly"):
