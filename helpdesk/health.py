@@ -1,7 +1,9 @@
-"""What /healthz reports: can we reach the database, and is something running our jobs."""
+"""What /healthz reports: can we reach the database, is something running our jobs, and how
+many wait."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import text
@@ -41,12 +43,15 @@ async def _jobs(rt: Runtime) -> tuple[bool, dict[str, Any]]:
             "mode": "in-process",
             "periodic_running": scheduler.running,
             "failed_jobs": scheduler.failures,
+            "backlog": scheduler.backlog,
         }
     if isinstance(scheduler, ArqScheduler):
         try:
             pool = scheduler.pool
             await pool.ping()
             beat = await pool.get(QUEUE_NAME + ":health-check")
+            # arq scores a queued job with the wall-clock millisecond it is due at.
+            backlog = await pool.zcount(QUEUE_NAME, 0, int(time.time() * 1000))
         except Exception as exc:
             return False, {"ok": False, "mode": "arq", "error": f"{type(exc).__name__}: {exc}"}
         # The web process only enqueues; a missing worker heartbeat is reported, not fatal,
@@ -57,5 +62,6 @@ async def _jobs(rt: Runtime) -> tuple[bool, dict[str, Any]]:
             "redis": "reachable",
             "worker": beat.decode(errors="replace")[:200] if beat else "no worker heartbeat yet",
             "checked_at": int(rt.clock.now().timestamp()),
+            "backlog": backlog,
         }
     return True, {"ok": True, "mode": type(scheduler).__name__}

@@ -56,6 +56,12 @@ class InProcessScheduler:
         if key is not None:
             self._pending[key] = task
 
+    @property
+    def backlog(self) -> int:
+        """Jobs running or due now (a retry waiting for its time is not counted)."""
+        now = asyncio.get_running_loop().time()
+        return sum(1 for wake in self._tasks.values() if wake <= now)
+
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._tasks.pop(task, None)
 
