@@ -30,7 +30,6 @@ from helpdesk.db import Database
 from helpdesk.events import Event
 from helpdesk.ports import Clock
 from helpdesk.security import Signer
-from helpdesk.writegate import BACKGROUND
 
 
 @dataclass
@@ -111,9 +110,9 @@ class Stores:
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
         """A unit of work that may write; on SQLite it first takes this process's write slot."""
-        # A request's transaction runs its statements on the loop once it holds SQLite's
-        # write lock (helpdesk.sqlite_driver); a background job's stay on the thread.
-        on_loop = sqlite_driver.ON_LOOP.set(self.db.gate is not None and not BACKGROUND.get())
+        # The transaction runs its statements on the loop once it holds SQLite's write lock
+        # (helpdesk.sqlite_driver); the write slot still serves requests before jobs.
+        on_loop = sqlite_driver.ON_LOOP.set(self.db.gate is not None)
         try:
             async with self._slot(), self.db.engine.begin() as conn:
                 store = self._store(conn)
