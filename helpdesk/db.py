@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import (
 from helpdesk import sqlite_driver
 from helpdesk.writegate import WriteGate
 
+# How long a SQLite statement waits for another connection's lock (off the event loop).
+BUSY_TIMEOUT_MS = 30000
+
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
@@ -77,19 +80,23 @@ def _configure_sqlite(engine: Engine, *, writer: bool) -> None:
         # for its turn.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        if cursor.fetchone()[0] != "wal":
+        wal = cursor.fetchone()[0] == "wal"
+        if not wal:
             # SQLite keeps its rollback journal where WAL cannot be (an in-memory database,
             # some file systems). There a statement may wait for readers' locks in the busy
             # handler, which must not happen on the event loop: statements stay on the thread.
             dbapi_connection.driver_connection.inline = False
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # FULL: a commit is on disk before we acknowledge it (an IMAP message is only flagged
         # seen after its ticket is committed, so a lost commit would lose the mail).
         cursor.execute("PRAGMA synchronous=FULL")
         if not writer:
             cursor.execute("PRAGMA query_only=ON")  # a write through a reader is a bug: fail
         cursor.close()
+        if not writer and wal:
+            # A WAL reader takes no lock a writer holds: its statements run on the loop.
+            dbapi_connection.driver_connection.reads_on_loop(BUSY_TIMEOUT_MS)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -27,9 +27,17 @@ held the slot for 14-24 ms (p50) under load while a request's took 7-10 ms, and 
 waited behind it. The loop is held for at most `ON_LOOP_BUDGET` of statements per
 transaction, plus the statement that crosses it; after that a transaction's statements go
 back to the thread, so a large one (a merge, an erasure, a batch of SLA evaluations) lets
-other requests through between its statements as before. BEGIN (which may wait for another
-process' lock), COMMIT (which waits for the disk) and every statement of a read still run on
-the connection's thread.
+other requests through between its statements as before. A writer's BEGIN (which may wait for
+another process' lock) and COMMIT (which waits for the disk) still run on the thread.
+
+A reader's transaction (`Connection.reads_on_loop`, set by `helpdesk.db` for WAL readers) runs
+on the loop whole: in WAL mode a reader takes no lock a writer holds, and a read unit of work
+crossed at least three times (BEGIN, its statements, COMMIT) for statements that take tens of
+microseconds. Its busy handler is off, so a rare lock (another process in exclusive mode, a
+log being recovered) raises at once instead of sleeping on the loop; a progress handler stops
+a statement that runs past the transaction's `ON_LOOP_BUDGET`. Either way the statement runs
+again from the start on the thread, where it may wait (a read has nothing to undo); past its
+budget, so does the rest of the transaction.
 """
 
 from __future__ import annotations
@@ -52,6 +60,9 @@ ON_LOOP: ContextVar[bool] = ContextVar("helpdesk_sqlite_on_loop", default=False)
 # Seconds of statements a transaction may run on the loop: a ticket's creation takes about a
 # fifth of this; a pass over many rows goes back to the thread soon.
 ON_LOOP_BUDGET = 0.002
+# How many of SQLite's virtual machine steps a read on the loop runs between looks at the
+# clock (its progress handler): a few tens of microseconds of work.
+PROGRESS_EVERY = 2000
 
 
 def _settle(future: asyncio.Future[Any], error: BaseException | None, result: Any) -> None:
@@ -71,6 +82,9 @@ class _Thread:
         # Run last on the thread, after every call queued before `stop`.
         self.last: Callable[[], None] | None = None
         self._stopped = False
+        # Calls handed over and calls done, each counted by one side only (see `idle`).
+        self._submitted = 0
+        self._done = 0
         # A daemon, as aiosqlite's: a connection nobody closed must not keep the process alive.
         self._thread = threading.Thread(target=self._run, name="helpdesk-sqlite", daemon=True)
         self._thread.start()
@@ -88,6 +102,7 @@ class _Thread:
                 result, error = fn(), None
             except BaseException as exc:  # handed to the caller, raised there
                 result, error = None, exc
+            self._done += 1
             # RuntimeError: the caller's loop is closed, nobody is waiting any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_settle, future, error, result)
@@ -102,7 +117,14 @@ class _Thread:
 
     def submit(self, future: asyncio.Future[Any], fn: Callable[[], Any]) -> None:
         """Run `fn` on the thread and settle `future` with its outcome."""
+        self._submitted += 1
         self._calls.put((future.get_loop(), future, fn))
+
+    @property
+    def idle(self) -> bool:
+        """Whether every call handed over has run: a caller cancelled while its statement
+        still runs here would otherwise have the loop wait for the connection's mutex."""
+        return self._done == self._submitted
 
     def stop(self) -> None:
         self._stopped = True
@@ -202,9 +224,12 @@ class Connection:
     def __init__(self, thread: _Thread, sqlite: sqlite3.Connection, *, writer: bool) -> None:
         self.thread = thread
         self.sqlite = sqlite
-        # Whether a request's transaction may run here (a writer's connection in WAL mode,
+        # Whether a writer's transaction may run here (a writer's connection in WAL mode,
         # where no statement after BEGIN IMMEDIATE waits for a lock: see `helpdesk.db`).
         self.inline = writer
+        # Milliseconds a reader's statement waits for a lock, once `reads_on_loop` has set
+        # its busy timeout to zero: on the thread only.
+        self._reader_wait_ms: int | None = None
         self._on_loop_spent = 0.0
         # Closing rolls back what a terminated connection left open, so no lock is kept.
         thread.last = sqlite.close
@@ -228,11 +253,21 @@ class Connection:
     def cursor(self) -> Cursor:
         return Cursor(self)
 
+    def reads_on_loop(self, wait_ms: int) -> None:
+        """Run this reader's statements on the loop (see `_read`); on the thread, a statement
+        waits up to `wait_ms` for a lock."""
+        self.sqlite.execute("PRAGMA busy_timeout = 0")
+        self._reader_wait_ms = wait_ms
+
     async def run(self, fn: Callable[[], T]) -> T:
-        """Run a statement's `fn` here while a request's write transaction is open on this
-        connection and within its budget (see the module's notes), else on the thread."""
+        """Run a statement's `fn` here while a write transaction is open on this connection
+        and within its budget, or a reader's (see the module's notes), else on the thread."""
         if not self.sqlite.in_transaction:
-            self._on_loop_spent = 0.0  # a new transaction begins (its BEGIN crosses)
+            self._on_loop_spent = 0.0  # a new transaction begins
+            if self._reader_wait_ms is not None:
+                return await self._read(fn)
+        elif self._reader_wait_ms is not None:
+            return await self._read(fn)
         elif self.inline and ON_LOOP.get() and self._on_loop_spent < ON_LOOP_BUDGET:
             began = time.perf_counter()
             try:
@@ -240,6 +275,35 @@ class Connection:
             finally:
                 self._on_loop_spent += time.perf_counter() - began
         return await self.thread.call(fn)
+
+    async def _read(self, fn: Callable[[], T]) -> T:
+        """A reader's statement on the loop, with the busy handler off and a progress handler
+        that stops it at the transaction's budget; then, or if it met a lock, on the thread
+        from the start (a read has nothing to undo)."""
+        left = ON_LOOP_BUDGET - self._on_loop_spent
+        if left > 0 and self.thread.idle:
+            began = time.perf_counter()
+            deadline = began + left
+            self.sqlite.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_EVERY)
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF not in (
+                    sqlite3.SQLITE_BUSY,
+                    sqlite3.SQLITE_INTERRUPT,
+                ):
+                    raise
+            finally:
+                self.sqlite.set_progress_handler(None, 0)
+                self._on_loop_spent += time.perf_counter() - began
+        return await self.thread.call(lambda: self._waiting(fn))
+
+    def _waiting(self, fn: Callable[[], T]) -> T:
+        self.sqlite.execute(f"PRAGMA busy_timeout = {int(self._reader_wait_ms or 0)}")
+        try:
+            return fn()
+        finally:
+            self.sqlite.execute("PRAGMA busy_timeout = 0")
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Cursor:
         """Run one statement outside SQLAlchemy (a checkpoint that must not open a transaction)."""
@@ -249,11 +313,18 @@ class Connection:
     # rolls back every connection it takes back, after a unit of work's COMMIT too.
     async def commit(self) -> None:
         if self.sqlite.in_transaction:
-            await self.thread.call(self.sqlite.commit)
+            await self._end(self.sqlite.commit)
 
     async def rollback(self) -> None:
         if self.sqlite.in_transaction:
-            await self.thread.call(self.sqlite.rollback)
+            await self._end(self.sqlite.rollback)
+
+    async def _end(self, fn: Callable[[], None]) -> None:
+        # A reader's transaction ends without a lock to wait for or a disk to sync.
+        if self._reader_wait_ms is not None and self.thread.idle:
+            fn()
+        else:
+            await self.thread.call(fn)
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         await self.thread.call(lambda: self.sqlite.create_function(*args, **kwargs))

@@ -1,6 +1,6 @@
-"""SQLite statements cross to their connection's thread once each (a write
-transaction's not at all, once it holds the lock), and still answer as the driver did: rows,
-row counts, generated ids, sqlite3's errors mapped by SQLAlchemy."""
+"""SQLite statements cross to their connection's thread once each (a write transaction's not
+at all once it holds the lock, a WAL reader's not at all within its budget), and still answer
+as the driver did: rows, row counts, generated ids, sqlite3's errors mapped by SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -201,3 +201,38 @@ async def test_without_wal_a_transaction_stays_on_the_thread(crossings: list[str
     finally:
         sqlite_driver.ON_LOOP.reset(token)
         await db.dispose()
+
+
+async def test_a_read_runs_on_the_loop(db: Database, crossings: list[str]) -> None:
+    """A WAL reader takes no lock a writer holds: BEGIN, its statements and COMMIT stay on the
+    loop."""
+    async with db.engine.begin() as conn:
+        await conn.execute(insert(team_t).values(name="Billing", created_at=NOW))
+    async with db.read_engine.connect() as conn, conn.begin():
+        crossings.clear()  # opening the connection
+        for _ in range(3):
+            names = (await conn.execute(select(team_t.c.name))).scalars().all()
+    assert names == ["Billing"]
+    assert crossings == []
+
+
+async def test_a_long_read_moves_to_the_thread_at_its_budget(
+    db: Database, crossings: list[str]
+) -> None:
+    """Stopped on the loop once it has run its budget, the statement runs again, whole, on the
+    thread: the loop is not held by a long scan."""
+    count = text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+        "SELECT count(*) FROM c"
+    )
+    async with db.read_engine.connect() as conn, conn.begin():
+        await conn.execute(select(team_t.c.id))
+        crossings.clear()
+        began = time.perf_counter()
+        assert (await conn.execute(count)).scalar_one() == 3000000
+        on_loop = time.perf_counter() - began
+        assert len(crossings) == 1
+        # and the transaction's next statements stay on the thread: its budget is spent
+        await conn.execute(select(team_t.c.id))
+        assert len(crossings) == 2
+    assert on_loop > sqlite_driver.ON_LOOP_BUDGET  # the scan itself ran, on the thread
