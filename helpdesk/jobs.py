@@ -97,7 +97,7 @@ def parts(rt: Runtime) -> Parts:
 
     return Parts(
         jobs=[
-            Job("deliver_outbox", deliver_outbox),
+            Job("deliver_outbox", deliver_outbox, short=True),
             Job("reconcile_outbox", reconcile_outbox),
             Job("refresh_planner_statistics", refresh_planner_statistics),
         ],

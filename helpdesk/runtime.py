@@ -38,10 +38,16 @@ BeforeCommit = Callable[[Store], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job function under the name schedulers call it by (arq needs names across processes)."""
+    """A job function under the name schedulers call it by (arq needs names across processes).
+
+    `short`: its transactions touch one ticket or a few, never a table's worth of rows, so on
+    SQLite they may run on the event loop (helpdesk.sqlite_driver). A job that may run one long
+    statement (a scan, a fold, ANALYZE) must leave it False: a write statement cannot be
+    stopped midway, and the loop would wait for it."""
 
     name: str
     run: JobFunction
+    short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,7 @@ class Runtime:
     # Bearer-token look-ups of this process (see helpdesk.token_cache).
     tokens: TokenCache = field(default_factory=TokenCache)
     _jobs: dict[str, JobFunction] = field(default_factory=dict)
+    _short_jobs: set[str] = field(default_factory=set)
     _senders: dict[str, Sender] = field(default_factory=dict)
     _default_sender: Sender | None = None
 
@@ -151,6 +158,8 @@ class Runtime:
             if job.name in self._jobs:
                 raise ValueError(f"job {job.name!r} of {component} is already registered")
             self._jobs[job.name] = job.run
+            if job.short:
+                self._short_jobs.add(job.name)
         for periodic in parts.periodic:
             if periodic.job not in self._jobs:
                 raise ValueError(f"periodic {periodic.job!r} of {component} names no job")
@@ -222,7 +231,7 @@ class Runtime:
 
     async def run_job(self, name: str, *args: Any) -> Any:
         # Jobs are background work: on SQLite their writes wait behind interactive ones.
-        with as_background():
+        with as_background(short=name in self._short_jobs):
             return await self._jobs[name](self, *args)
 
     async def close(self) -> None:

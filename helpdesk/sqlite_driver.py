@@ -16,19 +16,22 @@ connection is handed to SQLAlchemy as `async_creator` (see `helpdesk.db`), so th
 its SQL and its error handling stay SQLAlchemy's; the exceptions raised are sqlite3's own,
 which the dialect maps as it does aiosqlite's (aiosqlite re-exports them).
 
-A write transaction goes further (`ON_LOOP`, set by `helpdesk.store` for every unit of work
-that may write): once its BEGIN IMMEDIATE holds the write lock, its statements run on the
-event loop's own thread. The write lock makes every other writer wait for them anyway, and
-under load each crossing waited for a busy core twice (the thread's wake-up, then the loop's
-turn), so a transaction took far longer than its statements (bench/api_write.py on SQLite,
-median of three runs: create 48 -> 57 requests a second, reply 140 -> 178, PATCH 225 -> 265).
-Background jobs' transactions do the same: crossing once per statement, an acknowledgement's
-held the slot for 14-24 ms (p50) under load while a request's took 7-10 ms, and requests
-waited behind it. The loop is held for at most `ON_LOOP_BUDGET` of statements per
-transaction, plus the statement that crosses it; after that a transaction's statements go
-back to the thread, so a large one (a merge, an erasure, a batch of SLA evaluations) lets
-other requests through between its statements as before. A writer's BEGIN (which may wait for
-another process' lock) and COMMIT (which waits for the disk) still run on the thread.
+A write transaction goes further (`ON_LOOP`, set by `helpdesk.store` for a request's unit of
+work and a short job's, `Job.short`): once its BEGIN IMMEDIATE holds the write lock, its
+statements run on the event loop's own thread. The write lock makes every other writer wait
+for them anyway, and under load each crossing waited for a busy core twice (the thread's
+wake-up, then the loop's turn), so a transaction took far longer than its statements
+(bench/api_write.py on SQLite, median of three runs: create 48 -> 57 requests a second, reply
+140 -> 178, PATCH 225 -> 265). Short jobs (an acknowledgement, a delivery, a batch of SLA
+evaluations) do the same: crossing once per statement, an acknowledgement's transaction held
+the slot for 14-24 ms (p50) under load while a request's took 7-10 ms, and requests waited
+behind it. The loop is held for at most `ON_LOOP_BUDGET` of statements per transaction, plus
+the statement that crosses it; after that a transaction's statements go back to the thread,
+so a large one (a merge) lets other requests through between its statements as before.
+Nothing can stop a write statement once it runs, so long passes (erasures, retention, roll-up
+folds, ANALYZE), where one statement may take hundreds of milliseconds, keep all their
+statements on the thread. A writer's BEGIN (which may wait for another process' lock) and
+COMMIT (which waits for the disk) run on the thread too.
 
 A reader's transaction (`Connection.reads_on_loop`, set by `helpdesk.db` for WAL readers) runs
 on the loop whole: in WAL mode a reader takes no lock a writer holds, and a read unit of work
@@ -36,8 +39,12 @@ crossed at least three times (BEGIN, its statements, COMMIT) for statements that
 microseconds. Its busy handler is off, so a rare lock (another process in exclusive mode, a
 log being recovered) raises at once instead of sleeping on the loop; a progress handler stops
 a statement that runs past the transaction's `ON_LOOP_BUDGET`. Either way the statement runs
-again from the start on the thread, where it may wait (a read has nothing to undo); past its
-budget, so does the rest of the transaction.
+again from the start on the thread, where it may wait (a read has nothing to undo; an
+interrupted SELECT leaves its transaction and snapshot as they were); past its budget, so does
+the rest of the transaction. Two limits: the handler runs between the virtual machine's steps,
+so one long step (a `count(*)` over a whole table, a page read from a cold disk) finishes on
+the loop; and SQLite itself retries briefly, sleeping, while another connection resets the
+log (a TRUNCATE checkpoint, after an erasure).
 """
 
 from __future__ import annotations

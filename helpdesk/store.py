@@ -30,6 +30,7 @@ from helpdesk.db import Database
 from helpdesk.events import Event
 from helpdesk.ports import Clock
 from helpdesk.security import Signer
+from helpdesk.writegate import BACKGROUND, SHORT
 
 
 @dataclass
@@ -110,9 +111,12 @@ class Stores:
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
         """A unit of work that may write; on SQLite it first takes this process's write slot."""
-        # The transaction runs its statements on the loop once it holds SQLite's write lock
-        # (helpdesk.sqlite_driver); the write slot still serves requests before jobs.
-        on_loop = sqlite_driver.ON_LOOP.set(self.db.gate is not None)
+        # A request's or a short job's transaction runs its statements on the loop once it
+        # holds SQLite's write lock (helpdesk.sqlite_driver); a long pass's stay on the thread.
+        # The write slot still serves requests before jobs.
+        on_loop = sqlite_driver.ON_LOOP.set(
+            self.db.gate is not None and (not BACKGROUND.get() or SHORT.get())
+        )
         try:
             async with self._slot(), self.db.engine.begin() as conn:
                 store = self._store(conn)

@@ -22,16 +22,22 @@ from contextvars import ContextVar
 
 # Set while a job runs (`Runtime.run_job`): its writes wait behind interactive ones.
 BACKGROUND: ContextVar[bool] = ContextVar("helpdesk_background", default=False)
+# Set beside BACKGROUND for work whose transactions are small (`Job.short`): on SQLite they
+# may run on the event loop as a request's do (helpdesk.store, helpdesk.sqlite_driver).
+SHORT: ContextVar[bool] = ContextVar("helpdesk_short", default=False)
 
 
 @contextmanager
-def as_background() -> Iterator[None]:
+def as_background(*, short: bool = False) -> Iterator[None]:
     """Run the enclosed units of work as background work: a job, or a long pass a request
-    starts (an erasure, a retention run)."""
+    starts (an erasure, a retention run). `short`: each transaction touches a ticket or a
+    few (an acknowledgement, a delivery, a batch of SLA evaluations)."""
     token = BACKGROUND.set(True)
+    short_token = SHORT.set(short)
     try:
         yield
     finally:
+        SHORT.reset(short_token)
         BACKGROUND.reset(token)
 
 

@@ -31,7 +31,7 @@ def _parts(rt: Runtime) -> Parts:
     return Parts(
         jobs=[
             *clocks.jobs,
-            Job(acknowledge.ACK_JOB, ack_job),
+            Job(acknowledge.ACK_JOB, ack_job, short=True),
             Job(acknowledge.ACK_RECONCILE_JOB, acknowledge.reconcile),
             Job(rollup.FOLD_JOB, rollup.fold_job),
         ],

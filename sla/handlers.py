@@ -259,7 +259,7 @@ def parts(runner: SlaRunner) -> Parts:
     # commit, and one evaluation is enough.
     return Parts(
         jobs=[
-            Job(EVALUATE_JOB, runner.evaluate),
+            Job(EVALUATE_JOB, runner.evaluate, short=True),  # batches of at most BATCH
             Job(WAKEUP_JOB, runner.wakeup),
             Job(RECONCILE_JOB, runner.reconcile),
             Job(WEBHOOK_JOB, post_webhook),
