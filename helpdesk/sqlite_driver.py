@@ -295,7 +295,9 @@ class Connection:
             try:
                 return fn()
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF not in (
+                # Some (a text column that is not UTF-8) carry no SQLite error code.
+                code = getattr(exc, "sqlite_errorcode", None)
+                if code is None or code & 0xFF not in (
                     sqlite3.SQLITE_BUSY,
                     sqlite3.SQLITE_INTERRUPT,
                 ):

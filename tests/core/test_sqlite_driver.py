@@ -219,6 +219,19 @@ async def test_a_read_runs_on_the_loop(db: Database, crossings: list[str]) -> No
     assert crossings == []
 
 
+async def test_a_read_error_without_a_sqlite_code_is_still_a_database_error(db: Database) -> None:
+    """sqlite3 raises some errors (a text column that is not UTF-8) without an error code; on
+    the loop they surface as on the thread, as the dialect's OperationalError."""
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO team (name, created_at) VALUES (CAST(x'ff' AS TEXT), :at)"),
+            {"at": NOW},
+        )
+    with pytest.raises(OperationalError, match="UTF-8"):
+        async with db.read_engine.connect() as conn, conn.begin():
+            await conn.execute(select(team_t.c.name))
+
+
 async def test_a_long_read_moves_to_the_thread_at_its_budget(
     db: Database, crossings: list[str]
 ) -> None:
