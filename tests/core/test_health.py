@@ -4,24 +4,34 @@ that wait."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
+
+import pytest_asyncio
 
 from helpdesk import health
 from helpdesk.ports import FixedClock
+from helpdesk.runtime import Runtime
 from helpdesk.scheduling import InProcessScheduler
 from helpdesk.settings import Settings
 from helpdesk.worker import assemble, start
 
 
-async def test_health_stamps_the_job_check_with_the_runtime_clock(
-    settings: Settings, clock: FixedClock, redis_url: str
-) -> None:
+@pytest_asyncio.fixture
+async def arq_rt(settings: Settings, clock: FixedClock, redis_url: str) -> AsyncIterator[Runtime]:
+    """A runtime that queues jobs on Redis for workers; none runs here."""
     rt = assemble(settings.with_changes(redis_url=redis_url), clock=clock, with_components=False)
     await start(rt)
     try:
-        healthy, report = await health.check(rt)
+        yield rt
     finally:
         await rt.close()
+
+
+async def test_health_stamps_the_job_check_with_the_runtime_clock(
+    arq_rt: Runtime, clock: FixedClock
+) -> None:
+    healthy, report = await health.check(arq_rt)
     assert healthy
     assert report["jobs"]["mode"] == "arq"
     assert report["jobs"]["checked_at"] == int(clock.now().timestamp())
@@ -61,15 +71,10 @@ async def test_health_counts_the_jobs_waiting_to_run_in_process(
 
 
 async def test_health_counts_the_jobs_queued_for_workers(
-    settings: Settings, clock: FixedClock, redis_url: str
+    arq_rt: Runtime, clock: FixedClock
 ) -> None:
-    rt = assemble(settings.with_changes(redis_url=redis_url), clock=clock, with_components=False)
-    await start(rt)
-    try:
-        await rt.scheduler.enqueue("deliver_outbox", 1)
-        await rt.scheduler.enqueue("deliver_outbox", 2)
-        await rt.scheduler.enqueue("deliver_outbox", 3, at=clock.now() + timedelta(hours=1))
-        _, report = await health.check(rt)
-    finally:
-        await rt.close()
+    await arq_rt.scheduler.enqueue("deliver_outbox", 1)
+    await arq_rt.scheduler.enqueue("deliver_outbox", 2)
+    await arq_rt.scheduler.enqueue("deliver_outbox", 3, at=clock.now() + timedelta(hours=1))
+    _, report = await health.check(arq_rt)
     assert report["jobs"]["backlog"] == 2  # no worker runs here; the third is not due yet
