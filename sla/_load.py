@@ -117,12 +117,6 @@ def _lock_statement(dialect: str) -> Executable:
     The upsert takes SQLite's write lock at once, and PostgreSQL's row locks hold concurrent
     evaluators until this one commits; taking them in id order keeps passes from deadlocking.
     Selecting from `ticket` skips ids whose ticket does not exist.
-
-    On PostgreSQL the ticket rows are share-locked too. The roll-up's triggers count a decided
-    clock under its ticket's team, category, assignee and channel, and move the ticket's
-    decided clocks when those change; an evaluation deciding a clock while a request moved
-    the ticket would otherwise each miss the other's uncommitted change (the clock counted
-    under the old assignee for good). With the lock, one waits for the other's commit.
     """
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     source = (
@@ -134,8 +128,6 @@ def _lock_statement(dialect: str) -> Executable:
         .where(ticket_t.c.id.in_(_IDS))
         .order_by(ticket_t.c.id)
     )
-    if dialect == "postgresql":
-        source = source.with_for_update(read=True, of=ticket_t)
     stmt = dialect_insert(sla_ticket_t).from_select(
         ["ticket_id", "version", "evaluated_at"], source
     )
