@@ -6,6 +6,10 @@ a job that finds nobody evaluating takes the write slot and evaluates, in one un
 tickets of every job waiting by then (up to a batch); the others wait for their answer. A job
 is answered only by an evaluation that started after it asked, so a change committed while an
 evaluation runs still gets a turn of its own.
+
+A caller that knows its change was committed before some earlier point (a job knows its cause
+committed before it started) passes a `mark()` taken then: any evaluation that took its
+tickets after the mark saw the change, whether it is still running or has finished.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+_REMEMBERED = 10_000  # tickets whose latest answer is kept for callers with a mark
 # Opens a unit of work, calls `take()` once it holds the write slot for the tickets to evaluate,
 # and returns per ticket its answer or what its evaluation raised.
 EvaluateMany = Callable[[Callable[[], list[int]]], Awaitable[Mapping[int, "T | BaseException"]]]
@@ -27,12 +32,33 @@ class Batcher(Generic[T]):
         self._waiting: dict[int, list[asyncio.Future[T]]] = {}
         self._busy = False
         self._turn: asyncio.Future[None] | None = None
+        self._taken = 0  # batches that have taken their tickets; the latest is number _taken
+        self._running: dict[int, list[asyncio.Future[T]]] | None = None  # its tickets' answers
+        self._answered: dict[int, tuple[int, T]] = {}  # ticket -> (batch number, answer)
         self.batches = 0  # for tests and diagnostics
 
-    async def evaluate(self, ticket_id: int) -> T:
-        """The answer for `ticket_id` from an evaluation that started after this call."""
+    def mark(self) -> int:
+        """A point in time for `evaluate(since=...)`."""
+        return self._taken
+
+    async def evaluate(self, ticket_id: int, since: int | None = None) -> T:
+        """The answer for `ticket_id` from an evaluation that started after this call, or,
+        given `since` (a `mark()`), after that mark."""
+        if since is not None:
+            latest = self._answered.get(ticket_id)
+            if latest is not None and latest[0] > since:
+                return latest[1]
         answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(ticket_id, []).append(answer)
+        running = self._running
+        if (
+            since is not None
+            and running is not None
+            and self._taken > since
+            and ticket_id in running
+        ):
+            running[ticket_id].append(answer)  # the running batch took its tickets after the mark
+        else:
+            self._waiting.setdefault(ticket_id, []).append(answer)
         while not answer.done():
             if self._busy:
                 if self._turn is None:
@@ -68,6 +94,8 @@ class Batcher(Generic[T]):
         def take() -> list[int]:
             for ticket_id in list(self._waiting)[: self._size]:
                 taken[ticket_id] = self._waiting.pop(ticket_id)
+            self._taken += 1
+            self._running = taken
             return list(taken)
 
         try:
@@ -88,11 +116,21 @@ class Batcher(Generic[T]):
             for ticket_id, answers in taken.items():
                 self._waiting.setdefault(ticket_id, []).extend(answers)
             raise
+        finally:
+            self._running = None
         self.batches += 1
         for ticket_id, answers in taken.items():
             result = results[ticket_id]
+            if not isinstance(result, BaseException):
+                self._remember(ticket_id, result)
             for answer in answers:
                 if isinstance(result, BaseException):
                     answer.set_exception(result)
                 else:
                     answer.set_result(result)
+
+    def _remember(self, ticket_id: int, result: T) -> None:
+        self._answered.pop(ticket_id, None)  # to the end: the oldest are forgotten first
+        self._answered[ticket_id] = (self._taken, result)  # one batch at a time: this one's
+        if len(self._answered) > _REMEMBERED:
+            del self._answered[next(iter(self._answered))]

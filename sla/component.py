@@ -23,10 +23,15 @@ def _parts(rt: Runtime) -> Parts:
 
     async def ack_job(runtime: Runtime, ticket_id: int) -> str:
         # Batched with the evaluation jobs: a new ticket's own evaluation job and its
-        # acknowledgement's evaluation usually share one transaction.
-        return await acknowledge.acknowledge(
-            runtime, runner.calendars, ticket_id, runner.batcher.evaluate
-        )
+        # acknowledgement's evaluation share one transaction. The ticket was committed before
+        # this job started, so any evaluation that began since saw it, even one that began
+        # while this job was still reading.
+        since = runner.batcher.mark()
+
+        async def evaluate(ticket: int) -> object:
+            return await runner.batcher.evaluate(ticket, since=since)
+
+        return await acknowledge.acknowledge(runtime, runner.calendars, ticket_id, evaluate)
 
     return Parts(
         jobs=[

@@ -101,3 +101,36 @@ async def test_a_batch_that_fails_before_taking_a_ticket_fails_its_job() -> None
     up = True  # the database is back: only the new job's ticket is evaluated
     assert await batcher.evaluate(8) == 80
     assert (attempts, batcher.batches) == (2, 1)
+
+
+async def test_a_caller_with_a_mark_shares_an_evaluation_that_began_after_it() -> None:
+    """A job whose cause committed before it started (a new ticket's acknowledgement) is
+    answered by any evaluation that took its tickets since, running or finished; a caller
+    without a mark, or whose mark is newer than the evaluation, gets one of its own."""
+    inside = asyncio.Event()
+    release = asyncio.Event()
+    evaluated: list[list[int]] = []
+
+    async def evaluate_many(take: Callable[[], list[int]]) -> Mapping[int, int]:
+        tickets = take()
+        evaluated.append(tickets)
+        inside.set()
+        await release.wait()
+        return {ticket_id: ticket_id * 10 + len(evaluated) for ticket_id in tickets}
+
+    batcher: Batcher[int] = Batcher(evaluate_many, size=50)
+    before = batcher.mark()
+    first = asyncio.create_task(batcher.evaluate(7))  # the ticket's own evaluation job
+    await inside.wait()  # its batch has taken ticket 7 and is still running
+    late = batcher.mark()
+    joined = asyncio.create_task(batcher.evaluate(7, since=before))
+    own = asyncio.create_task(batcher.evaluate(7, since=late))
+    inside.clear()
+    release.set()
+    assert await first == 71
+    assert await joined == 71  # shared the running batch
+    assert await own == 72  # began before the batch took: a second batch
+    assert evaluated == [[7], [7]]
+    assert await batcher.evaluate(7, since=before) == 72  # the latest finished answer
+    assert await batcher.evaluate(7) == 73  # no mark: an evaluation that starts now
+    assert batcher.batches == 3
