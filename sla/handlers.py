@@ -6,6 +6,7 @@ wake-up would have done.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -48,11 +49,14 @@ class SlaRunner:
         self.rt = rt
         self.calendars = CalendarCache()
         self.config = SharedConfig()
-        self.batcher: Batcher[Outcome | None] = Batcher(
-            lambda take: self._evaluate_many(take, rearm=False), BATCH
-        )
+        self.batcher: Batcher[Outcome | None] = Batcher(self._batch, BATCH)
         # Per ticket, `stores.commits` when this process' latest evaluation of it began.
         self._evaluated: dict[int, int] = {}
+        # The batch running now, if any: its number (`batcher.mark()`) and `stores.commits`
+        # when it began.
+        self._running: tuple[int, int] | None = None
+        # Names this runner in the jobs it queues: a mark means nothing to another process.
+        self.token = secrets.token_hex(8)
 
     async def reevaluate(self, ticket_id: int, *, rearm: bool = False) -> Outcome | None:
         """Evaluate one ticket now, then arm its wake-up and post its webhooks."""
@@ -69,6 +73,17 @@ class SlaRunner:
         a ticket whose evaluation fails writes nothing and cannot hold back the others."""
         results = await self._evaluate_many(lambda: ticket_ids, rearm=rearm)
         return sum(1 for result in results.values() if isinstance(result, Outcome))
+
+    async def _batch(self, take: Callable[[], list[int]]) -> dict[int, Outcome | Exception | None]:
+        def take_and_note() -> list[int]:
+            tickets = take()
+            self._running = (self.batcher.mark(), self.rt.stores.commits)
+            return tickets
+
+        try:
+            return await self._evaluate_many(take_and_note, rearm=False)
+        finally:
+            self._running = None
 
     async def _evaluate_many(
         self, take: Callable[[], list[int]], *, rearm: bool
@@ -137,13 +152,24 @@ class SlaRunner:
             # An evaluation that began after this change committed has already seen it (a new
             # ticket's acknowledgement evaluates before the ticket's own events are all told).
             return
+        running = self._running
+        if committed is not None and running is not None and running[1] >= committed:
+            # The batch running now began after this change committed: the job may share its
+            # answer (if it took this ticket) instead of waiting for another.
+            await self.rt.scheduler.enqueue(
+                EVALUATE_JOB, event.ticket_id, running[0] - 1, self.token
+            )
+            return
         # No key: a change committed while an evaluation runs must still get its own turn.
         await self.rt.scheduler.enqueue(EVALUATE_JOB, event.ticket_id)
 
-    async def evaluate(self, rt: Runtime, ticket_id: int) -> str:
+    async def evaluate(
+        self, rt: Runtime, ticket_id: int, since: int | None = None, runner: str | None = None
+    ) -> str:
         """Job: re-evaluate one ticket after a change to it, in one transaction with the
-        evaluations other jobs asked for meanwhile (see sla.batcher)."""
-        outcome = await self.batcher.evaluate(ticket_id)
+        evaluations other jobs asked for meanwhile (see sla.batcher). `since` is a mark of
+        the runner named `runner`: any batch after it saw the change."""
+        outcome = await self.batcher.evaluate(ticket_id, since if runner == self.token else None)
         return "no such ticket" if outcome is None else "evaluated"
 
     async def wakeup(self, rt: Runtime, ticket_id: int) -> str:
