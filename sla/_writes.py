@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 
 from helpdesk.services import set_sla_next_due
 from helpdesk.store import Store
+from helpdesk.tables import ticket_t
 from sla.clocks import ClockInstance
 from sla.tables import clock_event_t, clock_t, sla_ticket_t, target_log_t
 
@@ -50,6 +51,20 @@ _UPDATE_CLOCK = update(clock_t).where(
     clock_t.c.cycle == bindparam("k_cycle"),
 )
 _UPDATE_STATE = update(sla_ticket_t).where(sla_ticket_t.c.ticket_id == bindparam("k_ticket_id"))
+# PostgreSQL: the tickets whose clocks or due time are written, locked in id order before any
+# of it. The roll-up's triggers count a decided clock under its ticket's team, category,
+# assignee and channel, and move a ticket's decided clocks when those change; at READ
+# COMMITTED, an evaluation deciding a clock and a request moving its ticket would each miss the
+# other's uncommitted change, and the clock stay counted under the old assignee for good. With
+# the lock, the clock writes wait for a move in flight and then see it (each statement reads
+# what was committed before it began), or the move waits for them and its trigger sees the
+# clocks. Id order, as a merge locks its two tickets, keeps the two from deadlocking.
+_LOCK_TICKETS = (
+    select(ticket_t.c.id)
+    .where(ticket_t.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(ticket_t.c.id)
+    .with_for_update(key_share=True)
+)
 
 
 def same(stored: Any, fresh: Any) -> bool:
@@ -125,6 +140,11 @@ class Writes:
             self.ticket_dues[ticket_id] = due
 
     async def flush(self, store: Store) -> None:
+        if store.dialect == "postgresql":
+            ids = {row["ticket_id"] for row in (*self.clock_inserts, *self.clock_updates)}
+            ids.update(self.ticket_dues)
+            if ids:
+                await store.execute(_LOCK_TICKETS, {"ids": sorted(ids)})
         for statement, rows in (
             (_INSERT_LOG, self.logs),
             (_INSERT_CLOCK, self.clock_inserts),

@@ -5,12 +5,15 @@ change that recompute open tickets; before and after the fold, on both databases
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from helpdesk import services
 from helpdesk.domain import Principal, Role, Status
@@ -233,3 +236,45 @@ async def test_the_rollup_follows_decisions_reopens_moves_and_recomputation(desk
     async with desk.rt.stores() as store:  # rows removed by hand come off the figures too
         await store.execute(clock_t.delete().where(clock_t.c.ticket_id == second))
     await _check(desk, billing)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_clock_decided_while_its_ticket_is_moved_is_counted_where_the_ticket_went(
+    desk: Desk,
+) -> None:
+    """PostgreSQL runs a request and an evaluation at once (SQLite one writer at a time): a
+    breach decided while another transaction moves the ticket to Sue waits for that move and
+    is counted under Sue, not under Alice."""
+    await desk.policy(targets=targets(first=H, resolution=8 * H))
+    desk.at("Mon 10:00")
+    ticket = await desk.open()
+    await desk.change(assignee_id=desk.alice)
+    await desk.settle()
+    engine = desk.rt.db.engine
+    async with engine.connect() as mover, engine.connect() as watcher:
+        await mover.begin()
+        await mover.execute(
+            update(ticket_t).where(ticket_t.c.id == ticket).values(assignee_id=desk.sue)
+        )
+        desk.at("Mon 11:08")
+        wake = asyncio.create_task(desk.wake())  # decides the first reply: breached
+        # Polled: nothing outside PostgreSQL tells that a statement is waiting for a lock.
+        while not wake.done() and not await _waits_for_a_lock(watcher):
+            await asyncio.sleep(0.01)
+        await mover.commit()
+        await wake
+    clocks = await _clocks(desk)
+    breached = [c for c in clocks if c["metric"] == "first_reply" and c["state"] == "breached"]
+    assert [c["assignee_id"] for c in breached] == [desk.sue]
+    assert await _stored(desk) == _expected(clocks)
+
+
+async def _waits_for_a_lock(conn: AsyncConnection) -> bool:
+    found = await conn.execute(
+        text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+    )
+    await conn.rollback()  # a fresh snapshot of the activity next time
+    return bool(found.scalar_one())
