@@ -20,6 +20,7 @@ class Event:
 class TicketCreated(Event):
     channel: str
     follow_up_of: int | None = None
+    with_bot: bool = False  # a bot answers first (its channel starts with one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class MessageAdded(Event):
     direction: str  # domain.Direction value
     author_kind: str  # domain.AuthorKind value
     machine: str | None = None  # set for auto-replies and bounces
+    opens_ticket: bool = False  # the customer's message that opened the ticket
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ class Router:
             event.direction != Direction.INBOUND.value
             or event.author_kind != AuthorKind.CUSTOMER.value
             or event.machine is not None
+            or event.opens_ticket  # handled with the new ticket
         ):
             return
         async with self.rt.stores.read() as store:  # no write slot for reading

@@ -50,11 +50,17 @@ def ticket_of(rt: Runtime, key: str) -> int | None:
 
 
 async def on_created(rt: Runtime, event: events.TicketCreated) -> None:
-    await rt.scheduler.enqueue(ANSWER_JOB, event.ticket_id, key=f"faq-answer:{event.ticket_id}")
+    if event.with_bot:  # most tickets are not the bot's: no job to find that out
+        await rt.scheduler.enqueue(ANSWER_JOB, event.ticket_id, key=f"faq-answer:{event.ticket_id}")
 
 
 async def on_message(rt: Runtime, event: events.MessageAdded) -> None:
-    if event.direction == Direction.INBOUND.value and event.machine is None:
+    # The message that opened the ticket is the question itself, not the customer writing again.
+    if (
+        event.direction == Direction.INBOUND.value
+        and event.machine is None
+        and not event.opens_ticket
+    ):
         await rt.scheduler.enqueue(
             WROTE_JOB, event.ticket_id, event.message_id, key=f"faq-wrote:{event.message_id}"
         )

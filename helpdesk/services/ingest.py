@@ -135,6 +135,7 @@ async def _ingest_new(store: Store, message: InboundMessage, raw: bytes | None) 
             direction=Direction.INBOUND.value,
             author_kind=AuthorKind.CUSTOMER.value,
             machine=message.machine.value if message.machine else None,
+            opens_ticket=opened,
         )
     )
     return IngestResult(
@@ -236,7 +237,11 @@ async def _open_ticket(
         await audit(store, ticket_id, Actor.user(bot_id, bot=True), AuditKind.BOT_STARTED)
     store.record(
         events.TicketCreated(
-            ticket_id=ticket_id, at=now, channel=message.channel, follow_up_of=follow_up_of
+            ticket_id=ticket_id,
+            at=now,
+            channel=message.channel,
+            follow_up_of=follow_up_of,
+            with_bot=bot_id is not None,
         )
     )
     return {**values, "id": ticket_id, "merged_into_id": None}  # type: ignore[return-value]

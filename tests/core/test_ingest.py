@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from channels.base import Bounce, FailedRecipient, Identity, Machine
-from helpdesk import services
+from helpdesk import events, services
 from helpdesk.domain import Principal, Role, Status
 from helpdesk.queries import ticket_detail
 from helpdesk.runtime import Runtime
@@ -346,3 +346,40 @@ async def test_an_overlong_message_id_is_idempotent_and_threads_on_every_databas
     assert first.new
     assert not again.new
     assert reply.ticket_id == first.ticket_id
+
+
+async def test_events_tell_the_opening_message_and_a_bot_first_ticket(runtime: Runtime) -> None:
+    """Subscribers decide from these without reading: routing and the FAQ bot leave the message
+    that opened a ticket to the ticket's own handling, and the FAQ bot looks only at tickets a
+    bot answers first."""
+    seen: list[events.Event] = []
+
+    async def record(event: events.Event) -> None:
+        seen.append(event)
+
+    runtime.bus.subscribe(events.TicketCreated, record)
+    runtime.bus.subscribe(events.MessageAdded, record)
+    async with runtime.stores() as store:
+        bot = await services.create_user(store, email="faq@help.test", name="FAQ", role=Role.BOT)
+        await services.bots.set_bot_first(store, "email", bot)
+        await services.ingest(store, email_in(external_id="<root@mail.example.com>"))
+    async with runtime.stores() as store:
+        await services.ingest(
+            store,
+            email_in(
+                external_id="<more@mail.example.com>", references=("<root@mail.example.com>",)
+            ),
+        )
+    async with runtime.stores() as store:
+        await services.bots.set_bot_first(store, "email", None)
+        await services.ingest(store, email_in(external_id="<other@mail.example.com>"))
+    assert [
+        (type(e).__name__, getattr(e, "with_bot", None), getattr(e, "opens_ticket", None))
+        for e in seen
+    ] == [
+        ("TicketCreated", True, None),
+        ("MessageAdded", None, True),
+        ("MessageAdded", None, False),
+        ("TicketCreated", False, None),
+        ("MessageAdded", None, True),
+    ]
