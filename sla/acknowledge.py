@@ -56,16 +56,15 @@ async def on_created(rt: Runtime, event: events.TicketCreated) -> None:
 
 async def acknowledge(rt: Runtime, calendars: CalendarCache, ticket_id: int, evaluate: Any) -> str:
     """Evaluate the ticket's clocks (`evaluate(ticket_id)`), then queue its acknowledgement or
-    record why none is sent. Safe to run twice: the second run finds the first's row."""
-    async with rt.stores.read() as store:  # no write slot for reading
-        if await autoreplies.handled(store, ticket_id, KIND):
-            return "already handled"
+    record why none is sent. Safe to run twice: the unique row of the first run in
+    `auto_reply` stops the second (checked there, not read first: runs twice are rare)."""
     await evaluate(ticket_id)
     async with rt.stores() as store:
         about = await autoreplies.facts(store, ticket_id, rt.reaches)
         reason = _withhold_reason(about)
         if reason is not None:
-            await autoreplies.withhold(store, about, kind=KIND, reason=reason)
+            if not await autoreplies.withhold(store, about, kind=KIND, reason=reason):
+                return "already handled"
             return reason
         promise = await _promise(store, calendars, about)
         language = ack_texts.language_of(about.language)

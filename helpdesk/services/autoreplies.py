@@ -193,16 +193,6 @@ async def withhold(store: Store, about: TicketFacts, *, kind: str, reason: str) 
     return True
 
 
-async def handled(store: Store, ticket_id: int, kind: str) -> bool:
-    """Whether `kind` was already sent, throttled or skipped for the ticket."""
-    found = await store.execute(
-        select(auto_reply_t.c.id).where(
-            auto_reply_t.c.ticket_id == ticket_id, auto_reply_t.c.kind == kind
-        )
-    )
-    return found.first() is not None
-
-
 async def _claim(
     store: Store, about: TicketFacts, kind: str, status: str, reason: str | None
 ) -> bool:
