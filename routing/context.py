@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from helpdesk.domain import AuditKind, Direction, Role
 from helpdesk.store import Store
@@ -95,48 +95,47 @@ async def directory(store: Store) -> Directory:
     return Directory(categories, teams)
 
 
+# Built once, with parameters: a new ticket's routing reads it twice, and building these
+# statements costs more than running them.
+_ROW = select(ticket_t).where(ticket_t.c.id == bindparam("k_id"))
+_ROW_LOCKED = _ROW.with_for_update()
+_FIRST_INBOUND = (
+    select(message_t.c.id, message_t.c.text, message_t.c.full_text, message_t.c.meta)
+    .where(
+        message_t.c.ticket_id == bindparam("k_id"),
+        message_t.c.direction == Direction.INBOUND.value,
+    )
+    .order_by(message_t.c.id)
+    .limit(1)
+)
+_CUSTOMER = select(customer_t.c.tier, customer_t.c.language).where(
+    customer_t.c.id == bindparam("k_id")
+)
+_EMAIL = select(user_t.c.email).where(user_t.c.id == bindparam("k_id"))
+
+
 async def with_fresh_row(store: Store, view: TicketView) -> TicketView:
     """`view` with its ticket row read again: after a change to the row alone (language,
     category), the message, customer and assignee parts still hold."""
-    row = (await store.execute(select(ticket_t).where(ticket_t.c.id == view.id))).mappings().one()
+    row = (await store.execute(_ROW, {"k_id": view.id})).mappings().one()
     return replace(view, row=dict(row))
 
 
 async def ticket_view(
     store: Store, ticket_id: int, *, for_update: bool = False
 ) -> TicketView | None:
-    stmt = select(ticket_t).where(ticket_t.c.id == ticket_id)
-    if for_update and store.dialect == "postgresql":
-        stmt = stmt.with_for_update()
-    row = (await store.execute(stmt)).mappings().first()
+    stmt = _ROW_LOCKED if for_update and store.dialect == "postgresql" else _ROW
+    row = (await store.execute(stmt, {"k_id": ticket_id})).mappings().first()
     if row is None:
         return None
-    first = (
-        await store.execute(
-            select(message_t.c.id, message_t.c.text, message_t.c.full_text, message_t.c.meta)
-            .where(
-                message_t.c.ticket_id == ticket_id,
-                message_t.c.direction == Direction.INBOUND.value,
-            )
-            .order_by(message_t.c.id)
-            .limit(1)
-        )
-    ).first()
+    first = (await store.execute(_FIRST_INBOUND, {"k_id": ticket_id})).first()
     meta: dict[str, Any] = dict(first.meta or {}) if first is not None else {}
     hints_data: dict[str, str] = meta.get("hints") or {}
     body = (first.text or first.full_text) if first is not None else ""
-    customer = (
-        await store.execute(
-            select(customer_t.c.tier, customer_t.c.language).where(
-                customer_t.c.id == row["requester_id"]
-            )
-        )
-    ).first()
+    customer = (await store.execute(_CUSTOMER, {"k_id": row["requester_id"]})).first()
     assignee = None
     if row["assignee_id"] is not None:
-        assignee = (
-            await store.execute(select(user_t.c.email).where(user_t.c.id == row["assignee_id"]))
-        ).scalar_one_or_none()
+        assignee = (await store.execute(_EMAIL, {"k_id": row["assignee_id"]})).scalar_one_or_none()
     return TicketView(
         row=dict(row),
         message_id=int(first.id) if first is not None else None,

@@ -62,11 +62,15 @@ async def audit_config(
     )
 
 
+# Built once: a ticket is loaded several times per request and job, and building the statement
+# costs more than running it.
+_TICKET_ROW = select(ticket_t).where(ticket_t.c.id == bindparam("k_id"))
+_TICKET_ROW_LOCKED = _TICKET_ROW.with_for_update()
+
+
 async def ticket_row(store: Store, ticket_id: int, *, for_update: bool = False) -> RowMapping:
-    stmt = select(ticket_t).where(ticket_t.c.id == ticket_id)
-    if for_update and store.dialect == "postgresql":
-        stmt = stmt.with_for_update()
-    row = (await store.execute(stmt)).mappings().first()
+    stmt = _TICKET_ROW_LOCKED if for_update and store.dialect == "postgresql" else _TICKET_ROW
+    row = (await store.execute(stmt, {"k_id": ticket_id})).mappings().first()
     if row is None:
         raise NotFound(f"ticket {ticket_id} does not exist")
     return row
