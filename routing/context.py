@@ -67,10 +67,14 @@ class TicketView:
         return int(self.row["id"])
 
 
+_TEAMS = select(team_t.c.id, team_t.c.name)
+_CATEGORIES = select(category_t)
+
+
 async def directory(store: Store) -> Directory:
-    teams = {r.name: int(r.id) for r in await store.execute(select(team_t.c.id, team_t.c.name))}
+    teams = {r.name: int(r.id) for r in await store.execute(_TEAMS)}
     by_id = {v: k for k, v in teams.items()}
-    rows = list(await store.execute(select(category_t)))
+    rows = list(await store.execute(_CATEGORIES))
     names = {int(r.id): r for r in rows}
 
     def path(row: Any) -> str:

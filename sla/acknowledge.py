@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from helpdesk import events
 from helpdesk.answer_tables import auto_reply_t
@@ -90,21 +90,19 @@ def _withhold_reason(about: TicketFacts) -> str | None:
     return None
 
 
+# Built once: every new ticket's acknowledgement runs these.
+_FIRST_REPLY_DUE = select(clock_t.c.due_at).where(
+    clock_t.c.ticket_id == bindparam("k_id"),
+    clock_t.c.metric == Metric.FIRST_REPLY.value,
+    clock_t.c.cycle == 0,
+)
+_CALENDAR = select(sla_ticket_t.c.calendar_id).where(sla_ticket_t.c.ticket_id == bindparam("k_id"))
+
+
 async def _promise(store: Store, calendars: CalendarCache, about: TicketFacts) -> Promise:
-    due = (
-        await store.execute(
-            select(clock_t.c.due_at).where(
-                clock_t.c.ticket_id == about.ticket_id,
-                clock_t.c.metric == Metric.FIRST_REPLY.value,
-                clock_t.c.cycle == 0,
-            )
-        )
-    ).scalar_one_or_none()
-    calendar_id = (
-        await store.execute(
-            select(sla_ticket_t.c.calendar_id).where(sla_ticket_t.c.ticket_id == about.ticket_id)
-        )
-    ).scalar_one_or_none()
+    params = {"k_id": about.ticket_id}
+    due = (await store.execute(_FIRST_REPLY_DUE, params)).scalar_one_or_none()
+    calendar_id = (await store.execute(_CALENDAR, params)).scalar_one_or_none()
     opens = None
     if calendar_id is not None:
         calendar = await calendars.get(store, calendar_id, about.created_at)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from helpdesk.answer_tables import auto_reply_t, auto_reply_template_t
 from helpdesk.domain import Actor, AuditKind, AuthorKind, Direction
@@ -61,33 +61,24 @@ class Template:
     text: str
 
 
+# Built once: every new ticket's acknowledgement runs these.
+_CUSTOMER = select(customer_t.c.name, customer_t.c.language, customer_t.c.timezone).where(
+    customer_t.c.id == bindparam("k_id")
+)
+_FIRST_MESSAGE = (
+    select(message_t.c.direction, message_t.c.machine, message_t.c.text)
+    .where(message_t.c.ticket_id == bindparam("k_id"))
+    .order_by(message_t.c.created_at, message_t.c.id)
+    .limit(1)
+)
+
+
 async def facts(store: Store, ticket_id: int, reaches: Reaches) -> TicketFacts:
     """The ticket, its requester and the message that opened it; `reaches(channel)` names the
     identity kind the ticket's channel delivers to (a web form's is `email`)."""
     ticket = await ticket_row(store, ticket_id)
-    customer = (
-        (
-            await store.execute(
-                select(customer_t.c.name, customer_t.c.language, customer_t.c.timezone).where(
-                    customer_t.c.id == ticket["requester_id"]
-                )
-            )
-        )
-        .mappings()
-        .one()
-    )
-    first = (
-        (
-            await store.execute(
-                select(message_t.c.direction, message_t.c.machine, message_t.c.text)
-                .where(message_t.c.ticket_id == ticket_id)
-                .order_by(message_t.c.created_at, message_t.c.id)
-                .limit(1)
-            )
-        )
-        .mappings()
-        .first()
-    )
+    customer = (await store.execute(_CUSTOMER, {"k_id": ticket["requester_id"]})).mappings().one()
+    first = (await store.execute(_FIRST_MESSAGE, {"k_id": ticket_id})).mappings().first()
     kind = reaches(str(ticket["channel"]))
     to = await requester_identity(store, ticket_id, kind) if kind is not None else ()
     return TicketFacts(

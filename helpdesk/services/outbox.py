@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from helpdesk import events
@@ -108,28 +108,24 @@ async def claim(
     return await load(store, outbox_id, reaches=reaches)
 
 
+# Built once: every delivery runs these.
+_ENTRY = select(outbox_t).where(outbox_t.c.id == bindparam("k_id"))
+_TICKET = select(ticket_t).where(ticket_t.c.id == bindparam("k_id"))
+_MESSAGE = select(message_t).where(message_t.c.id == bindparam("k_id"))
+
+
 async def load(store: Store, outbox_id: int, *, reaches: Reaches = _same_kind) -> OutboundMessage:
     """Everything a channel needs to deliver the entry, read fresh from the database.
 
     Recipients are the ticket's participants' identities of the kind `reaches(channel)` names
     (a form ticket answered by email goes to the customer's email address)."""
-    entry = (
-        (await store.execute(select(outbox_t).where(outbox_t.c.id == outbox_id))).mappings().one()
-    )
+    entry = (await store.execute(_ENTRY, {"k_id": outbox_id})).mappings().one()
     if entry["ticket_id"] is None:
         return _system_mail(outbox_id, entry)
-    ticket = (
-        (await store.execute(select(ticket_t).where(ticket_t.c.id == entry["ticket_id"])))
-        .mappings()
-        .one()
-    )
+    ticket = (await store.execute(_TICKET, {"k_id": entry["ticket_id"]})).mappings().one()
     if entry["message_id"] is None:
         return _notification(store, outbox_id, entry, ticket)
-    message = (
-        (await store.execute(select(message_t).where(message_t.c.id == entry["message_id"])))
-        .mappings()
-        .one()
-    )
+    message = (await store.execute(_MESSAGE, {"k_id": entry["message_id"]})).mappings().one()
     kind = reaches(str(ticket["channel"]))
     to, cc = await _recipients(store, int(ticket["id"]), kind) if kind else ((), ())
     references = await _references(store, int(ticket["id"]), int(message["id"]))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from helpdesk import events
 from helpdesk.crypto import SecretBox
@@ -123,25 +123,24 @@ async def deactivate_subscription(store: Store, subscription_id: int) -> None:
         raise NotFound(f"webhook subscription {subscription_id} does not exist")
 
 
+# Built once: every change that records an event runs these before its commit.
+_ACTIVE_SUBSCRIPTIONS = select(webhook_subscription_t.c.id, webhook_subscription_t.c.events).where(
+    webhook_subscription_t.c.active.is_(True)
+)
+_NUMBERS = select(ticket_t.c.id, ticket_t.c.number).where(
+    ticket_t.c.id.in_(bindparam("k_ids", expanding=True))
+)
+
+
 async def fan_out(store: Store) -> None:
     """Before commit: one outbox entry per (recorded event, subscription wanting its type)."""
     found = [(e, t) for e in list(store.events) if (t := _event_type(e)) is not None]
     if not found:
         return
-    subs = (
-        await store.execute(
-            select(webhook_subscription_t.c.id, webhook_subscription_t.c.events).where(
-                webhook_subscription_t.c.active.is_(True)
-            )
-        )
-    ).all()
+    subs = (await store.execute(_ACTIVE_SUBSCRIPTIONS)).all()
     if not subs:
         return
-    rows = await store.execute(
-        select(ticket_t.c.id, ticket_t.c.number).where(
-            ticket_t.c.id.in_({e.ticket_id for e, _ in found})
-        )
-    )
+    rows = await store.execute(_NUMBERS, {"k_ids": sorted({e.ticket_id for e, _ in found})})
     numbers: dict[int, int] = {int(r.id): int(r.number) for r in rows}
     for event, (event_type, data) in found:
         for sub in subs:
