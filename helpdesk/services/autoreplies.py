@@ -100,6 +100,25 @@ async def facts(store: Store, ticket_id: int, reaches: Reaches) -> TicketFacts:
     )
 
 
+_RECENT = (
+    select(func.count())
+    .select_from(auto_reply_t)
+    .where(
+        auto_reply_t.c.customer_id == bindparam("k_customer"),
+        auto_reply_t.c.status == "queued",
+        auto_reply_t.c.at > bindparam("k_since", type_=auto_reply_t.c.at.type),
+    )
+)
+_SET_OUTBOX = update(auto_reply_t).where(
+    auto_reply_t.c.ticket_id == bindparam("k_ticket"), auto_reply_t.c.kind == bindparam("k_kind")
+)
+_TEMPLATE = select(auto_reply_template_t).where(
+    auto_reply_template_t.c.kind == bindparam("k_kind"),
+    auto_reply_template_t.c.language == bindparam("k_language"),
+    auto_reply_template_t.c.channel.in_(bindparam("k_channels", expanding=True)),
+)
+
+
 async def send(
     store: Store,
     about: TicketFacts,
@@ -115,15 +134,7 @@ async def send(
     had `limit` automatic replies within `window` ("throttled"); "queued" otherwise."""
     now = store.now()
     recent = (
-        await store.execute(
-            select(func.count())
-            .select_from(auto_reply_t)
-            .where(
-                auto_reply_t.c.customer_id == about.customer_id,
-                auto_reply_t.c.status == "queued",
-                auto_reply_t.c.at > now - window,
-            )
-        )
+        await store.execute(_RECENT, {"k_customer": about.customer_id, "k_since": now - window})
     ).scalar_one()
     throttled = int(recent) >= limit
     status = "throttled" if throttled else "queued"
@@ -152,9 +163,7 @@ async def send(
         extra={**(extra or {}), "auto_reply": kind},
     )
     await store.execute(
-        update(auto_reply_t)
-        .where(auto_reply_t.c.ticket_id == about.ticket_id, auto_reply_t.c.kind == kind)
-        .values(outbox_id=outbox_id)
+        _SET_OUTBOX, {"k_ticket": about.ticket_id, "k_kind": kind, "outbox_id": outbox_id}
     )
     await audit(
         store,
@@ -205,11 +214,7 @@ async def _claim(
 async def template(store: Store, kind: str, channel: str, language: str) -> Template | None:
     """The edited text of `kind` for the channel (else for any channel) in `language`."""
     rows = await store.execute(
-        select(auto_reply_template_t).where(
-            auto_reply_template_t.c.kind == kind,
-            auto_reply_template_t.c.language == language,
-            auto_reply_template_t.c.channel.in_([channel, ANY_CHANNEL]),
-        )
+        _TEMPLATE, {"k_kind": kind, "k_language": language, "k_channels": [channel, ANY_CHANNEL]}
     )
     found = {row["channel"]: row for row in rows.mappings()}
     row = found.get(channel) or found.get(ANY_CHANNEL)
