@@ -19,6 +19,7 @@ from helpdesk.services import set_sla_next_due
 from helpdesk.store import Store
 from helpdesk.tables import ticket_t
 from sla.clocks import ClockInstance
+from sla.rollup import DECIDED
 from sla.tables import clock_event_t, clock_t, sla_ticket_t, target_log_t
 
 CLOCK_COLUMNS = (
@@ -51,14 +52,15 @@ _UPDATE_CLOCK = update(clock_t).where(
     clock_t.c.cycle == bindparam("k_cycle"),
 )
 _UPDATE_STATE = update(sla_ticket_t).where(sla_ticket_t.c.ticket_id == bindparam("k_ticket_id"))
-# PostgreSQL: the tickets whose clocks or due time are written, locked in id order before any
-# of it. The roll-up's triggers count a decided clock under its ticket's team, category,
-# assignee and channel, and move a ticket's decided clocks when those change; at READ
-# COMMITTED, an evaluation deciding a clock and a request moving its ticket would each miss the
-# other's uncommitted change, and the clock stay counted under the old assignee for good. With
-# the lock, the clock writes wait for a move in flight and then see it (each statement reads
-# what was committed before it began), or the move waits for them and its trigger sees the
-# clocks. Id order, as a merge locks its two tickets, keeps the two from deadlocking.
+# PostgreSQL: the tickets with a decided clock written or a new due time, locked in id order
+# before any of it is written. The roll-up's triggers count a decided clock under its ticket's
+# team, category, assignee and channel, and move a ticket's decided clocks when those change;
+# at READ COMMITTED, an evaluation deciding a clock and a request moving its ticket would each
+# miss the other's uncommitted change, and the clock stay counted under the old assignee for
+# good. With the lock, the clock writes wait for a move in flight and then see it (each
+# statement reads what was committed before it began), or the move waits for them and its
+# trigger sees the clocks. The due-time update locked the same rows in the same order before;
+# a merge locks its two tickets in id order too.
 _LOCK_TICKETS = (
     select(ticket_t.c.id)
     .where(ticket_t.c.id.in_(bindparam("ids", expanding=True)))
@@ -86,6 +88,8 @@ class Writes:
     states: list[dict[str, Any]] = field(default_factory=list)
     # ticket id -> its soonest due time, for the core's views (only when it changed)
     ticket_dues: dict[int, datetime | None] = field(default_factory=dict)
+    # tickets with a clock written that is or was decided: the roll-up's triggers count those
+    decided: set[int] = field(default_factory=set)
 
     def extend(self, other: Writes) -> None:
         self.logs += other.logs
@@ -94,14 +98,19 @@ class Writes:
         self.events += other.events
         self.states += other.states
         self.ticket_dues.update(other.ticket_dues)
+        self.decided |= other.decided
 
     def clock(self, row: dict[str, Any], before: RowMapping | None) -> None:
         """Insert a new instance; update a stored one when more than its stamp changed."""
         if before is None:
             self.clock_inserts.append(row)
+            if row["state"] in DECIDED:
+                self.decided.add(row["ticket_id"])
             return
         if all(same(before[name], row[name]) for name in CLOCK_COLUMNS if name != "updated_at"):
             return
+        if row["state"] in DECIDED or before["state"] in DECIDED:
+            self.decided.add(row["ticket_id"])
         keys = {"k_ticket_id": row["ticket_id"], "k_metric": row["metric"], "k_cycle": row["cycle"]}
         self.clock_updates.append({**row, **keys})
 
@@ -141,8 +150,7 @@ class Writes:
 
     async def flush(self, store: Store) -> None:
         if store.dialect == "postgresql":
-            ids = {row["ticket_id"] for row in (*self.clock_inserts, *self.clock_updates)}
-            ids.update(self.ticket_dues)
+            ids = self.decided | set(self.ticket_dues)
             if ids:
                 await store.execute(_LOCK_TICKETS, {"ids": sorted(ids)})
         for statement, rows in (
@@ -158,3 +166,4 @@ class Writes:
         for rows in (self.logs, self.clock_inserts, self.clock_updates, self.events, self.states):
             rows.clear()
         self.ticket_dues.clear()
+        self.decided.clear()
