@@ -34,6 +34,7 @@ class Batcher(Generic[T]):
         self._turn: asyncio.Future[None] | None = None
         self._taken = 0  # batches that have taken their tickets; the latest is number _taken
         self._running: dict[int, list[asyncio.Future[T]]] | None = None  # its tickets' answers
+        self._joined: set[asyncio.Future[T]] = set()  # answers that joined it with a mark
         self._answered: dict[int, tuple[int, T]] = {}  # ticket -> (batch number, answer)
         self.batches = 0  # for tests and diagnostics
 
@@ -57,6 +58,7 @@ class Batcher(Generic[T]):
             and ticket_id in running
         ):
             running[ticket_id].append(answer)  # the running batch took its tickets after the mark
+            self._joined.add(answer)
         else:
             self._waiting.setdefault(ticket_id, []).append(answer)
         while not answer.done():
@@ -106,9 +108,14 @@ class Batcher(Generic[T]):
                 # fails and its queue retries it with backoff, rather than starting another
                 # batch at once and again, for ever.
                 raise
-            for answers in taken.values():
+            for ticket_id, answers in taken.items():
                 for answer in answers:
-                    answer.set_exception(error)
+                    if answer in self._joined:
+                        # It did not wait for this batch: it gets a batch of its own, as it
+                        # would have without the mark, instead of this one's failure.
+                        self._waiting.setdefault(ticket_id, []).append(answer)
+                    else:
+                        answer.set_exception(error)
             return
         except BaseException:
             # Cancelled: the tickets go back to the queue for the next waiter (evaluating a
@@ -118,6 +125,7 @@ class Batcher(Generic[T]):
             raise
         finally:
             self._running = None
+            self._joined.clear()
         self.batches += 1
         for ticket_id, answers in taken.items():
             result = results[ticket_id]

@@ -134,3 +134,33 @@ async def test_a_caller_with_a_mark_shares_an_evaluation_that_began_after_it() -
     assert await batcher.evaluate(7, since=before) == 72  # the latest finished answer
     assert await batcher.evaluate(7) == 73  # no mark: an evaluation that starts now
     assert batcher.batches == 3
+
+
+async def test_a_caller_that_joined_a_failing_batch_gets_a_batch_of_its_own() -> None:
+    """The batch's own callers get its error (their queue retries them); one that joined it
+    with a mark did not wait for it, and is evaluated by the next batch instead."""
+    inside = asyncio.Event()
+    release = asyncio.Event()
+    attempts = 0
+
+    async def evaluate_many(take: Callable[[], list[int]]) -> Mapping[int, int]:
+        nonlocal attempts
+        attempts += 1
+        tickets = take()
+        if attempts == 1:
+            inside.set()
+            await release.wait()
+            raise ConnectionError("deadlock detected")
+        return {ticket_id: ticket_id * 10 for ticket_id in tickets}
+
+    batcher: Batcher[int] = Batcher(evaluate_many, size=50)
+    mark = batcher.mark()
+    first = asyncio.create_task(batcher.evaluate(7))
+    await inside.wait()
+    joined = asyncio.create_task(batcher.evaluate(7, since=mark))
+    await asyncio.sleep(0)  # it joins the running batch
+    release.set()
+    with pytest.raises(ConnectionError):
+        await first
+    assert await joined == 70
+    assert (attempts, batcher.batches) == (2, 1)
