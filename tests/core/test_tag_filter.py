@@ -25,7 +25,7 @@ from helpdesk.worker import assemble, start
 from tests.core.factory import email_in
 from tests.core.test_listing import Desk, _names, _walk
 from tests.core.test_listing import desk as desk  # the fixture, re-exported for pytest
-from tests.fixtures_db import _off_loop
+from tests.fixtures_db import _off_loop, scheduler_of
 
 SUPERVISOR = Principal(999, Role.SUPERVISOR, frozenset())
 
@@ -75,6 +75,8 @@ async def test_a_tag_narrows_every_view_in_its_order_page_after_page(
     team = f(tag="vip-customer", team_id=desk.tech)
     assert _names(desk, await _walk(runtime, SUPERVISOR, team, 1)) == ["tech-bob", "tech-alice"]
     now = clock.now()
+    # The SLA evaluations those changes queued run first: they would set the due times back.
+    await scheduler_of(runtime).drain()
     async with runtime.stores() as store:
         await services.set_sla_next_due(
             store, {t["triage"]: now + timedelta(minutes=30), t["billing-new"]: now}

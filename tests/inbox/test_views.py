@@ -20,6 +20,7 @@ from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
 from helpdesk.tables import ticket_t
+from tests.fixtures_db import scheduler_of
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, customer_writes, sign_in
 
@@ -186,6 +187,9 @@ async def test_at_risk_and_breached_views_sort_by_the_due_time(
             await services.update_ticket(
                 store, ticket, Actor.system(), TicketChanges(team_id=support)
             )
+    # The SLA evaluations those changes queued run first: they would set the due times back.
+    await scheduler_of(runtime).drain()
+    async with runtime.stores() as store:
         await services.set_sla_next_due(store, {ids[s]: at for s, at in due.items()})
         await services.update_preferences(
             store, directory.users["ayse"], language="en", timezone="Europe/Istanbul"

@@ -19,7 +19,7 @@ from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
 from helpdesk.settings import Settings
 from helpdesk.worker import assemble, start
-from tests.fixtures_db import SECRET
+from tests.fixtures_db import SECRET, scheduler_of
 from tests.inbox.browser import check_page
 from tests.inbox.support import PASSWORD, Directory, customer_writes, setup_directory
 from tests.support.asgi import serve_asgi
@@ -54,6 +54,8 @@ async def served(
                 await services.update_ticket(store, ticket, Actor.system(), TicketChanges(
                     team_id=directory.teams["Support"], priority=priority))  # fmt: skip
             dues[ticket] = now + due
+        # The SLA evaluations those changes queued run first: they would set the due times back.
+        await scheduler_of(rt).drain()
         async with rt.stores() as store:
             await services.set_sla_next_due(store, dues)
         async with serve_asgi(create_app(settings, runtime=rt)) as base_url:
