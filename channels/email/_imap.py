@@ -48,6 +48,9 @@ def connect(mailbox: MailboxConfig, timeout: float) -> IMAPClient:
 
 def select(client: IMAPClient, folder: str) -> Folder:
     info = client.select_folder(folder)
+    # The SELECT's own EXISTS/RECENT describe mail the sync that follows will see anyway; left
+    # behind, they would end the first wait at once as if something new had come.
+    _swallowed_changes(client)
     return Folder(
         uidvalidity=int(info[b"UIDVALIDITY"]),
         idle=client.has_capability("IDLE"),
@@ -100,7 +103,7 @@ def wait(client: IMAPClient, folder: Folder, seconds: float, stop: threading.Eve
         return
     client.idle()
     try:
-        if _swallowed_changes(client):
+        if _swallowed_changes(client) or _read_ahead(client):
             return
         while not stop.is_set() and time.monotonic() < deadline:
             responses = client.idle_check(timeout=0.5)
@@ -127,6 +130,24 @@ def _swallowed_changes(client: IMAPClient) -> bool:
         if pending.pop(name, None):
             found = True
     return found
+
+
+def _read_ahead(client: IMAPClient) -> bool:
+    """Did more lines arrive behind the server's "+ idling"? Dovecot sends the EXISTS of mail
+    delivered since our last command right after it, often in the same packet. imaplib reads
+    the socket through a buffer, so those lines wait there, where `idle_check`'s poll of the
+    socket never sees them, until the next re-IDLE (minutes)."""
+    sock = client.socket()
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        # peek serves what is buffered; with an empty buffer it tries one read, which a
+        # non-blocking socket with nothing pending refuses (TLS says so with SSLWantReadError).
+        return bool(client._imap.file.peek(1))
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(timeout)
 
 
 def _is_bye(response: tuple[object, ...]) -> bool:
