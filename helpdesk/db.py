@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     create_async_engine,
@@ -19,6 +20,17 @@ from helpdesk.writegate import WriteGate
 
 # How long a SQLite statement waits for another connection's lock (off the event loop).
 BUSY_TIMEOUT_MS = 30000
+
+# PostgreSQL ends one of two transactions that wait for each other's locks (deadlock_detected)
+# or whose serializable work conflicts (serialization_failure); the other commits, and the same
+# work done again from the start succeeds.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def transient(exc: BaseException) -> str | None:
+    """The SQLSTATE when the database ended the transaction only because of a concurrent one."""
+    state = getattr(exc.orig, "sqlstate", None) if isinstance(exc, DBAPIError) else None
+    return state if state in _TRANSIENT_SQLSTATES else None
 
 
 class Database:

@@ -9,6 +9,7 @@ ticket?" in one place.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +19,7 @@ from typing import Any
 from helpdesk.access_recorder import AccessRecorder
 from helpdesk.blobs import BlobStore
 from helpdesk.bus import Bus
-from helpdesk.db import Database
+from helpdesk.db import Database, transient
 from helpdesk.events import Event
 from helpdesk.liveness import ProcessIdentity
 from helpdesk.ports import Clock, PersonalData, ReachCheck, ReplySender, Scheduler
@@ -28,7 +29,13 @@ from helpdesk.store import Store, Stores
 from helpdesk.token_cache import TokenCache
 from helpdesk.writegate import as_background
 
+log = logging.getLogger(__name__)
+
 JobFunction = Callable[..., Awaitable[Any]]  # async def job(runtime, *args)
+# How often a job ended by a deadlock or a serialization failure is run, in all. Jobs are
+# idempotent (arq may run one twice, reconciliation re-arms lost ones), so running one again
+# at once beats leaving its work to the next reconciliation pass.
+JOB_ATTEMPTS = 3
 # A component's part of /healthz: returns (section name, report with an "ok" flag).
 HealthCheck = Callable[["Runtime"], Awaitable[tuple[str, dict[str, Any]]]]
 Closer = Callable[[], Awaitable[None]]
@@ -230,9 +237,18 @@ class Runtime:
         return sender is not self.fallback_sender
 
     async def run_job(self, name: str, *args: Any) -> Any:
-        # Jobs are background work: on SQLite their writes wait behind interactive ones.
-        with as_background(short=name in self._short_jobs):
-            return await self._jobs[name](self, *args)
+        attempt = 1
+        while True:
+            try:
+                # Jobs are background work: on SQLite their writes wait behind interactive ones.
+                with as_background(short=name in self._short_jobs):
+                    return await self._jobs[name](self, *args)
+            except Exception as exc:
+                state = transient(exc)
+                if attempt >= JOB_ATTEMPTS or state is None:
+                    raise
+                log.info("job %s%r: SQLSTATE %s; running it again", name, args, state)
+                attempt += 1
 
     async def close(self) -> None:
         for closer in reversed(self.closers):

@@ -1,0 +1,69 @@
+"""A job that PostgreSQL ends to break a deadlock is run again, and its work gets done.
+
+Two transactions that lock the same rows in opposite orders (a routing drain assigning
+tickets by priority, an SLA evaluation locking them by id) can each wait for the other;
+PostgreSQL then ends one of them. Without a retry the job's work would wait for the next
+reconciliation pass."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import Select, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from helpdesk import services
+from helpdesk.domain import Role
+from helpdesk.runtime import Job, Parts, Runtime
+from helpdesk.tables import user_t
+
+
+def _lock(user_id: int) -> Select[tuple[int]]:
+    return select(user_t.c.id).where(user_t.c.id == user_id).with_for_update()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_job_ended_by_a_deadlock_runs_again_and_finishes(runtime: Runtime) -> None:
+    rt = runtime
+    async with rt.stores() as store:
+        first = await services.create_user(store, email="a@example.com", name="A", role=Role.AGENT)
+        second = await services.create_user(store, email="b@example.com", name="B", role=Role.AGENT)
+    attempts = 0
+    holds_first = asyncio.Event()
+
+    async def first_then_second(rt: Runtime) -> str:
+        nonlocal attempts
+        attempts += 1
+        async with rt.stores() as store:
+            await store.execute(_lock(first))
+            holds_first.set()
+            await store.execute(_lock(second))
+        return "done"
+
+    rt.add("test", Parts(jobs=[Job("first_then_second", first_then_second)]))
+    engine = rt.db.engine
+    async with engine.connect() as other, engine.connect() as watcher:
+        await other.begin()
+        await other.execute(_lock(second))
+        job = asyncio.create_task(rt.run_job("first_then_second"))
+        await holds_first.wait()
+        # Polled: nothing outside PostgreSQL tells that a statement waits for a lock. The job
+        # waits first, so its deadlock check runs first and PostgreSQL ends the job's try.
+        while not await _waits_for_a_lock(watcher):
+            await asyncio.sleep(0.01)
+        await other.execute(_lock(first))  # the cycle; granted once the job's try is ended
+        await other.commit()
+        assert await job == "done"
+    assert attempts == 2
+
+
+async def _waits_for_a_lock(conn: AsyncConnection) -> bool:
+    found = await conn.execute(
+        text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+    )
+    await conn.rollback()  # a fresh snapshot of the activity next time
+    return bool(found.scalar_one())
