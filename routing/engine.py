@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from helpdesk import services
 from helpdesk.domain import AuditKind, Priority, Status
@@ -25,6 +25,12 @@ if TYPE_CHECKING:  # scikit-learn is imported only where a model is used
 
 SYSTEM = Actor.system()
 OUTSIDE = frozenset({"send_reply", "notify", "call_webhook", "require_skills"})
+
+
+# Built once: asked after every new ticket's routing.
+_TEAM_AND_ASSIGNEE = select(ticket_t.c.team_id, ticket_t.c.assignee_id).where(
+    ticket_t.c.id == bindparam("k_id")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +77,7 @@ class Routing:
     async def may_assign(self, ticket_id: int) -> bool:
         """Whether `assign_new` could assign the ticket: it has no assignee and a team that
         assigns automatically. Spares a write transaction that would change nothing."""
-        row = (
-            await self.store.execute(
-                select(ticket_t.c.team_id, ticket_t.c.assignee_id).where(ticket_t.c.id == ticket_id)
-            )
-        ).first()
+        row = (await self.store.execute(_TEAM_AND_ASSIGNEE, {"k_id": ticket_id})).first()
         if row is None or row.assignee_id is not None or row.team_id is None:
             return False
         team = self.found.team_name(int(row.team_id))

@@ -37,13 +37,13 @@ AVAILABILITY = ("online", "away", "offline")
 MAX_CAPACITY = 1000  # the API model's bound (`routing.routes`, `routing.config`)
 
 
+# Built once: every routing decision reads it.
+_CONFIG = select(routing_setting_t.c.value).where(routing_setting_t.c.key == CONFIG_KEY)
+
+
 async def load_config(store: Store) -> RoutingConfig:
     """The stored configuration, or the defaults when none was saved."""
-    value = (
-        await store.execute(
-            select(routing_setting_t.c.value).where(routing_setting_t.c.key == CONFIG_KEY)
-        )
-    ).scalar_one_or_none()
+    value = (await store.execute(_CONFIG)).scalar_one_or_none()
     return RoutingConfig.model_validate(value) if value else RoutingConfig()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import RowMapping
 
 from channels.email.config import MailboxConfig, public_view
@@ -74,14 +74,19 @@ async def active_mailbox_ids(store: Store) -> list[int]:
     return [int(i) for i in rows.scalars()]
 
 
+# Built once: every outgoing mail asks.
+_ACTIVE = select(mailbox_t).where(mailbox_t.c.active.is_(True))
+_ACTIVE_NAMED = _ACTIVE.where(mailbox_t.c.name == bindparam("k_name"))
+_FIRST_ACTIVE = _ACTIVE.order_by(mailbox_t.c.id).limit(1)
+
+
 async def sending_mailbox(store: Store, box: SecretBox, source: str | None) -> MailboxConfig | None:
     """The mailbox a ticket's mail goes out through: its own, else the first active one."""
-    query = select(mailbox_t).where(mailbox_t.c.active.is_(True))
     if source:
-        row = (await store.execute(query.where(mailbox_t.c.name == source))).mappings().first()
+        row = (await store.execute(_ACTIVE_NAMED, {"k_name": source})).mappings().first()
         if row is not None:
             return decrypt(row, box)
-    row = (await store.execute(query.order_by(mailbox_t.c.id).limit(1))).mappings().first()
+    row = (await store.execute(_FIRST_ACTIVE)).mappings().first()
     return None if row is None else decrypt(row, box)
 
 

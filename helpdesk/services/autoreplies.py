@@ -198,15 +198,16 @@ async def _claim(
 ) -> bool:
     # The unique (ticket, kind) row makes the reply once-only even when two jobs race.
     inserted = await store.execute(
-        store.insert_ignoring_duplicates(auto_reply_t).values(
-            ticket_id=about.ticket_id,
-            kind=kind,
-            customer_id=about.customer_id,
-            channel=about.channel,
-            status=status,
-            reason=reason,
-            at=store.now(),
-        )
+        store.insert_ignoring_duplicates(auto_reply_t),
+        {
+            "ticket_id": about.ticket_id,
+            "kind": kind,
+            "customer_id": about.customer_id,
+            "channel": about.channel,
+            "status": status,
+            "reason": reason,
+            "at": store.now(),
+        },
     )
     return bool(inserted.rowcount)  # type: ignore[attr-defined]
 

@@ -8,7 +8,7 @@ on the ticket (`bot_id`, `handed_over_at`) and on the timeline.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from helpdesk import events
 from helpdesk.answer_tables import bot_first_t
@@ -19,12 +19,13 @@ from helpdesk.services.messages import add_note
 from helpdesk.store import Store
 from helpdesk.tables import user_t
 
+# Built once: every new ticket asks.
+_BOT_FIRST = select(bot_first_t.c.bot_id).where(bot_first_t.c.channel == bindparam("k_channel"))
+
 
 async def bot_for_channel(store: Store, channel: str) -> int | None:
     """The bot that new tickets of `channel` start with, if any."""
-    found = await store.execute(
-        select(bot_first_t.c.bot_id).where(bot_first_t.c.channel == channel)
-    )
+    found = await store.execute(_BOT_FIRST, {"k_channel": channel})
     bot_id = found.scalar_one_or_none()
     return None if bot_id is None else int(bot_id)
 

@@ -80,20 +80,24 @@ async def add_participant(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+# Built once: every acknowledgement and survey asks.
+_REQUESTER_IDENTITY = (
+    select(identity_t.c.kind, identity_t.c.address, identity_t.c.display_name)
+    .join(participant_t, participant_t.c.customer_id == identity_t.c.customer_id)
+    .where(
+        participant_t.c.ticket_id == bindparam("k_ticket"),
+        participant_t.c.role == ParticipantRole.REQUESTER.value,
+        identity_t.c.kind == bindparam("k_kind"),
+    )
+    .order_by(identity_t.c.id)
+    .limit(1)
+)
+
+
 async def requester_identity(store: Store, ticket_id: int, kind: str) -> tuple[Identity, ...]:
     """The ticket requester's first identity of `kind` (their email address, their Telegram
     chat), as the one recipient of automatic messages; empty when they have none."""
-    rows = await store.execute(
-        select(identity_t.c.kind, identity_t.c.address, identity_t.c.display_name)
-        .join(participant_t, participant_t.c.customer_id == identity_t.c.customer_id)
-        .where(
-            participant_t.c.ticket_id == ticket_id,
-            participant_t.c.role == ParticipantRole.REQUESTER.value,
-            identity_t.c.kind == kind,
-        )
-        .order_by(identity_t.c.id)
-        .limit(1)
-    )
+    rows = await store.execute(_REQUESTER_IDENTITY, {"k_ticket": ticket_id, "k_kind": kind})
     return tuple(Identity(r.kind, r.address, r.display_name) for r in rows)
 
 

@@ -58,6 +58,57 @@ def _same_kind(channel: str) -> str | None:
     return channel
 
 
+# Built once, with parameters: every delivery runs these, and building a statement costs more
+# than running it.
+_CLAIM = (
+    update(outbox_t)
+    .where(
+        outbox_t.c.id == bindparam("k_id"),
+        or_(
+            and_(
+                outbox_t.c.status == OutboxStatus.PENDING.value,
+                outbox_t.c.next_attempt_at <= bindparam("k_now"),
+            ),
+            and_(
+                outbox_t.c.status == OutboxStatus.SENDING.value,
+                outbox_t.c.locked_until < bindparam("k_now"),
+            ),
+        ),
+    )
+    .values(
+        status=OutboxStatus.SENDING.value,
+        attempts=outbox_t.c.attempts + 1,
+        locked_until=bindparam("k_until"),
+        locked_by=bindparam("k_owner"),
+    )
+    .returning(outbox_t.c.message_id)
+)
+_MESSAGE_STATE = (
+    update(message_t)
+    .where(message_t.c.id == bindparam("k_id"))
+    .values(delivery_state=bindparam("k_state"), delivery_error=bindparam("k_error"))
+)
+_MESSAGE_SENDING = (
+    update(message_t)
+    .where(message_t.c.id == bindparam("k_id"))
+    .values(delivery_state=DeliveryState.SENDING.value)
+)
+_NOT_SENT = (
+    update(outbox_t)
+    .where(outbox_t.c.id == bindparam("k_id"))
+    .values(
+        status=OutboxStatus.NOT_SENT.value,
+        locked_until=None,
+        locked_by=None,
+        last_error=bindparam("k_error"),
+    )
+    .returning(outbox_t.c.ticket_id, outbox_t.c.message_id)
+)
+_SENT = _NOT_SENT.values(status=OutboxStatus.SENT.value, sent_at=bindparam("k_sent_at"))
+_MESSAGE_SENT_AS = _MESSAGE_STATE.values(external_id=bindparam("k_external_id"))
+_INSERT = insert(outbox_t).returning(outbox_t.c.id)
+
+
 async def claim(
     store: Store,
     outbox_id: int,
@@ -72,39 +123,12 @@ async def claim(
     known (`services.processes.sweep`), else it lasts `lease`.
     """
     now = store.now()
-    claimed = (
-        await store.execute(
-            update(outbox_t)
-            .where(
-                outbox_t.c.id == outbox_id,
-                or_(
-                    and_(
-                        outbox_t.c.status == OutboxStatus.PENDING.value,
-                        outbox_t.c.next_attempt_at <= now,
-                    ),
-                    and_(
-                        outbox_t.c.status == OutboxStatus.SENDING.value,
-                        outbox_t.c.locked_until < now,
-                    ),
-                ),
-            )
-            .values(
-                status=OutboxStatus.SENDING.value,
-                attempts=outbox_t.c.attempts + 1,
-                locked_until=now + lease,
-                locked_by=owner,
-            )
-            .returning(outbox_t.c.message_id)
-        )
-    ).first()
+    params = {"k_id": outbox_id, "k_now": now, "k_until": now + lease, "k_owner": owner}
+    claimed = (await store.execute(_CLAIM, params)).first()
     if claimed is None:
         return None
     if claimed.message_id is not None:
-        await store.execute(
-            update(message_t)
-            .where(message_t.c.id == claimed.message_id)
-            .values(delivery_state=DeliveryState.SENDING.value)
-        )
+        await store.execute(_MESSAGE_SENDING, {"k_id": claimed.message_id})
     return await load(store, outbox_id, reaches=reaches)
 
 
@@ -247,18 +271,17 @@ async def enqueue(
     at = deliver_at or now
     outbox_id = (
         await store.execute(
-            insert(outbox_t)
-            .values(
-                kind=kind,
-                ticket_id=ticket_id,
-                message_id=message_id,
-                channel=channel,
-                status=OutboxStatus.PENDING.value,
-                next_attempt_at=at,
-                payload=payload,
-                created_at=now,
-            )
-            .returning(outbox_t.c.id)
+            _INSERT,
+            {
+                "kind": kind,
+                "ticket_id": ticket_id,
+                "message_id": message_id,
+                "channel": channel,
+                "status": OutboxStatus.PENDING.value,
+                "next_attempt_at": at,
+                "payload": payload,
+                "created_at": now,
+            },
         )
     ).scalar_one()
     # Events name a ticket; 0 stands for none (only the delivery job listens to this one).
@@ -319,28 +342,15 @@ async def complete(store: Store, outbox_id: int, receipt: DeliveryReceipt) -> No
     if receipt.not_sent is not None:
         await _not_sent(store, outbox_id, receipt.not_sent)
         return
-    entry = (
-        await store.execute(
-            update(outbox_t)
-            .where(outbox_t.c.id == outbox_id)
-            .values(
-                status=OutboxStatus.SENT.value,
-                sent_at=store.now(),
-                locked_until=None,
-                locked_by=None,
-                last_error=None,
-            )
-            .returning(outbox_t.c.ticket_id, outbox_t.c.message_id)
-        )
-    ).one()
+    params = {"k_id": outbox_id, "k_sent_at": store.now(), "k_error": None}
+    entry = (await store.execute(_SENT, params)).one()
     if entry.message_id is None:
         return
-    values: dict[str, object] = {"delivery_state": DeliveryState.SENT.value, "delivery_error": None}
-    if receipt.external_id is not None:
-        values["external_id"] = receipt.external_id
-    await store.execute(
-        update(message_t).where(message_t.c.id == entry.message_id).values(**values)
-    )
+    state = {"k_id": entry.message_id, "k_state": DeliveryState.SENT.value, "k_error": None}
+    if receipt.external_id is None:
+        await store.execute(_MESSAGE_STATE, state)
+    else:
+        await store.execute(_MESSAGE_SENT_AS, {**state, "k_external_id": receipt.external_id})
     keys = [k for k in (receipt.external_id, *receipt.thread_keys) if k]
     for key in dict.fromkeys(keys):
         await store.execute(
@@ -351,25 +361,16 @@ async def complete(store: Store, outbox_id: int, receipt: DeliveryReceipt) -> No
 
 
 async def _not_sent(store: Store, outbox_id: int, reason: str) -> None:
-    entry = (
-        await store.execute(
-            update(outbox_t)
-            .where(outbox_t.c.id == outbox_id)
-            .values(
-                status=OutboxStatus.NOT_SENT.value,
-                locked_until=None,
-                locked_by=None,
-                last_error=reason[:4000],
-            )
-            .returning(outbox_t.c.ticket_id, outbox_t.c.message_id)
-        )
-    ).one()
+    entry = (await store.execute(_NOT_SENT, {"k_id": outbox_id, "k_error": reason[:4000]})).one()
     if entry.message_id is None:
         return
     await store.execute(
-        update(message_t)
-        .where(message_t.c.id == entry.message_id)
-        .values(delivery_state=DeliveryState.NOT_SENT.value, delivery_error=reason[:4000])
+        _MESSAGE_STATE,
+        {
+            "k_id": entry.message_id,
+            "k_state": DeliveryState.NOT_SENT.value,
+            "k_error": reason[:4000],
+        },
     )
     await audit(
         store,

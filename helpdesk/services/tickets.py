@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from helpdesk import events
 from helpdesk.domain import (
@@ -222,18 +222,23 @@ async def record_decision(
     await audit(store, ticket_id, actor, kind, reason=reason, **data)
 
 
+# Built once: routing records the language of every new message.
+_MESSAGE_META = select(message_t.c.meta).where(message_t.c.id == bindparam("k_id"))
+_SET_MESSAGE_META = (
+    update(message_t).where(message_t.c.id == bindparam("k_id")).values(meta=bindparam("k_meta"))
+)
+
+
 async def set_message_language(store: Store, message_id: int, language: str | None) -> None:
     """Record the language a message was written in (detected from its text)."""
-    row = (
-        await store.execute(select(message_t.c.meta).where(message_t.c.id == message_id))
-    ).first()
+    row = (await store.execute(_MESSAGE_META, {"k_id": message_id})).first()
     if row is None:
         return
     meta = dict(row.meta or {})
     if meta.get("language") == language:
         return
     meta["language"] = language
-    await store.execute(update(message_t).where(message_t.c.id == message_id).values(meta=meta))
+    await store.execute(_SET_MESSAGE_META, {"k_id": message_id, "k_meta": meta})
 
 
 def _require_open(ticket: Any) -> None:
