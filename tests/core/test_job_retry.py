@@ -45,11 +45,12 @@ async def test_a_job_ended_by_a_deadlock_runs_again_and_finishes(runtime: Runtim
     engine = rt.db.engine
     async with engine.connect() as other, engine.connect() as watcher:
         await other.begin()
+        # Only the job's side looks for the deadlock; a busy machine cannot reverse who is ended.
+        await other.execute(text("SET LOCAL deadlock_timeout = '60s'"))
         await other.execute(_lock(second))
         job = asyncio.create_task(rt.run_job("first_then_second"))
         await holds_first.wait()
-        # Polled: nothing outside PostgreSQL tells that a statement waits for a lock. The job
-        # waits first, so its deadlock check runs first and PostgreSQL ends the job's try.
+        # Polled: nothing outside PostgreSQL tells that a statement waits for a lock.
         while not await _waits_for_a_lock(watcher):
             await asyncio.sleep(0.01)
         await other.execute(_lock(first))  # the cycle; granted once the job's try is ended
