@@ -118,6 +118,9 @@ def wait(client: IMAPClient, folder: Folder, seconds: float, stop: threading.Eve
             raise
         except Exception as exc:
             raise ConnectionLost(f"IDLE could not be ended: {exc}") from exc
+        # The lines that came with the end of IDLE tell of mail the sync after every wait
+        # sees anyway; kept, they would end the next wait at once for nothing.
+        _swallowed_changes(client)
 
 
 def _swallowed_changes(client: IMAPClient) -> bool:
@@ -137,13 +140,18 @@ def _read_ahead(client: IMAPClient) -> bool:
     delivered since our last command right after it, often in the same packet. imaplib reads
     the socket through a buffer, so those lines wait there, where `idle_check`'s poll of the
     socket never sees them, until the next re-IDLE (minutes)."""
+    imap = client._imap
+    # Newer imaplib (Python 3.14) reads through a buffer of its own instead of `file`.
+    own = getattr(imap, "_readbuf", None)
+    if own is not None:
+        return bool(own)
     sock = client.socket()
     timeout = sock.gettimeout()
     sock.setblocking(False)
     try:
         # peek serves what is buffered; with an empty buffer it tries one read, which a
         # non-blocking socket with nothing pending refuses (TLS says so with SSLWantReadError).
-        return bool(client._imap.file.peek(1))
+        return bool(imap.file.peek(1))
     except OSError:
         return False
     finally:

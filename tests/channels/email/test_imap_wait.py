@@ -38,6 +38,9 @@ def _run_wait(user: MailUser, tls: TlsMode, before_idle: bytes) -> bool:
         returned = done.wait(_BOUND)
         stop.set()
         waiter.join(_BOUND)
+        # Nothing is left over that would end the next wait at once: the sync after this wait
+        # sees the mail.
+        assert not _imap._swallowed_changes(client)
         return returned
     finally:
         _imap.logout(client)
