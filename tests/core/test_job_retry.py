@@ -31,6 +31,7 @@ async def test_a_job_ended_by_a_deadlock_runs_again_and_finishes(runtime: Runtim
         second = await services.create_user(store, email="b@example.com", name="B", role=Role.AGENT)
     attempts = 0
     holds_first = asyncio.Event()
+    close_the_cycle = asyncio.Event()
 
     async def first_then_second(rt: Runtime) -> str:
         nonlocal attempts
@@ -38,22 +39,27 @@ async def test_a_job_ended_by_a_deadlock_runs_again_and_finishes(runtime: Runtim
         async with rt.stores() as store:
             await store.execute(_lock(first))
             holds_first.set()
+            await close_the_cycle.wait()
             await store.execute(_lock(second))
         return "done"
 
     rt.add("test", Parts(jobs=[Job("first_then_second", first_then_second)]))
     engine = rt.db.engine
-    async with engine.connect() as other, engine.connect() as watcher:
+    async with asyncio.timeout(60), engine.connect() as other, engine.connect() as watcher:
         await other.begin()
-        # Only the job's side looks for the deadlock; a busy machine cannot reverse who is ended.
+        # PostgreSQL looks for a deadlock once per wait, deadlock_timeout after it began. The
+        # other side never looks; the job's wait closes the cycle, so its one look finds it.
         await other.execute(text("SET LOCAL deadlock_timeout = '60s'"))
         await other.execute(_lock(second))
         job = asyncio.create_task(rt.run_job("first_then_second"))
         await holds_first.wait()
+        waiting = asyncio.create_task(other.execute(_lock(first)))
         # Polled: nothing outside PostgreSQL tells that a statement waits for a lock.
         while not await _waits_for_a_lock(watcher):
+            assert not job.done() and not waiting.done()
             await asyncio.sleep(0.01)
-        await other.execute(_lock(first))  # the cycle; granted once the job's try is ended
+        close_the_cycle.set()
+        await waiting  # granted once PostgreSQL has ended the job's first try
         await other.commit()
         assert await job == "done"
     assert attempts == 2
