@@ -11,12 +11,12 @@ import asyncio
 
 import pytest
 from sqlalchemy import Select, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from helpdesk import services
 from helpdesk.domain import Role
 from helpdesk.runtime import Job, Parts, Runtime
 from helpdesk.tables import user_t
+from tests.support.pg_locks import waits_for_a_lock
 
 
 def _lock(user_id: int) -> Select[tuple[int]]:
@@ -55,7 +55,7 @@ async def test_a_job_ended_by_a_deadlock_runs_again_and_finishes(runtime: Runtim
         await holds_first.wait()
         waiting = asyncio.create_task(other.execute(_lock(first)))
         # Polled: nothing outside PostgreSQL tells that a statement waits for a lock.
-        while not await _waits_for_a_lock(watcher):
+        while not await waits_for_a_lock(watcher):
             assert not job.done() and not waiting.done()
             await asyncio.sleep(0.01)
         close_the_cycle.set()
@@ -63,14 +63,3 @@ async def test_a_job_ended_by_a_deadlock_runs_again_and_finishes(runtime: Runtim
         await other.commit()
         assert await job == "done"
     assert attempts == 2
-
-
-async def _waits_for_a_lock(conn: AsyncConnection) -> bool:
-    found = await conn.execute(
-        text(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-    )
-    await conn.rollback()  # a fresh snapshot of the activity next time
-    return bool(found.scalar_one())

@@ -12,8 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select, update
 
 from helpdesk import services
 from helpdesk.domain import Principal, Role, Status
@@ -24,6 +23,7 @@ from sla.schemas import CalendarIn, PolicyIn
 from sla.tables import clock_t, rollup_delta_t, rollup_t
 from tests.sla.desk import OFFICE, Desk, H
 from tests.sla.test_scenarios import targets
+from tests.support.pg_locks import waits_for_a_lock
 
 DECIDED = ("fulfilled", "breached", "breached_fulfilled")
 Key = tuple[Any, ...]
@@ -259,7 +259,7 @@ async def test_a_clock_decided_while_its_ticket_is_moved_is_counted_where_the_ti
         desk.at("Mon 11:08")
         wake = asyncio.create_task(desk.wake())  # decides the first reply: breached
         # Polled: nothing outside PostgreSQL tells that a statement is waiting for a lock.
-        while not wake.done() and not await _waits_for_a_lock(watcher):
+        while not wake.done() and not await waits_for_a_lock(watcher):
             await asyncio.sleep(0.01)
         await mover.commit()
         await wake
@@ -267,14 +267,3 @@ async def test_a_clock_decided_while_its_ticket_is_moved_is_counted_where_the_ti
     breached = [c for c in clocks if c["metric"] == "first_reply" and c["state"] == "breached"]
     assert len(breached) == 1  # the wake-up did decide a clock while the move was open
     assert await _stored(desk) == _expected(clocks)
-
-
-async def _waits_for_a_lock(conn: AsyncConnection) -> bool:
-    found = await conn.execute(
-        text(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-    )
-    await conn.rollback()  # a fresh snapshot of the activity next time
-    return bool(found.scalar_one())
