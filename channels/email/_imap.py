@@ -141,10 +141,11 @@ def _read_ahead(client: IMAPClient) -> bool:
     the socket through a buffer, so those lines wait there, where `idle_check`'s poll of the
     socket never sees them, until the next re-IDLE (minutes)."""
     imap = client._imap
-    # Newer imaplib (Python 3.14) reads through a buffer of its own instead of `file`.
+    # Newer imaplib (Python 3.14) reads through a list of chunks of its own instead of
+    # `file`; a line that used up its chunk leaves an empty one behind.
     own = getattr(imap, "_readbuf", None)
     if own is not None:
-        return bool(own)
+        return any(own)
     sock = client.socket()
     timeout = sock.gettimeout()
     sock.setblocking(False)
