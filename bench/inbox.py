@@ -114,22 +114,39 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
     live = "merged_into_id IS NULL"
 
     def union(branches: list[str], order: str, limit: int = 51) -> str:
-        parts = [
-            f"SELECT * FROM (SELECT {cols} FROM ticket WHERE {b} AND {live} "
-            f"ORDER BY {order} LIMIT {limit}) AS b{i}"
-            for i, b in enumerate(branches)
-        ]
+        """A page of each branch, merged. A branch "cond | after" filters its page by `after`:
+        her own tickets are a seek of a page of all of them, then those outside her teams."""
+        parts = []
+        for i, b in enumerate(branches):
+            cond, _, after = b.partition(" | ")
+            page = (
+                f"SELECT * FROM (SELECT {cols} FROM ticket WHERE {cond} AND {live} "
+                f"ORDER BY {order} LIMIT {limit}) AS b{i}"
+            )
+            parts.append(f"{page} WHERE {after}" if after else page)
         return f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS u ORDER BY {order} LIMIT {limit}"
 
     visible = [f"team_id = {t}" for t in teams] + [
         "team_id IS NULL",
         f"assignee_id = {agent.user_id} AND team_id NOT IN ({', '.join(map(str, teams))})",
     ]
+    # The same tickets as `visible` for a page: her own ones outside her teams are kept from a
+    # page of all of hers, not sought among them (which reads every one she has in her teams).
+    elsewhere = f"team_id NOT IN ({', '.join(map(str, teams))})"
+    pages = [*visible[:-1], f"assignee_id = {agent.user_id}"]
+
+    def own(conds: list[str]) -> list[str]:
+        """`conds` (one per branch of `pages`, in order) with her own branch's filter after."""
+        return [*conds[:-1], f"{conds[-1]} | {elsewhere}"]
+
     desc = "updated_at DESC, id DESC"
     unsolved = ("new", "open", "pending", "on_hold")
     # The DUE sort's first page is entirely tickets with a due time at this size.
     due_branches = [f"team_id = {shape.team} AND status = '{s}'" for s in unsolved]
-    at_risk = [f"{v} AND status = '{s}'" for v in visible for s in unsolved]
+    # Her own at-risk tickets sought filtered: the due bound keeps that seek short, and on
+    # PostgreSQL it measured faster than a page of all her own (2.1 against 4.6 ms at 1M).
+    soon = "sla_next_due_at IS NOT NULL AND sla_next_due_at < :due"
+    at_risk = [f"{v} AND status = '{s}' AND {soon}" for v in visible for s in unsolved]
     if dialect == "postgresql":
         hits = (
             "SELECT ticket_id FROM ticket_search WHERE document @@ "
@@ -147,7 +164,7 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
         for i, v in enumerate(visible)
     )
     return [
-        ("agent default view", app(filt()), raw(union(visible, desc))),
+        ("agent default view", app(filt()), raw(union(own(pages), desc))),
         (
             "count, agent default (cap 1000)",
             count,
@@ -174,19 +191,13 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
         (
             "pending",
             app(views.resolve("pending", agent, now)),
-            raw(union([f"{v} AND status = 'pending'" for v in visible], desc)),
+            raw(union(own([f"{v} AND status = 'pending'" for v in pages]), desc)),
         ),
         (
             "at risk (by due)",
             app(views.resolve("at_risk", agent, now)),
             raw(
-                union(
-                    [
-                        f"{b} AND sla_next_due_at IS NOT NULL AND sla_next_due_at < :due"
-                        for b in at_risk
-                    ],
-                    "sla_next_due_at, id",
-                ),
+                union(at_risk, "sla_next_due_at, id"),
                 due=now + views.AT_RISK_WINDOW
                 if dialect == "postgresql"
                 else sqlite_value(now + views.AT_RISK_WINDOW),
@@ -196,7 +207,7 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
             "deep page (cursor)",
             app(filt(), shape.deep_cursor),
             raw(
-                union([f"{v} AND (updated_at, id) < (:u, :i)" for v in visible], desc),
+                union(own([f"{v} AND (updated_at, id) < (:u, :i)" for v in pages]), desc),
                 u=stamp_param,
                 i=last,
             ),

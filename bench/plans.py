@@ -23,6 +23,7 @@ async def explain(
     *,
     cap: int,
     discourage: bool = True,
+    analyse: bool = False,
 ) -> list[list[tuple[int, int, str]]]:
     """The plan of each statement a first page and a count of `filters` run: per statement,
     (node id, parent id, text) rows (SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN lines
@@ -32,10 +33,16 @@ async def explain(
     without statistics) they are the cheapest, and the question asked is whether an index path
     that reads rows in the page's order exists at all. With them only discouraged, a statement
     that has no such path still shows its scan or sort. `discourage=False` (a benchmark's
-    analysed tables) shows the plan the planner picks by itself."""
-    targets = await listing.statements(store, who, filters, cap=cap)
+    analysed tables) shows the plan the planner picks by itself. `analyse` (PostgreSQL only)
+    runs the statements and adds what each node read: its rows, those its filter removed (of
+    the plan `discourage` leaves, which may not be the one the planner would pick)."""
     dialect = engine.dialect.name
+    if analyse and dialect != "postgresql":
+        raise ValueError("only PostgreSQL's plans tell the rows each node read")
+    targets = await listing.statements(store, who, filters, cap=cap)
     prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
+    if analyse:
+        prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
 
     def explained(_conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> Any:
         return prefix + sql, params

@@ -156,6 +156,10 @@ def _visibility(who: Principal, f: TicketFilter) -> list[Branch]:
     found = [Branch((("team_id", t),)) for t in teams]
     found.append(Branch((("team_id", None),)))
     # Their own tickets in other teams; those in their teams and the triage queue are above.
+    # A page reads this branch as a page of all their own tickets, then drops those in their
+    # teams (listing_sql.page_statement): right only while the branches above cover those,
+    # with the same filter columns, which `branches` keeps by giving every base the same
+    # combinations.
     found.append(Branch((("assignee_id", who.user_id),), teams))
     return found
 
