@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 
 from helpdesk.domain import Actor, AuditKind
@@ -20,6 +20,7 @@ _NEXT_NUMBER = (
     .values(value=counter_t.c.value + 1)
     .returning(counter_t.c.value)
 )
+_NEXT_TICKET_NUMBER = text("SELECT nextval('ticket_number')")
 
 
 async def audit(
@@ -76,12 +77,17 @@ async def ticket_row(store: Store, ticket_id: int, *, for_update: bool = False) 
     return row
 
 
-async def next_number(store: Store, name: str) -> int:
-    """The next value of a named counter; the row lock serialises concurrent writers."""
-    result = await store.execute(_NEXT_NUMBER, {"counter_name": name})
+async def next_ticket_number(store: Store) -> int:
+    """The next ticket number. On PostgreSQL from a sequence, which holds no lock: the counter
+    row's lock lasted until the creating transaction committed and queued every concurrent
+    create behind it (tickets_0001). On SQLite from the counter row, under the write lock that
+    serialises writers anyway. A rolled-back create skips its number on PostgreSQL."""
+    if store.dialect == "postgresql":
+        return int((await store.execute(_NEXT_TICKET_NUMBER)).scalar_one())
+    result = await store.execute(_NEXT_NUMBER, {"counter_name": "ticket"})
     value = result.scalar_one_or_none()
     if value is None:
-        raise Inconsistent(f"counter {name!r} is missing: run `helpdesk db upgrade`")
+        raise Inconsistent("the ticket counter is missing: run `helpdesk db upgrade`")
     return int(value)
 
 

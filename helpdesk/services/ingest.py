@@ -24,7 +24,7 @@ from helpdesk.errors import Inconsistent
 from helpdesk.inbound import InboundMessage, IngestResult, Machine
 from helpdesk.security import new_ticket_token
 from helpdesk.services import bots, customers
-from helpdesk.services._common import audit, next_number, touch
+from helpdesk.services._common import audit, next_ticket_number, touch
 from helpdesk.services._inbound import as_bytes, store_inbound_message
 from helpdesk.services.bounces import ingest_bounce
 from helpdesk.services.quarantine import quarantine
@@ -200,7 +200,7 @@ async def _open_ticket(
     # Category, team and a category's default priority are routing's decisions, made after
     # commit from the hints stored on the message; an explicit priority is the caller's.
     priority = message.priority if message.priority in Priority.__members__.values() else None
-    number = await next_number(store, "ticket")
+    number = await next_ticket_number(store)
     subject = message.subject.strip() or _subject_from_text(message.text or message.full_text)
     values = {
         "number": number,

@@ -12,7 +12,7 @@ from helpdesk.domain import Actor, AuditKind, Direction, ParticipantRole, Status
 from helpdesk.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.security import new_ticket_token
 from helpdesk.services import customers
-from helpdesk.services._common import audit, next_number, ticket_row, touch
+from helpdesk.services._common import audit, next_ticket_number, ticket_row, touch
 from helpdesk.store import Store
 from helpdesk.tables import message_t, thread_key_t, ticket_t
 
@@ -56,7 +56,7 @@ async def split_message(store: Store, message_id: int, actor: Actor) -> SplitRes
     if first == message_id:
         raise Conflict("the ticket's first message opened it; it cannot be split off")
     now = store.now()
-    number = await next_number(store, "ticket")
+    number = await next_ticket_number(store)
     subject = (message["subject"] or "").strip() or _subject(message["text"] or "")
     customer_id = int(message["author_customer_id"])
     new_id = (

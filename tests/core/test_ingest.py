@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 
-from channels.base import Bounce, FailedRecipient, Identity, Machine
+from channels.base import Bounce, FailedRecipient, Identity, InboundMessage, Machine
 from helpdesk import events, services
 from helpdesk.domain import Principal, Role, Status
 from helpdesk.queries import ticket_detail
@@ -14,6 +15,7 @@ from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
 from helpdesk.tables import message_t, quarantine_t, ticket_t
 from tests.core.factory import email_in
+from tests.support.pg_locks import waits_for_a_lock
 
 ADMIN = Principal(0, Role.ADMIN, frozenset())
 
@@ -47,6 +49,29 @@ async def test_first_message_opens_a_numbered_ticket_with_its_requester(runtime:
     assert [m["text"] for m in detail.messages] == ["Hello, the printer is on fire."]
     # Routing then records what it decided (no classifier here: the ticket waits in triage).
     assert [a["kind"] for a in detail.audit] == ["ticket_created", "language_changed", "triage"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_new_ticket_does_not_wait_for_another_still_being_opened(
+    runtime: Runtime,
+) -> None:
+    """Mail arriving together opens tickets side by side: taking a number waits for no other
+    transaction (it used to wait on the counter row until the other one committed, so under
+    load creates queued one behind another). PostgreSQL only: SQLite has one writer anyway."""
+    async with runtime.stores() as first, runtime.db.engine.connect() as watcher:
+        opened = await services.ingest(first, email_in(sender="ayse@example.com"))
+        other = asyncio.create_task(_open_one(runtime, email_in(sender="mehmet@example.com")))
+        # Polled: nothing outside PostgreSQL tells that a statement is waiting for a lock.
+        while not other.done() and not await waits_for_a_lock(watcher):
+            await asyncio.sleep(0.01)
+        assert other.done(), "the second ticket waited for the first one's transaction"
+    numbers = {opened.ticket_number, await other}
+    assert numbers == {1001, 1002}
+
+
+async def _open_one(rt: Runtime, message: InboundMessage) -> int | None:
+    async with rt.stores() as store:
+        return (await services.ingest(store, message)).ticket_number
 
 
 async def test_the_same_message_twice_is_stored_once(runtime: Runtime) -> None:
