@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from bench.plans import explain
 from helpdesk import listing, queries, services, views
@@ -18,6 +18,7 @@ from helpdesk.runtime import Runtime
 from helpdesk.tables import ticket_t
 from tests.core.factory import email_in
 from tests.fixtures_db import scheduler_of
+from tests.support.ticket_copies import copy_ticket
 
 
 @dataclass
@@ -272,23 +273,21 @@ async def test_a_page_reads_no_more_of_her_own_tickets_however_many_her_teams_ho
     """Her own tickets in her teams come through the team branches: the page must not read
     each of them again only to drop it (it grew with every ticket she ever held; PostgreSQL
     filters after fetching the row). Only PostgreSQL's plans tell the rows a node dropped."""
+    hers = desk.tickets["billing-alice"]
     async with runtime.stores() as store:
-        row = (
-            (
-                await store.execute(
-                    select(ticket_t).where(ticket_t.c.id == desk.tickets["billing-alice"])
-                )
-            )
-            .mappings()
-            .one()
+        stamp = (
+            await store.execute(select(ticket_t.c.updated_at).where(ticket_t.c.id == hers))
+        ).scalar_one()
+        await copy_ticket(
+            store,
+            hers,
+            200,
+            lambda k: {
+                "number": 10_000 + k,
+                "token": f"copy{k}",
+                "updated_at": stamp - timedelta(hours=k + 1),
+            },
         )
-        copies = []
-        for k in range(200):
-            copy = {**row, "number": 10_000 + k, "token": f"copy{k}"}
-            copy["updated_at"] = row["updated_at"] - timedelta(hours=k + 1)
-            del copy["id"]
-            copies.append(copy)
-        await store.execute(insert(ticket_t), copies)
     async with runtime.stores.read() as store:
         plans = await explain(
             runtime.db.engine, store, desk.agent, queries.TicketFilter(), cap=1000, analyse=True

@@ -11,7 +11,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import insert, select
 
 from helpdesk import services
 from helpdesk.domain import Status
@@ -19,10 +18,10 @@ from helpdesk.inbox import lists
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
-from helpdesk.tables import ticket_t
 from tests.fixtures_db import scheduler_of
 from tests.inbox.conftest import ClientFactory
 from tests.inbox.support import Directory, customer_writes, sign_in
+from tests.support.ticket_copies import copy_ticket
 
 UNSOLVED = {"new", "open", "pending", "on_hold"}
 
@@ -142,21 +141,17 @@ async def test_counts_stop_at_the_cap(
     # A thousand tickets in the triage queue, written in one statement (setting up, not the
     # behaviour under test): the rail reads 999+ instead of counting them all.
     async with runtime.stores() as store:
-        template = (
-            (
-                await store.execute(
-                    select(ticket_t).where(ticket_t.c.id == directory.tickets["support"])
-                )
-            )
-            .mappings()
-            .one()
+        await copy_ticket(
+            store,
+            directory.tickets["support"],
+            lists.COUNT_CAP + 1,
+            lambda i: {
+                "number": 900_000 + i,
+                "token": f"bulk{i:028d}",
+                "team_id": None,
+                "subject": f"Bulk {i}",
+            },
         )
-        rows = []
-        for i in range(lists.COUNT_CAP + 1):
-            row = {k: v for k, v in template.items() if k != "id"}
-            row.update(number=900_000 + i, token=f"bulk{i:028d}", team_id=None, subject=f"Bulk {i}")
-            rows.append(row)
-        await store.execute(insert(ticket_t), rows)
     async with clients() as sam:
         await sign_in(sam, "sam@example.test")
         page = await sam.get("/inbox?view=triage")
