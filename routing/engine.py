@@ -55,10 +55,18 @@ class Routing:
         return cls(store, await routing_store.load_config(store), await context.directory(store))
 
     async def route_new(
-        self, ticket_id: int, chain: frozenset[str], insight: Insight
+        self,
+        ticket_id: int,
+        chain: frozenset[str],
+        insight: Insight,
+        seen: context.TicketView | None = None,
     ) -> frozenset[str]:
-        """Decide everything for a newly opened ticket; returns the rules that fired."""
-        view = await context.ticket_view(self.store, ticket_id, for_update=True)
+        """Decide everything for a newly opened ticket; returns the rules that fired. `seen`:
+        its view as read before this unit of work, brought up to date here."""
+        if seen is not None and seen.id == ticket_id:
+            view = await context.brought_up_to_date(self.store, seen, for_update=True)
+        else:
+            view = await context.ticket_view(self.store, ticket_id, for_update=True)
         if view is None or view.row["merged_into_id"] is not None:
             return chain
         if view.row["status"] == Status.CLOSED.value:

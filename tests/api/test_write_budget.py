@@ -59,6 +59,7 @@ async def test_a_new_ticket_costs_a_few_write_transactions_and_statements(
     counts = _count(runtime)
     await _create(client, directory, 1)
     await scheduler_of(runtime).drain()
-    # The ticket's own commit, routing's, one SLA evaluation. Before: 4 and 77-84.
+    # The ticket's own commit, routing's, one SLA evaluation. Before: 4 and 77-84; then 3 and
+    # 46 (SQLite) / 50 (PostgreSQL), before routing stopped reading its view twice.
     assert counts.writes <= 3
-    assert counts.statements <= 64
+    assert counts.statements <= 48
