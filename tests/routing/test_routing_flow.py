@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from helpdesk import services
 from helpdesk.domain import Status
 from helpdesk.ports import FixedClock
 from helpdesk.runtime import Runtime
 from helpdesk.services import Actor, TicketChanges
+from helpdesk.tables import ticket_t
+from routing import context
 from routing.tables import routing_example_t
 from tests.core.factory import email_in
 from tests.routing.desk import Desk
@@ -238,3 +240,25 @@ async def test_a_bots_ticket_is_assigned_only_after_the_handover(desk: Desk) -> 
     async with desk.rt.stores() as store:
         await bots.hand_over(store, ticket_id, Actor.user(bot, bot=True), "could not help")
     assert (await desk.ticket(ticket_id))["assignee_id"] == desk.users["ayse"]
+
+
+async def test_a_view_read_before_the_write_lock_follows_a_change_made_meanwhile(
+    desk: Desk,
+) -> None:
+    """Routing reads a new ticket's view before it takes the write lock and brings it up to
+    date inside: the row always, the assignee's address when someone assigned it meanwhile."""
+    ticket_id = await _ingest(desk.rt, subject="Invoice", text="Fatura iade edilmedi")
+    async with desk.rt.stores.read() as store:
+        seen = await context.ticket_view(store, ticket_id)
+    assert seen is not None and seen.assignee_email is None
+    async with desk.rt.stores() as store:  # an agent takes it between the two reads
+        await store.execute(
+            update(ticket_t)
+            .where(ticket_t.c.id == ticket_id)
+            .values(assignee_id=desk.users["mehmet"], priority="urgent")
+        )
+    async with desk.rt.stores() as store:
+        fresh = await context.brought_up_to_date(store, seen, for_update=True)
+    assert fresh is not None
+    assert (fresh.row["priority"], fresh.assignee_email) == ("urgent", "mehmet@help.test")
+    assert (fresh.message_id, fresh.text) == (seen.message_id, seen.text)
