@@ -119,11 +119,17 @@ def cases(shape: Shape, dialect: str) -> list[Case]:
         parts = []
         for i, b in enumerate(branches):
             cond, _, after = b.partition(" | ")
+            if dialect == "sqlite" and not after:
+                # SQLite merges a compound's ordered arms lazily, reading no more than needed.
+                parts.append(f"SELECT {cols} FROM ticket WHERE {cond} AND {live}")
+                continue
             page = (
                 f"SELECT * FROM (SELECT {cols} FROM ticket WHERE {cond} AND {live} "
                 f"ORDER BY {order} LIMIT {limit}) AS b{i}"
             )
             parts.append(f"{page} WHERE {after}" if after else page)
+        if dialect == "sqlite":
+            return f"{' UNION ALL '.join(parts)} ORDER BY {order} LIMIT {limit}"
         return f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS u ORDER BY {order} LIMIT {limit}"
 
     visible = [f"team_id = {t}" for t in teams] + [

@@ -30,6 +30,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from helpdesk import search
 from helpdesk.tables import ticket_t
@@ -202,10 +203,11 @@ def page_statement(
     after: bool,
     search_kind: str | None,
     limit: int,
-) -> Select[Any]:
-    """One phase of a page: a UNION ALL of per-branch index seeks, each cut at `limit`, merged
-    by the sort key. Searches: few full-text matches ("ids") are fetched by id; many ("fts")
-    are read from the full-text index newest first, stopping after a page of visible ones."""
+) -> Select[Any] | CompoundSelect[Any]:
+    """One phase of a page: a UNION ALL of per-branch index seeks merged by the sort key (on
+    PostgreSQL each cut at `limit`; SQLite reads each only as far as the page needs).
+    Searches: few full-text matches ("ids") are fetched by id; many ("fts") are read from the
+    full-text index newest first, stopping after a page of visible ones."""
     if "tag" in common and search_kind is None:
         return _tagged_page(specs, common, phase, after, limit)
     phase_where, order, descending = _phase(phase, after)
@@ -216,14 +218,17 @@ def page_statement(
             stmt = stmt.join_from(ticket_t, _matches(dialect), ticket_t.c.id == _MATCH_KEY)
             return stmt.order_by(_MATCH_KEY.desc()).limit(limit)
         return stmt.order_by(*_order(order, descending)).limit(limit)
-    arms = []
+    arms: list[Select[Any]] = []
     for i, spec in enumerate(specs):
+        if dialect == "sqlite" and spec[1] is None:
+            arms.append(select(*SELECTED).where(*_branch_where(i, spec), *shared))
+            continue
         # An agent's own tickets elsewhere: a page of all their own, then those outside their
         # teams kept. Read filtered, the seek (led by the assignee, not the team) went through
         # every ticket they hold in their teams to drop it: on PostgreSQL, which filters after
         # fetching each row, most of the agent view's time at 1M tickets, growing with every
         # ticket they ever held. The cut loses nothing: whatever of theirs comes before one of
-        # the page's tickets is visible too, so is before it on the page. (PostgreSQL sorts
+        # the page's tickets is visible too, so is before it on the page. (The database sorts
         # that branch's kept rows again, at most a page of them.)
         page = (
             select(*SELECTED)
@@ -233,6 +238,14 @@ def page_statement(
             .subquery()
         )
         arms.append(select(page).where(*_elsewhere(i, spec, page.c.team_id)))
+    if dialect == "sqlite":
+        # SQLite merges a compound SELECT's ordered arms lazily, reading each index only as
+        # far as the page needs: a page and one row per arm, where arms cut at a page each in
+        # subqueries were each read whole and sorted again (at risk at 1M tickets, 20 arms:
+        # 2.1 ms against 0.25 ms, raw SQL).
+        compound = union_all(*arms)
+        keys = [compound.selected_columns[c.name] for c in order]
+        return compound.order_by(*_order(keys, descending)).limit(limit)
     merged = union_all(*arms).subquery()
     keys = [merged.c[c.name] for c in order]
     return select(merged).order_by(*_order(keys, descending)).limit(limit)

@@ -84,3 +84,24 @@ async def test_a_due_bounded_view_is_planned_once_on_postgresql(
         assert len(plans) == 2, name  # the page and its count
         assert [tuple(row) for row in plans] == [(1, 0), (1, 0)], name
         assert mode == "auto", name
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_page_on_sqlite_reads_its_arms_only_as_far_as_it_needs(
+    runtime: Runtime, directory: Directory
+) -> None:
+    """SQLite merges a compound SELECT's ordered arms lazily, so a page of a many-arm view
+    reads about a page in all. Arms cut at a page each in subqueries were each read whole and
+    sorted again: at 1M tickets the 20 arms of an agent's at-risk view took 8 ms instead of 1.
+    Only her own tickets outside her teams stay a sorted page of their own, one per status."""
+    who = Principal(directory.users["ayse"], Role.AGENT, frozenset({directory.teams["Support"]}))
+    filt = views.resolve("at_risk", who, runtime.clock.now())
+    async with runtime.stores() as store:
+        page, _count = await explain(runtime.db.engine, store, who, filt, cap=lists.COUNT_CAP)
+    details = [d for _i, _p, d in page]
+    seeks = [d for d in details if d.startswith("SEARCH ticket")]
+    sorts = [d for d in details if d.startswith("USE TEMP B-TREE")]
+    assert "MERGE (UNION ALL)" in details, render(page)
+    # team, no team and her own elsewhere, for each of the four unsolved statuses
+    assert len(seeks) == 12, render(page)
+    assert len(sorts) == 4, render(page)
