@@ -118,13 +118,6 @@ _CUSTOMER = select(customer_t.c.tier, customer_t.c.language).where(
 _EMAIL = select(user_t.c.email).where(user_t.c.id == bindparam("k_id"))
 
 
-async def with_fresh_row(store: Store, view: TicketView) -> TicketView:
-    """`view` with its ticket row read again: after a change to the row alone (language,
-    category), the message, customer and assignee parts still hold."""
-    row = (await store.execute(_ROW, {"k_id": view.id})).mappings().one()
-    return replace(view, row=dict(row))
-
-
 async def brought_up_to_date(
     store: Store, view: TicketView, *, for_update: bool = False
 ) -> TicketView | None:

@@ -4,7 +4,7 @@ assignee, each applied through `helpdesk.services` with its reason on the timeli
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, select
@@ -71,11 +71,10 @@ class Routing:
             return chain
         if view.row["status"] == Status.CLOSED.value:
             return chain
-        # Read the row again only after a change to it; the rest of the view stays current.
-        if await self._language(view, insight.language):
-            view = await context.with_fresh_row(self.store, view)
-        if view.row["category_id"] is None and await self._categorise(view, insight.prediction):
-            view = await context.with_fresh_row(self.store, view)
+        # A change hands back the row as written: the view stays current without reading it.
+        view = await self._language(view, insight.language)
+        if view.row["category_id"] is None:
+            view = await self._categorise(view, insight.prediction)
         await self._team_and_priority(view)
         # The assignee is chosen in a unit of work of its own (`assign_new`), after this one
         # commits: assignment locks the team before the ticket, and holding the ticket here
@@ -103,24 +102,28 @@ class Routing:
             raise NotFound(f"ticket {ticket_id} disappeared")
         return view
 
-    async def _language(self, view: context.TicketView, found: str | None) -> bool:
-        """Record the detected language; whether the ticket's row changed."""
+    async def _language(self, view: context.TicketView, found: str | None) -> context.TicketView:
+        """Record the detected language; `view` with the ticket's row as it now stands."""
         if view.message_id is None or found is None:
-            return False
+            return view
         await services.set_message_language(self.store, view.message_id, found)
         if view.row["language"] is not None:
-            return False  # a language the customer chose (a form's, a chat app's) stands
-        await services.update_ticket(
+            return view  # a language the customer chose (a form's, a chat app's) stands
+        row = await services.update_ticket(
             self.store,
             view.id,
             SYSTEM,
             TicketChanges(language=found),
             reason=f"language {found} detected from the message",
+            row=view.row,
         )
-        return True
+        return replace(view, row=row)
 
-    async def _categorise(self, view: context.TicketView, prediction: Prediction | None) -> bool:
-        """Set the category, or record why none was chosen; whether the ticket's row changed."""
+    async def _categorise(
+        self, view: context.TicketView, prediction: Prediction | None
+    ) -> context.TicketView:
+        """Set the category, or record why none was chosen; `view` with the ticket's row as
+        it now stands."""
         decision = decide.categorise(
             view.text,
             view.hints,
@@ -133,15 +136,16 @@ class Routing:
             await services.record_decision(
                 self.store, view.id, SYSTEM, AuditKind.TRIAGE, decision.reason
             )
-            return False
-        await services.update_ticket(
+            return view
+        row = await services.update_ticket(
             self.store,
             view.id,
             SYSTEM,
             TicketChanges(category_id=self.found.categories[decision.value].id),
             reason=decision.reason,
+            row=view.row,
         )
-        return True
+        return replace(view, row=row)
 
     async def _team_and_priority(self, view: context.TicketView) -> None:
         category = self.found.category_by_id(view.row["category_id"])

@@ -91,10 +91,12 @@ async def next_ticket_number(store: Store) -> int:
     return int(value)
 
 
-async def touch(store: Store, ticket_id: int, **values: Any) -> None:
-    """Update a ticket's fields and its last activity. Every change of a ticket's tags or
-    `updated_at` comes through here, which keeps the tag index (`_tags`) in step with it."""
+async def touch(store: Store, ticket_id: int, **values: Any) -> dict[str, Any]:
+    """Update a ticket's fields and its last activity; returns the values written. Every
+    change of a ticket's tags or `updated_at` comes through here, which keeps the tag index
+    (`_tags`) in step with it."""
     values = {"updated_at": store.now(), **values}
     stmt = update(ticket_t).where(ticket_t.c.id == ticket_id).values(**values)
     tags = (await store.execute(stmt.returning(ticket_t.c.tags))).scalar_one_or_none()
     await _tags.ticket_written(store, ticket_id, tags, values)
+    return values

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -101,13 +101,16 @@ async def update_ticket(
     changes: TicketChanges,
     *,
     reason: str | None = None,
-) -> None:
+    row: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Apply `changes` with the domain's transition rules; each change is an audit event.
+    Returns the ticket's row as it now stands.
 
     `reason` (why an automatic decision was made: "category Billing by classifier,
-    confidence 0.93") is kept on each audit event so the timeline can show it.
+    confidence 0.93") is kept on each audit event so the timeline can show it. `row`: the
+    ticket's row as this transaction already read it, locked (routing's), not read again.
     """
-    ticket = await ticket_row(store, ticket_id, for_update=True)
+    ticket = row if row is not None else await ticket_row(store, ticket_id, for_update=True)
     if ticket["merged_into_id"] is not None:
         raise Conflict(f"ticket #{ticket['number']} was merged and can no longer change")
     values: dict[str, Any] = {}
@@ -158,8 +161,8 @@ async def update_ticket(
         changed.append("language")
 
     if not values:
-        return
-    await touch(store, ticket_id, **values)
+        return dict(ticket)
+    written = await touch(store, ticket_id, **values)
     why = {"reason": reason} if reason else {}
     for name in changed:
         await audit(
@@ -184,6 +187,7 @@ async def update_ticket(
         store.record(
             events.TicketUpdated(ticket_id=ticket_id, at=store.now(), fields=tuple(changed))
         )
+    return {**ticket, **written}
 
 
 async def _change_status(

@@ -35,9 +35,12 @@ def _count(rt: Runtime) -> Counts:
     def on_statement(*_args: Any) -> None:
         counts.statements += 1
 
-    event.listen(rt.db.engine.sync_engine, "commit", on_commit)
-    for engine in {rt.db.engine.sync_engine, rt.db.read_engine.sync_engine}:
-        event.listen(engine, "before_cursor_execute", on_statement)
+    writer, reader = rt.db.engine.sync_engine, rt.db.read_engine.sync_engine
+    event.listen(writer, "commit", on_commit)
+    event.listen(writer, "before_cursor_execute", on_statement)
+    # PostgreSQL's reader is the writer with other options: it runs the writer's listeners.
+    if reader.pool is not writer.pool:
+        event.listen(reader, "before_cursor_execute", on_statement)
     return counts
 
 
@@ -60,6 +63,6 @@ async def test_a_new_ticket_costs_a_few_write_transactions_and_statements(
     await _create(client, directory, 1)
     await scheduler_of(runtime).drain()
     # The ticket's own commit, routing's, one SLA evaluation. Before: 4 and 77-84; then 3 and
-    # 46 (SQLite) / 50 (PostgreSQL), before routing stopped reading its view twice.
+    # 46 (SQLite) / 43 (PostgreSQL), before routing stopped reading its view and its row again.
     assert counts.writes <= 3
-    assert counts.statements <= 48
+    assert counts.statements <= 42
