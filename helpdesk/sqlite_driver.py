@@ -53,6 +53,7 @@ import asyncio
 import contextlib
 import queue
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -61,6 +62,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _STOP = object()
+# Whether a statement that fails after its first row stays in use in sqlite3's statement cache
+# (`Connection.fetched`).
+_SPOILS_CACHE = sys.version_info < (3, 12)
+_CACHED_STATEMENTS = 128  # sqlite3.connect's default
 
 # True while the current task runs a write unit of work (see the module's notes).
 ON_LOOP: ContextVar[bool] = ContextVar("helpdesk_sqlite_on_loop", default=False)
@@ -168,11 +173,13 @@ class Cursor:
         return None
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Cursor:
+        text = self._connection.spelling(sql)
+
         def run() -> tuple[Any, list[Any], int, int | None]:
             cursor = self._connection.sqlite.cursor()
             try:
-                cursor.execute(sql, () if parameters is None else parameters)
-                rows = cursor.fetchall() if cursor.description else []
+                cursor.execute(text, () if parameters is None else parameters)
+                rows = self._connection.fetched(cursor, sql) if cursor.description else []
                 return cursor.description, rows, cursor.rowcount, cursor.lastrowid
             finally:
                 cursor.close()
@@ -182,7 +189,7 @@ class Cursor:
             self._rows,
             self.rowcount,
             self.lastrowid,
-        ) = await self._connection.run(run)
+        ) = await self._connection.run(run, text)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Cursor:
@@ -228,7 +235,14 @@ class Cursor:
 class Connection:
     """What SQLAlchemy's aiosqlite adapter needs of a connection."""
 
-    def __init__(self, thread: _Thread, sqlite: sqlite3.Connection, *, writer: bool) -> None:
+    def __init__(
+        self,
+        thread: _Thread,
+        sqlite: sqlite3.Connection,
+        *,
+        writer: bool,
+        cache_size: int = _CACHED_STATEMENTS,
+    ) -> None:
         self.thread = thread
         self.sqlite = sqlite
         # Whether a writer's transaction may run here (a writer's connection in WAL mode,
@@ -238,6 +252,11 @@ class Connection:
         # its busy timeout to zero: on the thread only.
         self._reader_wait_ms: int | None = None
         self._on_loop_spent = 0.0
+        # A reader's statements (their text) run once here, so in sqlite3's statement cache.
+        self._prepared: set[str] = set()
+        # Statements whose cached copy is stuck in use (`fetched`): how many times.
+        self._stuck: dict[str, int] = {}
+        self._cache_size = cache_size
         # Closing rolls back what a terminated connection left open, so no lock is kept.
         thread.last = sqlite.close
         # What the adapter reaches for beside the public calls, named as aiosqlite names them:
@@ -260,21 +279,44 @@ class Connection:
     def cursor(self) -> Cursor:
         return Cursor(self)
 
+    def fetched(self, cursor: sqlite3.Cursor, sql: str) -> list[Any]:
+        """The rows of `cursor`'s statement `sql`. Python 3.11's sqlite3 keeps a statement
+        that failed after its first row (a read stopped at its budget, mostly) marked in use in
+        its statement cache for good: every later run of the same text on this connection
+        prepared it anew. For an inbox view of many arms that took five times as long as
+        running it (1.7 against 0.3 ms at 1M tickets) and pushed the view past its budget at
+        every page. It is then spelt differently here (`spelling`), which sqlite3 caches anew.
+        Python 3.12 reuses such a statement."""
+        try:
+            return cursor.fetchall()
+        except sqlite3.Error:
+            if _SPOILS_CACHE:
+                if len(self._stuck) >= self._cache_size and sql not in self._stuck:
+                    self._stuck.clear()  # statements built with many values: spell them anew
+                self._stuck[sql] = self._stuck.get(sql, 0) + 1
+            raise
+
+    def spelling(self, sql: str) -> str:
+        """`sql` as this connection runs it: with a comment once its cached copy is stuck."""
+        stuck = self._stuck.get(sql)
+        return sql if stuck is None else f"{sql}\n-- {stuck}"
+
     def reads_on_loop(self, wait_ms: int) -> None:
         """Run this reader's statements on the loop (see `_read`); on the thread, a statement
         waits up to `wait_ms` for a lock."""
         self.sqlite.execute("PRAGMA busy_timeout = 0")
         self._reader_wait_ms = wait_ms
 
-    async def run(self, fn: Callable[[], T]) -> T:
+    async def run(self, fn: Callable[[], T], sql: str | None = None) -> T:
         """Run a statement's `fn` here while a write transaction is open on this connection
-        and within its budget, or a reader's (see the module's notes), else on the thread."""
+        and within its budget, or a reader's (see the module's notes), else on the thread.
+        `sql`: the statement's text, by which sqlite3 caches it prepared."""
         if not self.sqlite.in_transaction:
             self._on_loop_spent = 0.0  # a new transaction begins
             if self._reader_wait_ms is not None:
-                return await self._read(fn)
+                return await self._read(fn, sql)
         elif self._reader_wait_ms is not None:
-            return await self._read(fn)
+            return await self._read(fn, sql)
         elif self.inline and ON_LOOP.get() and self._on_loop_spent < ON_LOOP_BUDGET:
             began = time.perf_counter()
             try:
@@ -283,12 +325,14 @@ class Connection:
                 self._on_loop_spent += time.perf_counter() - began
         return await self.thread.call(fn)
 
-    async def _read(self, fn: Callable[[], T]) -> T:
+    async def _read(self, fn: Callable[[], T], sql: str | None) -> T:
         """A reader's statement on the loop, with the busy handler off and a progress handler
         that stops it at the transaction's budget; then, or if it met a lock, on the thread
-        from the start (a read has nothing to undo)."""
+        from the start (a read has nothing to undo). Its first run on this connection goes to
+        the thread: sqlite3 prepares it then, which for a view of many arms took longer than
+        running it (2 against 0.3 ms), and its budget would stop it in the middle."""
         left = ON_LOOP_BUDGET - self._on_loop_spent
-        if left > 0 and self.thread.idle:
+        if left > 0 and self.thread.idle and (sql is None or sql in self._prepared):
             began = time.perf_counter()
             deadline = began + left
             self.sqlite.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_EVERY)
@@ -305,7 +349,12 @@ class Connection:
             finally:
                 self.sqlite.set_progress_handler(None, 0)
                 self._on_loop_spent += time.perf_counter() - began
-        return await self.thread.call(lambda: self._waiting(fn))
+        result = await self.thread.call(lambda: self._waiting(fn))
+        if sql is not None:
+            if len(self._prepared) >= self._cache_size:
+                self._prepared.clear()  # some may have left sqlite3's cache: prepare again
+            self._prepared.add(sql)
+        return result
 
     def _waiting(self, fn: Callable[[], T]) -> T:
         self.sqlite.execute(f"PRAGMA busy_timeout = {int(self._reader_wait_ms or 0)}")
@@ -364,4 +413,5 @@ async def connect(database: str, *, writer: bool = False, **options: Any) -> Con
     except BaseException:
         thread.stop()
         raise
-    return Connection(thread, sqlite, writer=writer)
+    cache_size = int(options.get("cached_statements", _CACHED_STATEMENTS))
+    return Connection(thread, sqlite, writer=writer, cache_size=cache_size)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import shutil
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -207,11 +208,17 @@ async def test_without_wal_a_transaction_stays_on_the_thread(crossings: list[str
 
 async def test_a_read_runs_on_the_loop(db: Database, crossings: list[str]) -> None:
     """A WAL reader takes no lock a writer holds: BEGIN, its statements and COMMIT stay on the
-    loop."""
+    loop, once each statement has run on the connection's thread the first time (sqlite3
+    prepares it then, and keeps it prepared)."""
     async with db.engine.begin() as conn:
         await conn.execute(insert(team_t).values(name="Billing", created_at=NOW))
     async with db.read_engine.connect() as conn:
         crossings.clear()  # opening the connection
+        async with conn.begin():
+            for _ in range(3):
+                names = (await conn.execute(select(team_t.c.name))).scalars().all()
+        assert len(crossings) == 2  # BEGIN and the SELECT, the first time
+        crossings.clear()
         async with conn.begin():
             for _ in range(3):
                 names = (await conn.execute(select(team_t.c.name))).scalars().all()
@@ -238,20 +245,52 @@ async def test_a_long_read_moves_to_the_thread_at_its_budget(
     """Stopped on the loop once it has run its budget, the statement runs again, whole, on the
     thread: the loop is not held by a long scan."""
     count = text(
-        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n) "
         "SELECT count(*) FROM c"
     )
     order: list[str] = []
+    async with db.read_engine.connect() as conn, conn.begin():  # first runs, on the thread
+        await conn.execute(select(team_t.c.id))
+        await conn.execute(count, {"n": 1})
     async with db.read_engine.connect() as conn, conn.begin():
         await conn.execute(select(team_t.c.id))
         crossings.clear()
         # Due on the loop's next turn: it runs while the scan is still going only if the
         # scan let go of the loop.
         asyncio.get_running_loop().call_soon(order.append, "the loop's next turn")
-        assert (await conn.execute(count)).scalar_one() == 3000000
+        assert (await conn.execute(count, {"n": 3000000})).scalar_one() == 3000000
         order.append("the scan's answer")
         assert len(crossings) == 1
         # and the transaction's next statements stay on the thread: its budget is spent
         await conn.execute(select(team_t.c.id))
         assert len(crossings) == 2
     assert order == ["the loop's next turn", "the scan's answer"]
+
+
+async def test_a_read_stopped_after_its_first_rows_is_prepared_once_more_not_at_every_run(
+    db: Database,
+) -> None:
+    """Python 3.11's sqlite3 keeps a statement that failed after its first row marked in use
+    in its cache for good, and prepared the same text anew at every later run: five times
+    the cost of running an inbox view of many arms. Stopped on the loop after its first row,
+    a read is spelt differently from then on (a trailing comment), prepared and cached once."""
+    rows = text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n) "
+        "SELECT x FROM c WHERE x = 1 OR x = :n"
+    )
+    ran: list[str] = []
+    async with db.read_engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(driver, sqlite_driver.Connection)
+        driver.sqlite.set_trace_callback(ran.append)
+        async with conn.begin():  # prepared on the thread, then on the loop
+            await conn.execute(rows, {"n": 2})
+            await conn.execute(rows, {"n": 2})
+        async with conn.begin():  # the first row at once, the second past the loop's budget
+            assert (await conn.execute(rows, {"n": 3000000})).scalars().all() == [1, 3000000]
+        ran.clear()
+        async with conn.begin():
+            assert (await conn.execute(rows, {"n": 2})).scalars().all() == [1, 2]
+    # The trace shows each run's text with its values in place.
+    spelt = [sql.endswith("\n-- 1") for sql in ran if "WITH RECURSIVE" in sql]
+    assert spelt == [sys.version_info < (3, 12)]
