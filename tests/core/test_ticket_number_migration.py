@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 from alembic import command
-from sqlalchemy import TextClause, text
+from sqlalchemy import text
 
 from helpdesk import services
 from helpdesk.migrate import alembic_config
 from helpdesk.ports import FixedClock
 from helpdesk.settings import Settings
+from helpdesk.store import Store
 from helpdesk.worker import assemble, start
 from tests.core.factory import email_in
 from tests.fixtures_db import _off_loop
@@ -32,29 +36,13 @@ async def _open(settings: Settings, clock: FixedClock, sender: str) -> int:
         await rt.close()
 
 
-async def _counter(settings: Settings, clock: FixedClock, value: int | None = None) -> int:
-    """The ticket counter's value, set to `value` first if given."""
-    return await _scalar(settings, clock, _COUNTER, value)
-
-
-async def _scalar(
-    settings: Settings, clock: FixedClock, query: TextClause, counter: int | None = None
-) -> int:
+@asynccontextmanager
+async def _store(settings: Settings, clock: FixedClock) -> AsyncIterator[Store]:
+    """A unit of work on a runtime of its own: the schema changes between them."""
     rt = assemble(settings, clock=clock)
     try:
         async with rt.stores() as store:
-            if counter is not None:
-                await store.execute(_SET_COUNTER, {"value": counter})
-            return int((await store.execute(query)).scalar_one())
-    finally:
-        await rt.close()
-
-
-async def _restart_numbers_at(settings: Settings, clock: FixedClock, start: int) -> None:
-    rt = assemble(settings, clock=clock)
-    try:
-        async with rt.stores() as store:
-            await store.execute(text(f"ALTER SEQUENCE ticket_number START WITH {int(start)}"))
+            yield store
     finally:
         await rt.close()
 
@@ -65,17 +53,20 @@ async def test_numbers_go_on_from_the_counter_and_back(
 ) -> None:
     config = alembic_config(db_url)
     # Where the other tests' numbers start (TRUNCATE ... RESTART IDENTITY), put back at the end.
-    start = await _scalar(settings, clock, _START)
+    async with _store(settings, clock) as store:
+        numbers_start = int((await store.execute(_START)).scalar_one())
     first = await _open(settings, clock, "ayse@example.com")
     # Down to the counter: it takes up after the last number the sequence handed out.
     _off_loop(command.downgrade, config, "tickets@-1")
     try:
-        assert await _counter(settings, clock) == first
-        # A database whose counter ran ahead of that: tickets opened before the upgrade.
-        await _counter(settings, clock, first + 500)
+        async with _store(settings, clock) as store:
+            assert (await store.execute(_COUNTER)).scalar_one() == first
+            # A database whose counter ran ahead of that: tickets opened before the upgrade.
+            await store.execute(_SET_COUNTER, {"value": first + 500})
     finally:
         _off_loop(command.upgrade, config, "heads")
     try:
         assert await _open(settings, clock, "mehmet@example.com") == first + 501
     finally:
-        await _restart_numbers_at(settings, clock, start)
+        async with _store(settings, clock) as store:
+            await store.execute(text(f"ALTER SEQUENCE ticket_number START WITH {numbers_start}"))
